@@ -1,0 +1,13 @@
+/** The scenarios the CLI offers, by name, with the module a load thread imports. */
+import type { Scenario } from '../src/engine/scenario.js';
+import { scenario as insertFeatures } from './insert-features.js';
+
+export interface ScenarioEntry {
+  scenario: Scenario;
+  /** file URL of the compiled module, imported again inside each load thread. */
+  module: string;
+}
+
+export const SCENARIOS: Record<string, ScenarioEntry> = {
+  'insert-features': { scenario: insertFeatures as unknown as Scenario, module: new URL('./insert-features.js', import.meta.url).href },
+};

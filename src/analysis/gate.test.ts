@@ -1,0 +1,332 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunFile } from '../results/types.js';
+import type { GateResult, ThresholdResult } from './gate.js';
+import {
+  EXIT_INVALID,
+  EXIT_PASS,
+  EXIT_THRESHOLD_FAILED,
+  evaluateGate,
+  exitCodeFor,
+  formatGateTable,
+  gateJUnitXml,
+  gateMarkdown,
+} from './gate.js';
+import type { Threshold } from './thresholds.js';
+import { parseThresholds } from './thresholds.js';
+
+interface RunFigures {
+  runId?: string;
+  state?: RunFile['state'];
+  opsPerSec?: number;
+  p99?: number;
+  errors?: number;
+  accountingOk?: boolean;
+  accountingNote?: string;
+  fsyncsPerSec?: number;
+  /** Further status counters' per-second rates. */
+  statusRates?: Record<string, number>;
+  error?: string;
+}
+
+let runCounter = 0;
+
+/** A completed run.json with the figures given and unremarkable defaults for the rest. */
+function makeRun(figures: RunFigures = {}): RunFile {
+  runCounter += 1;
+  const opsPerSec = figures.opsPerSec ?? 1000;
+  return {
+    format: 1,
+    runId: figures.runId ?? `run-${runCounter}`,
+    scenario: 'insert',
+    state: figures.state ?? 'completed',
+    startedAt: '2024-01-01T00:00:00Z',
+    endedAt: '2024-01-01T00:01:00Z',
+    config: {},
+    environment: { node: 'v20.19.0', platform: 'linux', cpus: 8, hostname: 'bench', innobench: '0.1.0' },
+    server: { version: '11.4.2-MariaDB', flavour: 'MariaDB', variables: {} },
+    summary: {
+      ops: opsPerSec * 60,
+      attempts: opsPerSec * 60,
+      retries: 0,
+      deadlocks: 0,
+      lockWaitTimeouts: 0,
+      exhausted: 0,
+      commits: opsPerSec * 60,
+      rollbacks: 0,
+      errors: figures.errors ?? 0,
+      errorsByCode: {},
+      reconnects: 0,
+      rows: opsPerSec * 60,
+      opsPerSec,
+      latencyMs: { p50: 1, p95: 3, p99: figures.p99 ?? 5, max: 20, mean: 1.2 },
+      elapsedSec: 60,
+      endReason: 'duration',
+      byOp: {},
+      accounting: {
+        harnessRows: opsPerSec * 60,
+        comInsertDelta: opsPerSec * 60,
+        tableRowsBefore: 0,
+        tableRowsAfter: opsPerSec * 60,
+        tableRowsDelta: opsPerSec * 60,
+        ok: figures.accountingOk ?? true,
+        note: figures.accountingNote ?? '',
+      },
+    },
+    status: {
+      delta: { Innodb_data_fsyncs: (figures.fsyncsPerSec ?? 50) * 60 },
+      rate: { Innodb_data_fsyncs: figures.fsyncsPerSec ?? 50, ...figures.statusRates },
+      gauges: {},
+      resets: 0,
+    },
+    ...(figures.error === undefined ? {} : { error: figures.error }),
+  };
+}
+
+function thresholds(...declared: string[]): Threshold[] {
+  const parsed = parseThresholds(declared);
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  return parsed.thresholds;
+}
+
+function runsWithOps(...values: number[]): RunFile[] {
+  return values.map((opsPerSec) => makeRun({ opsPerSec }));
+}
+
+/** Mean 1000, stddev 7.9: the 95 % prediction interval is about [976, 1024]. */
+const TIGHT_BASELINE = runsWithOps(1000, 1010, 990, 1005, 995);
+/** Mean 1000, stddev 79: the 95 % prediction interval is about [760, 1240]. */
+const NOISY_BASELINE = runsWithOps(1000, 1100, 900, 1050, 950);
+
+function only(result: GateResult): ThresholdResult {
+  assert.equal(result.results.length, 1);
+  const [first] = result.results;
+  assert.ok(first);
+  return first;
+}
+
+test('a real 20 % throughput drop fails', () => {
+  const gate = evaluateGate(TIGHT_BASELINE, makeRun({ opsPerSec: 800 }), thresholds('opsPerSec >= -5%'));
+  const row = only(gate);
+  assert.equal(row.verdict, 'fail');
+  assert.equal(row.baselineValue, 1000);
+  assert.equal(row.currentValue, 800);
+  assert.equal(row.changePct, -20);
+  assert.equal(row.baselineSpread.n, 5);
+  assert.ok(row.baselineSpread.predictionInterval !== null && row.baselineSpread.predictionInterval.lo > 970);
+  assert.match(row.reason, /changed -20\.0 %.*outside the baseline's 95 % prediction interval/);
+  assert.equal(gate.verdict, 'fail');
+  assert.equal(exitCodeFor(gate.verdict), EXIT_THRESHOLD_FAILED);
+});
+
+test('a 3 % drop within the threshold passes', () => {
+  const gate = evaluateGate(TIGHT_BASELINE, makeRun({ opsPerSec: 970 }), thresholds('opsPerSec >= -5%'));
+  assert.equal(only(gate).verdict, 'pass');
+  assertClose(only(gate).changePct ?? NaN, -3);
+  assert.equal(gate.verdict, 'pass');
+  assert.equal(exitCodeFor(gate.verdict), EXIT_PASS);
+});
+
+test('a drop beyond the threshold but inside the baseline spread is noise, and the gate passes', () => {
+  const gate = evaluateGate(NOISY_BASELINE, makeRun({ opsPerSec: 920 }), thresholds('opsPerSec >= -5%'));
+  const row = only(gate);
+  assert.equal(row.verdict, 'noise');
+  assert.match(row.reason, /beyond the threshold but inside the baseline's 95 % prediction interval .* from 5 runs/);
+  assert.equal(gate.verdict, 'pass');
+  assert.match(gate.reason, /1 beyond the threshold but within baseline noise/);
+});
+
+test('the same drop against a tight baseline fails', () => {
+  const gate = evaluateGate(TIGHT_BASELINE, makeRun({ opsPerSec: 920 }), thresholds('opsPerSec >= -5%'));
+  assert.equal(only(gate).verdict, 'fail');
+});
+
+test('latency rising past an upper threshold fails', () => {
+  const baseline = [4.9, 5.0, 5.1, 5.0].map((p99) => makeRun({ p99 }));
+  const gate = evaluateGate(baseline, makeRun({ p99: 6 }), thresholds('latency.p99 <= +10%'));
+  assert.equal(only(gate).verdict, 'fail');
+  assertClose(only(gate).changePct ?? NaN, 20);
+});
+
+test('a relative threshold on a server counter uses its per-second rate', () => {
+  const baseline = [50, 51, 49].map((fsyncsPerSec) => makeRun({ fsyncsPerSec }));
+  const gate = evaluateGate(baseline, makeRun({ fsyncsPerSec: 80 }), thresholds('status.Innodb_data_fsyncs <= +20%'));
+  assert.equal(only(gate).verdict, 'fail');
+  assert.equal(only(gate).currentValue, 80);
+});
+
+test('with fewer than 3 baseline runs the threshold alone decides, and the reason says so', () => {
+  const failing = only(evaluateGate(runsWithOps(1000, 1100), makeRun({ opsPerSec: 1000 }), thresholds('opsPerSec >= -1%')));
+  assert.equal(failing.verdict, 'fail');
+  assert.equal(failing.baselineSpread.predictionInterval, null);
+  assert.match(failing.reason, /Only 2 baseline runs: the noise check needs 3, so the threshold alone decides/);
+
+  const passing = only(evaluateGate(runsWithOps(1000), makeRun({ opsPerSec: 990 }), thresholds('opsPerSec >= -5%')));
+  assert.equal(passing.verdict, 'pass');
+  assert.equal(passing.baselineSpread.stdDev, null);
+  assert.match(passing.reason, /Only 1 baseline run:/);
+});
+
+test('a relative threshold without any baseline is no-baseline and does not fail the gate', () => {
+  const gate = evaluateGate([], makeRun({ opsPerSec: 500 }), thresholds('opsPerSec >= -5%'));
+  assert.equal(only(gate).verdict, 'no-baseline');
+  assert.equal(only(gate).baselineValue, null);
+  assert.equal(gate.verdict, 'pass');
+  assert.match(gate.reason, /1 without a baseline/);
+});
+
+test('errors > 0 fails an absolute threshold directly, whatever the baseline', () => {
+  const baseline = [3, 4, 5].map((errors) => makeRun({ errors }));
+  const gate = evaluateGate(baseline, makeRun({ errors: 2 }), thresholds('errors == 0'));
+  assert.equal(only(gate).verdict, 'fail');
+  assert.equal(only(gate).baselineValue, 4, 'the baseline is still reported for context');
+  assert.match(only(gate).reason, /errors is 2, which breaks == 0/);
+  assert.equal(evaluateGate([], makeRun({ errors: 0 }), thresholds('errors == 0')).verdict, 'pass');
+});
+
+test('absolute latency limit in milliseconds', () => {
+  assert.equal(only(evaluateGate([], makeRun({ p99: 25 }), thresholds('latency.p99 <= 20'))).verdict, 'fail');
+  assert.equal(only(evaluateGate([], makeRun({ p99: 15 }), thresholds('latency.p99 <= 20'))).verdict, 'pass');
+});
+
+test('accounting false fails, with the run note in the reason', () => {
+  const gate = evaluateGate(
+    TIGHT_BASELINE,
+    makeRun({ accountingOk: false, accountingNote: '12 rows missing' }),
+    thresholds('accounting == ok'),
+  );
+  assert.equal(only(gate).verdict, 'fail');
+  assert.equal(only(gate).currentValue, false);
+  assert.equal(only(gate).reason, 'Row accounting did not balance (12 rows missing).');
+  assert.equal(only(evaluateGate([], makeRun(), thresholds('accounting == ok'))).verdict, 'pass');
+});
+
+test('a metric the current run did not record fails', () => {
+  const current = makeRun();
+  delete current.status;
+  const row = only(evaluateGate(TIGHT_BASELINE, current, thresholds('status.Innodb_data_fsyncs <= +20%')));
+  assert.equal(row.verdict, 'fail');
+  assert.equal(row.currentValue, null);
+});
+
+test('a current run that did not complete is an error (exit 2)', () => {
+  const current = makeRun({ state: 'failed', error: 'connection lost' });
+  const gate = evaluateGate(TIGHT_BASELINE, current, thresholds('opsPerSec >= -5%'));
+  assert.equal(gate.verdict, 'error');
+  assert.match(gate.reason, /did not complete \(state failed: connection lost\)/);
+  assert.equal(exitCodeFor(gate.verdict), EXIT_INVALID);
+});
+
+test('no thresholds is an error', () => {
+  assert.equal(evaluateGate(TIGHT_BASELINE, makeRun(), []).verdict, 'error');
+});
+
+test('baseline runs that did not complete, or are the current run, are ignored', () => {
+  const current = makeRun({ runId: 'tonight', opsPerSec: 800 });
+  const baseline = [...TIGHT_BASELINE, makeRun({ runId: 'crashed', state: 'interrupted', opsPerSec: 10 }), current];
+  const gate = evaluateGate(baseline, current, thresholds('opsPerSec >= -5%'));
+  assert.deepEqual(gate.ignoredBaselineRuns, [
+    { runId: 'crashed', reason: 'its state is interrupted' },
+    { runId: 'tonight', reason: 'it is the current run' },
+  ]);
+  assert.equal(gate.baselineRunIds.length, 5);
+  assert.equal(only(gate).baselineValue, 1000);
+});
+
+test('exit codes are 0, 1 and 2', () => {
+  assert.deepEqual([EXIT_PASS, EXIT_THRESHOLD_FAILED, EXIT_INVALID], [0, 1, 2]);
+  assert.deepEqual((['pass', 'fail', 'error'] as const).map(exitCodeFor), [0, 1, 2]);
+});
+
+/** A gate with one of each verdict; the accounting note carries characters XML and Markdown must escape. */
+function mixedGate(): GateResult {
+  return evaluateGate(
+    NOISY_BASELINE,
+    makeRun({
+      opsPerSec: 920,
+      errors: 3,
+      accountingOk: false,
+      accountingNote: 'rows <lost> & "missing" | here',
+      statusRates: { Innodb_rows_read: 5 },
+    }),
+    thresholds('opsPerSec >= -5%', 'errors == 0', 'accounting == ok', 'latency.p99 < 100', 'status.Innodb_rows_read <= +5%'),
+  );
+}
+
+function count(text: string, pattern: RegExp): number {
+  return text.match(pattern)?.length ?? 0;
+}
+
+/**
+ * Minimal well-formedness check (node has no XML parser): every tag closes in order, and no raw
+ * "<", "&" or quote is left inside text or attribute values.
+ */
+function assertWellFormedXml(xml: string): void {
+  const body = xml.replace(/^<\?xml[^?]*\?>\n/, '');
+  const open: string[] = [];
+  for (const token of body.match(/<[^>]*>|[^<]+/g) ?? []) {
+    assert.doesNotMatch(token.replace(/&(amp|lt|gt|quot|apos);/g, ''), /&/, `raw & in ${token}`);
+    if (!token.startsWith('<')) continue;
+    const tag = /^<(\/?)([A-Za-z-]+)((?:\s+[A-Za-z-]+="[^"<]*")*)\s*(\/?)>$/.exec(token);
+    assert.ok(tag, `malformed tag ${token}`);
+    const [, closing, name, , selfClosing] = tag;
+    if (selfClosing === '/') continue;
+    if (closing === '/') assert.equal(open.pop(), name, `unbalanced </${name}>`);
+    else open.push(name ?? '');
+  }
+  assert.deepEqual(open, [], 'unclosed elements');
+}
+
+test('JUnit XML: one testsuite, a testcase per threshold, a failure per failed threshold, escaped', () => {
+  const gate = mixedGate();
+  assert.deepEqual(
+    gate.results.map((row) => row.verdict),
+    ['noise', 'fail', 'fail', 'pass', 'no-baseline'],
+  );
+  const xml = gateJUnitXml(gate);
+  assertWellFormedXml(xml);
+  assert.equal(count(xml, /<testsuite /g), 1);
+  assert.match(xml, /<testsuite name="innobench-gate" tests="5" failures="2" errors="0" skipped="1">/);
+  assert.equal(count(xml, /<testcase /g), 5);
+  assert.equal(count(xml, /<failure /g), 2);
+  assert.equal(count(xml, /<skipped /g), 1);
+  assert.match(xml, /name="latency\.p99 &lt; 100"/);
+  assert.match(xml, /rows &lt;lost&gt; &amp; &quot;missing&quot; \| here/);
+  assert.doesNotMatch(xml, /<lost>|& "/);
+});
+
+test('JUnit XML: a failed run adds one errored testcase and drops control characters', () => {
+  const gate = evaluateGate([], makeRun({ state: 'failed', error: 'boom\u0000 <eof>' }), thresholds('errors == 0'));
+  const xml = gateJUnitXml(gate);
+  assertWellFormedXml(xml);
+  assert.equal(count(xml, /<testcase /g), 2);
+  assert.equal(count(xml, /<error /g), 1);
+  assert.match(xml, /errors="1"/);
+  assert.doesNotMatch(xml, /\u0000/);
+});
+
+test('Markdown: a heading stating the verdict and one table row per threshold, pipes escaped', () => {
+  const markdown = gateMarkdown(mixedGate());
+  const lines = markdown.split('\n');
+  assert.equal(lines[0], '### innobench gate: FAIL');
+  const tableRows = lines.filter((line) => line.startsWith('| **'));
+  assert.equal(tableRows.length, 5);
+  assert.match(markdown, /\| \*\*fail\*\* \| `errors == 0` \| 0 ± 0 \(n=5\) \| 3 \| \+∞ % \|/);
+  assert.match(markdown, /"missing" \\\| here/);
+  assert.match(gateMarkdown(evaluateGate(TIGHT_BASELINE, makeRun(), thresholds('errors == 0'))), /^### innobench gate: PASS\n/);
+});
+
+test('text table: verdict line, a header and one aligned row per threshold', () => {
+  const table = formatGateTable(mixedGate());
+  const lines = table.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^innobench gate: FAIL\. 2 of 5 thresholds failed: errors == 0; accounting == ok\.$/);
+  assert.match(lines[2] ?? '', /^verdict\s+threshold\s+baseline\s+current\s+change\s+reason$/);
+  assert.equal(lines.length, 3 + 5);
+  const changeColumn = (lines[2] ?? '').indexOf('change');
+  for (const row of lines.slice(3)) assert.ok(row.length > changeColumn, row);
+  assert.match(table, /noise\s+opsPerSec >= -5%\s+1000 ± 79\.1 \(n=5\)\s+920\s+-8\.0 %/);
+});
+
+function assertClose(actual: number, expected: number, tolerance = 1e-9): void {
+  assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} ± ${tolerance}, got ${actual}`);
+}

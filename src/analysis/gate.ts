@@ -1,0 +1,396 @@
+/**
+ * The nightly gate: holds one run against thresholds, relative ones against the mean of earlier
+ * baseline runs, and reports a verdict per threshold plus an overall one, as a text table, JUnit
+ * XML (for CI test reports) or Markdown (for pull-request comments).
+ */
+
+import type { RunFile } from '../results/types.js';
+import { formatSignedPercent, mean, predictionInterval, sampleStdDev } from './stats.js';
+import type { AbsoluteThreshold, AccountingThreshold, RelativeThreshold, Threshold } from './thresholds.js';
+import { meetsLimit, readAccountingOk, readMetric } from './thresholds.js';
+
+/**
+ * Process exit codes of the gate command:
+ *   0  every threshold passed (changes within noise and thresholds without a baseline pass too);
+ *   1  at least one threshold failed;
+ *   2  the gate could not judge: invalid configuration (bad thresholds, none given) or the current
+ *      run did not complete.
+ */
+export const EXIT_PASS = 0;
+export const EXIT_THRESHOLD_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+/** Level of the baseline prediction interval used by the noise rule. */
+export const NOISE_LEVEL = 0.95;
+/** Fewer baseline runs than this give no usable spread, so the threshold alone decides. */
+export const MIN_RUNS_FOR_NOISE_CHECK = 3;
+
+/**
+ * pass: within the threshold. fail: beyond it (and, when checkable, beyond the baseline's noise).
+ * noise: beyond the threshold but inside the baseline's own prediction interval.
+ * no-baseline: a relative threshold with no baseline value to compare against.
+ */
+export type ThresholdVerdict = 'pass' | 'fail' | 'noise' | 'no-baseline';
+/** error: the gate could not judge (see EXIT_INVALID). */
+export type GateVerdict = 'pass' | 'fail' | 'error';
+
+export interface BaselineSpread {
+  /** Baseline runs that had a value for this metric. */
+  n: number;
+  /** Sample standard deviation; null with fewer than 2 values. */
+  stdDev: number | null;
+  /** NOISE_LEVEL prediction interval for one more run; null below MIN_RUNS_FOR_NOISE_CHECK. */
+  predictionInterval: { lo: number; hi: number; level: number } | null;
+}
+
+export interface ThresholdResult {
+  threshold: Threshold;
+  /** Mean over the baseline runs; null when none has the metric (and for accounting). */
+  baselineValue: number | null;
+  baselineSpread: BaselineSpread;
+  /** Null when the current run did not record the metric. */
+  currentValue: number | boolean | null;
+  /** Change of the current value vs baselineValue in percent; null without both. */
+  changePct: number | null;
+  verdict: ThresholdVerdict;
+  /** A sentence saying why. */
+  reason: string;
+}
+
+export interface GateResult {
+  verdict: GateVerdict;
+  reason: string;
+  currentRunId: string;
+  baselineRunIds: string[];
+  /** Baseline runs left out of every mean, and why. */
+  ignoredBaselineRuns: { runId: string; reason: string }[];
+  results: ThresholdResult[];
+}
+
+export function exitCodeFor(verdict: GateVerdict): number {
+  switch (verdict) {
+    case 'pass':
+      return EXIT_PASS;
+    case 'fail':
+      return EXIT_THRESHOLD_FAILED;
+    case 'error':
+      return EXIT_INVALID;
+  }
+}
+
+export function evaluateGate(
+  baseline: readonly RunFile[],
+  current: RunFile,
+  thresholds: readonly Threshold[],
+): GateResult {
+  const { usable, ignored } = selectBaselineRuns(baseline, current);
+  const results = thresholds.map((threshold) => evaluateThreshold(threshold, usable, current));
+  const details = {
+    currentRunId: current.runId,
+    baselineRunIds: usable.map((run) => run.runId),
+    ignoredBaselineRuns: ignored,
+    results,
+  };
+
+  const runProblem = currentRunProblem(current);
+  if (runProblem !== null) return { verdict: 'error', reason: runProblem, ...details };
+  if (thresholds.length === 0) {
+    return { verdict: 'error', reason: 'No thresholds were given, so there is nothing to gate on.', ...details };
+  }
+
+  const failed = results.filter((result) => result.verdict === 'fail');
+  if (failed.length > 0) {
+    const names = failed.map((result) => result.threshold.source).join('; ');
+    return { verdict: 'fail', reason: `${failed.length} of ${results.length} thresholds failed: ${names}.`, ...details };
+  }
+  return { verdict: 'pass', reason: passReason(results), ...details };
+}
+
+/**
+ * Only completed runs describe the configuration's normal behaviour; and the current run must not
+ * sit in its own baseline, where it would pull the mean towards itself and hide a regression.
+ */
+function selectBaselineRuns(
+  baseline: readonly RunFile[],
+  current: RunFile,
+): { usable: RunFile[]; ignored: GateResult['ignoredBaselineRuns'] } {
+  const usable: RunFile[] = [];
+  const ignored: GateResult['ignoredBaselineRuns'] = [];
+  for (const run of baseline) {
+    if (run.runId === current.runId) ignored.push({ runId: run.runId, reason: 'it is the current run' });
+    else if (run.state !== 'completed') ignored.push({ runId: run.runId, reason: `its state is ${run.state}` });
+    else usable.push(run);
+  }
+  return { usable, ignored };
+}
+
+function currentRunProblem(current: RunFile): string | null {
+  if (current.state !== 'completed') {
+    const detail = current.error === undefined ? '' : `: ${current.error}`;
+    return (
+      `The current run ${current.runId} did not complete (state ${current.state}${detail}), ` +
+      'so its figures cannot be judged.'
+    );
+  }
+  if (current.summary === undefined) return `The current run ${current.runId} has no summary.`;
+  return null;
+}
+
+function passReason(results: readonly ThresholdResult[]): string {
+  const count = (verdict: ThresholdVerdict): number => results.filter((result) => result.verdict === verdict).length;
+  const notes = [
+    count('noise') > 0 ? `${count('noise')} beyond the threshold but within baseline noise` : '',
+    count('no-baseline') > 0 ? `${count('no-baseline')} without a baseline to compare against` : '',
+  ].filter((note) => note !== '');
+  return `All ${results.length} thresholds passed${notes.length > 0 ? ` (${notes.join(', ')})` : ''}.`;
+}
+
+function evaluateThreshold(threshold: Threshold, baseline: readonly RunFile[], current: RunFile): ThresholdResult {
+  switch (threshold.kind) {
+    case 'accounting':
+      return evaluateAccounting(threshold, current);
+    case 'absolute':
+      return evaluateAbsolute(threshold, baseline, current);
+    case 'relative':
+      return evaluateRelative(threshold, baseline, current);
+  }
+}
+
+interface BaselineFigures {
+  mean: number | null;
+  spread: BaselineSpread;
+}
+
+function baselineFigures(baseline: readonly RunFile[], metric: string): BaselineFigures {
+  const values = baseline.map((run) => readMetric(run, metric)).filter((value): value is number => value !== undefined);
+  const n = values.length;
+  const interval = n >= MIN_RUNS_FOR_NOISE_CHECK ? predictionInterval(values, NOISE_LEVEL) : null;
+  return {
+    mean: n > 0 ? mean(values) : null,
+    spread: {
+      n,
+      stdDev: n >= 2 ? sampleStdDev(values) : null,
+      predictionInterval: interval === null ? null : { lo: interval.lo, hi: interval.hi, level: NOISE_LEVEL },
+    },
+  };
+}
+
+/** Relative change in percent; from a zero baseline any change is infinite and no change is 0 %. */
+function changePercent(current: number, baselineMean: number): number {
+  if (baselineMean === 0) return current === 0 ? 0 : Math.sign(current) * Infinity;
+  return (100 * (current - baselineMean)) / Math.abs(baselineMean);
+}
+
+function evaluateAccounting(threshold: AccountingThreshold, current: RunFile): ThresholdResult {
+  const ok = readAccountingOk(current);
+  const note = current.summary?.accounting?.note;
+  const detail = note === undefined || note === '' ? '' : ` (${note})`;
+  const base = {
+    threshold,
+    baselineValue: null,
+    baselineSpread: { n: 0, stdDev: null, predictionInterval: null },
+    changePct: null,
+  };
+  if (ok === undefined) {
+    const reason = 'The current run recorded no row accounting, so it cannot be shown to balance.';
+    return { ...base, currentValue: null, verdict: 'fail', reason };
+  }
+  return ok
+    ? { ...base, currentValue: true, verdict: 'pass', reason: `Row accounting balanced${detail}.` }
+    : { ...base, currentValue: false, verdict: 'fail', reason: `Row accounting did not balance${detail}.` };
+}
+
+function evaluateAbsolute(threshold: AbsoluteThreshold, baseline: readonly RunFile[], current: RunFile): ThresholdResult {
+  // The baseline does not decide an absolute threshold; it is reported for context.
+  const figures = baselineFigures(baseline, threshold.metric);
+  const currentValue = readMetric(current, threshold.metric);
+  const base = { threshold, baselineValue: figures.mean, baselineSpread: figures.spread };
+  if (currentValue === undefined) return missingCurrentValue(base);
+  const changePct = figures.mean === null ? null : changePercent(currentValue, figures.mean);
+  const result = { ...base, currentValue, changePct };
+  const value = `${threshold.metric} is ${formatNumber(currentValue)}`;
+  const limit = `${threshold.operator} ${formatNumber(threshold.value)}`;
+  return meetsLimit(currentValue, threshold.operator, threshold.value)
+    ? { ...result, verdict: 'pass', reason: `${value}, within ${limit}.` }
+    : { ...result, verdict: 'fail', reason: `${value}, which breaks ${limit}.` };
+}
+
+function evaluateRelative(threshold: RelativeThreshold, baseline: readonly RunFile[], current: RunFile): ThresholdResult {
+  const figures = baselineFigures(baseline, threshold.metric);
+  const currentValue = readMetric(current, threshold.metric);
+  const base = { threshold, baselineValue: figures.mean, baselineSpread: figures.spread };
+  if (currentValue === undefined) return missingCurrentValue(base);
+  if (figures.mean === null) {
+    return {
+      ...base,
+      currentValue,
+      changePct: null,
+      verdict: 'no-baseline',
+      reason: `No baseline run has a value for ${threshold.metric}, so the relative threshold could not be checked.`,
+    };
+  }
+
+  const changePct = changePercent(currentValue, figures.mean);
+  const n = figures.spread.n;
+  const change =
+    `${threshold.metric} changed ${formatSignedPercent(changePct, 1)} ` +
+    `(${formatNumber(currentValue)} vs a baseline mean of ${formatNumber(figures.mean)}; ` +
+    `limit ${threshold.operator} ${formatSignedPercent(threshold.percent, 1)})`;
+  const tooFewRuns =
+    `Only ${n} baseline run${n === 1 ? '' : 's'}: the noise check needs ${MIN_RUNS_FOR_NOISE_CHECK}, ` +
+    'so the threshold alone decides.';
+  const result = { ...base, currentValue, changePct };
+
+  if (meetsLimit(changePct, threshold.operator, threshold.percent)) {
+    const note = figures.spread.predictionInterval === null ? ` ${tooFewRuns}` : '';
+    return { ...result, verdict: 'pass', reason: `${change}, within the threshold.${note}` };
+  }
+  const interval = figures.spread.predictionInterval;
+  if (interval === null) return { ...result, verdict: 'fail', reason: `${change}, beyond the threshold. ${tooFewRuns}` };
+
+  const where =
+    `the baseline's ${Math.round(interval.level * 100)} % prediction interval ` +
+    `[${formatNumber(interval.lo)}, ${formatNumber(interval.hi)}] from ${n} runs`;
+  // A single run can exceed a tight threshold just by scatter; only call it a regression when the
+  // baseline runs themselves would rarely produce a value this far out.
+  return currentValue >= interval.lo && currentValue <= interval.hi
+    ? { ...result, verdict: 'noise', reason: `${change}, beyond the threshold but inside ${where}: run-to-run noise.` }
+    : { ...result, verdict: 'fail', reason: `${change}, beyond the threshold and outside ${where}.` };
+}
+
+/** A gate cannot show a limit holds for a figure the run never recorded, so that fails. */
+function missingCurrentValue(
+  base: Pick<ThresholdResult, 'threshold' | 'baselineValue' | 'baselineSpread'>,
+): ThresholdResult {
+  return {
+    ...base,
+    currentValue: null,
+    changePct: null,
+    verdict: 'fail',
+    reason: `The current run has no value for ${base.threshold.metric}.`,
+  };
+}
+
+/** Figures at a precision a reader can take in: whole numbers from 100 up, a few decimals below. */
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude >= 100 || Number.isInteger(value)) return value.toFixed(0);
+  if (magnitude >= 10) return value.toFixed(1);
+  // Tiny per-second rates would print as 0.00; two significant digits keep them distinguishable.
+  return magnitude >= 0.01 ? value.toFixed(2) : value.toPrecision(2);
+}
+
+function formatValue(value: number | boolean | null): string {
+  if (value === null) return '-';
+  if (typeof value === 'boolean') return value ? 'ok' : 'not ok';
+  return formatNumber(value);
+}
+
+function formatBaseline(result: ThresholdResult): string {
+  if (result.baselineValue === null) return '-';
+  const { n, stdDev } = result.baselineSpread;
+  const spread = stdDev === null ? '' : ` ± ${formatNumber(stdDev)}`;
+  return `${formatNumber(result.baselineValue)}${spread} (n=${n})`;
+}
+
+function formatChange(result: ThresholdResult): string {
+  return result.changePct === null ? '-' : formatSignedPercent(result.changePct, 1);
+}
+
+/** Columns shared by the text and Markdown tables; baseline is "mean ± sample stddev (n)". */
+function tableRows(result: GateResult): string[][] {
+  return result.results.map((row) => [
+    row.verdict,
+    row.threshold.source,
+    formatBaseline(row),
+    formatValue(row.currentValue),
+    formatChange(row),
+    row.reason,
+  ]);
+}
+
+const TABLE_HEADER = ['verdict', 'threshold', 'baseline', 'current', 'change', 'reason'];
+
+/** Plain-text table for stdout; the reason column is last and unpadded because it is long. */
+export function formatGateTable(result: GateResult): string {
+  const rows = [TABLE_HEADER, ...tableRows(result)];
+  const widths = TABLE_HEADER.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const lines = rows.map((row) =>
+    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '),
+  );
+  return [`innobench gate: ${result.verdict.toUpperCase()}. ${result.reason}`, '', ...lines, ''].join('\n');
+}
+
+/** Characters XML 1.0 cannot carry at all, even escaped (control characters other than tab, LF, CR). */
+const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+function escapeXml(text: string): string {
+  return text
+    .replace(XML_FORBIDDEN, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/**
+ * JUnit XML: one testsuite "innobench-gate", one testcase per threshold. Fails become <failure>,
+ * thresholds without a baseline <skipped>; every reason is also in <system-out>. When the current
+ * run itself failed, one extra testcase carries an <error>, so CI reports show red and say why.
+ */
+export function gateJUnitXml(result: GateResult): string {
+  const testcases = result.results.map((row) => {
+    const reason = escapeXml(row.reason);
+    const outcome =
+      row.verdict === 'fail'
+        ? `      <failure message="${reason}" type="threshold">${reason}</failure>\n`
+        : row.verdict === 'no-baseline'
+          ? `      <skipped message="${reason}"/>\n`
+          : '';
+    return (
+      `    <testcase classname="innobench-gate" name="${escapeXml(row.threshold.source)}">\n` +
+      outcome +
+      `      <system-out>${escapeXml(`${row.verdict}: ${row.reason}`)}</system-out>\n` +
+      '    </testcase>\n'
+    );
+  });
+  if (result.verdict === 'error') {
+    const reason = escapeXml(result.reason);
+    testcases.push(
+      `    <testcase classname="innobench-gate" name="${escapeXml(`run ${result.currentRunId}`)}">\n` +
+        `      <error message="${reason}" type="run">${reason}</error>\n` +
+        '    </testcase>\n',
+    );
+  }
+  const failures = result.results.filter((row) => row.verdict === 'fail').length;
+  const skipped = result.results.filter((row) => row.verdict === 'no-baseline').length;
+  const errors = result.verdict === 'error' ? 1 : 0;
+  const counts = `tests="${testcases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"`;
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="innobench" ${counts}>\n` +
+    `  <testsuite name="innobench-gate" ${counts}>\n` +
+    testcases.join('') +
+    '  </testsuite>\n' +
+    '</testsuites>\n'
+  );
+}
+
+/** Keeps a cell inside its Markdown table cell: pipes would end it, newlines would end the row. */
+function escapeMarkdownCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** Markdown for a pull-request or job summary: a PASS/FAIL/ERROR heading, the reason, then the table. */
+export function gateMarkdown(result: GateResult): string {
+  const header = `| ${TABLE_HEADER.join(' | ')} |`;
+  const rule = `|${TABLE_HEADER.map(() => '---').join('|')}|`;
+  const rows = tableRows(result).map((row) => {
+    const [verdict = '', source = '', ...rest] = row.map(escapeMarkdownCell);
+    return `| **${verdict}** | \`${source}\` | ${rest.join(' | ')} |`;
+  });
+  const heading = `### innobench gate: ${result.verdict.toUpperCase()}`;
+  return [heading, '', escapeMarkdownCell(result.reason), '', header, rule, ...rows, ''].join('\n');
+}

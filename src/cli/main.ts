@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** The innobench command line: yargs only; each command lives in its own file. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { prepareCommand } from './prepare.js';
+import { runCommand } from './run.js';
+import { CliError, EXIT_INVALID, log } from './exit.js';
+import { VERSION } from './version.js';
+
+// The process title is what `ps` shows: never the arguments, which may hold a password.
+process.title = 'innobench';
+
+async function main(): Promise<void> {
+  let cli = yargs(hideBin(process.argv))
+    .scriptName('innobench')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .fail((message, error) => {
+      throw error ?? new CliError(message, EXIT_INVALID);
+    });
+  for (const register of [prepareCommand, runCommand]) cli = register(cli);
+  await cli.parseAsync();
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      log(`innobench: ${error.message}`);
+      if (error.exitCode === EXIT_INVALID) log('run `innobench --help` or `innobench <command> --help` for the options');
+      process.exit(error.exitCode);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    log(`innobench: ${message.split('\n')[0]}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,144 @@
+/**
+ * Options shared by the commands, declared with description and default together, and the
+ * validation that turns raw flags into settings, collecting every error at once.
+ */
+import type { Options } from 'yargs';
+import { resolveConnection, type ConnectionOptions } from '../config/connection.js';
+import { parseDurationMs, parseInteger, parseSizeBytes, type Parsed } from '../config/units.js';
+import { databaseNameError, flagError } from '../db/identifiers.js';
+import { SCALES, type Scale } from '../data/hierarchy.js';
+
+export const CONNECTION_OPTIONS: Record<string, Options> = {
+  host: { describe: 'server host (MYSQL_HOST)', type: 'string', group: 'Connection:' },
+  port: { describe: 'TCP port (MYSQL_TCP_PORT)', type: 'string', group: 'Connection:' },
+  socket: { describe: 'unix socket file (MYSQL_UNIX_PORT)', type: 'string', group: 'Connection:' },
+  user: { describe: 'user (MYSQL_USER)', type: 'string', group: 'Connection:' },
+  password: { describe: 'password; prefer MYSQL_PWD or an option file: argv is visible to other users', type: 'string', group: 'Connection:' },
+  database: { describe: "the harness's database, created if missing", type: 'string', group: 'Connection:' },
+  'defaults-file': { describe: 'option file whose [client] and [innobench] groups are read (default ~/.my.cnf)', type: 'string', group: 'Connection:' },
+};
+
+export const LIBRARY_OPTIONS: Record<string, Options> = {
+  flag: { describe: 'clientFlag: names the library, one table set per flag', default: 'demo', type: 'string', group: 'Data:' },
+  seed: { describe: 'seed of the generated names and features', default: 1, type: 'string', group: 'Data:' },
+  'feature-bytes': { describe: 'bytes per feature', default: 2000, type: 'string', group: 'Data:' },
+  'feature-file': { describe: 'binary file features are sliced from (default: a generated 64 MiB file)', type: 'string', group: 'Data:' },
+};
+
+export const SCALE_OPTIONS: Record<string, Options> = {
+  scale: { describe: 'tiny (4×10×10), small (100×1000×10), seed (1000×1000×10)', choices: ['tiny', 'small', 'seed'], default: 'tiny', group: 'Data:' },
+  groups: { describe: 'groups (overrides --scale)', type: 'string', group: 'Data:' },
+  members: { describe: 'members per group (overrides --scale)', type: 'string', group: 'Data:' },
+  images: { describe: 'images per member (overrides --scale)', type: 'string', group: 'Data:' },
+  versions: { describe: 'model versions, one feature table each (e.g. 1,2)', default: '1', type: 'string', group: 'Data:' },
+  'row-format': { describe: 'InnoDB ROW_FORMAT of the tables (e.g. COMPRESSED)', choices: ['DYNAMIC', 'COMPACT', 'REDUNDANT', 'COMPRESSED'], type: 'string', group: 'Data:' },
+  'load-connections': { describe: 'connections loading groups in parallel', default: 4, type: 'string', group: 'Data:' },
+};
+
+export const RUN_OPTIONS: Record<string, Options> = {
+  workers: { describe: 'concurrent workers, each with its own connection', default: 100, type: 'string', group: 'Load:' },
+  threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', group: 'Load:' },
+  duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', group: 'Load:' },
+  interval: { describe: 'report interval', default: '5s', type: 'string', group: 'Load:' },
+  retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', group: 'Load:' },
+  'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', group: 'Load:' },
+  results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', group: 'Output:' },
+  json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
+};
+
+export interface LibrarySettings {
+  flag: string;
+  seed: number;
+  featureBytes: number;
+  featureFile?: string;
+}
+
+export interface RunSettings {
+  workers: number;
+  threads: number;
+  durationMs: number;
+  intervalMs: number;
+  retries: number;
+  retryBackoffMs: number;
+  results: string;
+  json: boolean;
+}
+
+type Argv = Record<string, unknown>;
+
+/** Collects parse results, keeping the values and every error message. */
+export class Validator {
+  readonly errors: string[] = [];
+
+  take<T>(parsed: Parsed<T>, fallback: T): T {
+    if (parsed.ok) return parsed.value;
+    this.errors.push(parsed.error);
+    return fallback;
+  }
+
+  check(error: string | null): void {
+    if (error) this.errors.push(error);
+  }
+}
+
+export function connectionFrom(argv: Argv, v: Validator): ConnectionOptions {
+  const port = argv.port === undefined ? undefined : v.take(parseInteger('port', argv.port, 1, 65535), 3306);
+  const flags: Parameters<typeof resolveConnection>[0] = {};
+  if (typeof argv.host === 'string') flags.host = argv.host;
+  if (port !== undefined) flags.port = port;
+  if (typeof argv.socket === 'string') flags.socket = argv.socket;
+  if (typeof argv.user === 'string') flags.user = argv.user;
+  if (typeof argv.password === 'string') flags.password = argv.password;
+  if (typeof argv.database === 'string') flags.database = argv.database;
+  if (typeof argv['defaults-file'] === 'string') flags.defaultsFile = argv['defaults-file'];
+  try {
+    const connection = resolveConnection(flags);
+    v.check(databaseNameError(connection.database) && `--database: ${databaseNameError(connection.database)}`);
+    return connection;
+  } catch (error) {
+    v.errors.push(error instanceof Error ? error.message : String(error));
+    return { host: '', port: 0, user: '', database: '' };
+  }
+}
+
+export function librarySettings(argv: Argv, v: Validator): LibrarySettings {
+  const flag = String(argv.flag);
+  v.check(flagError(flag) && `--flag: ${flagError(flag)}`);
+  const settings: LibrarySettings = {
+    flag,
+    seed: v.take(parseInteger('seed', argv.seed, 0, 2 ** 31 - 1), 1),
+    featureBytes: v.take(parseSizeBytes('feature-bytes', argv['feature-bytes'], 1, 65535), 2000),
+  };
+  if (typeof argv['feature-file'] === 'string') settings.featureFile = argv['feature-file'];
+  return settings;
+}
+
+export function scaleFrom(argv: Argv, v: Validator): Scale {
+  const preset = SCALES[(argv.scale as keyof typeof SCALES) ?? 'tiny'];
+  const count = (name: 'groups' | 'members' | 'images', max: number): number =>
+    argv[name] === undefined ? preset[name] : v.take(parseInteger(name, argv[name], 1, max), preset[name]);
+  // Group ids are MEDIUMINT UNSIGNED (the seed's type), image ids INT UNSIGNED.
+  const scale = { groups: count('groups', 16_777_215), members: count('members', 10_000_000), images: count('images', 10_000) };
+  if (scale.groups * scale.members * scale.images > 4_294_967_295) v.errors.push('--groups × --members × --images exceeds the 2^32 image ids of INT UNSIGNED');
+  return scale;
+}
+
+export function versionsFrom(argv: Argv, v: Validator): number[] {
+  const parts = String(argv.versions).split(',');
+  const versions = parts.map((part) => v.take(parseInteger('versions', part, 1, 65535), 1));
+  if (new Set(versions).size !== versions.length) v.errors.push(`--versions ${JSON.stringify(argv.versions)}: a version is listed twice`);
+  return versions;
+}
+
+export function runSettings(argv: Argv, v: Validator): RunSettings {
+  return {
+    workers: v.take(parseInteger('workers', argv.workers, 1, 10_000), 1),
+    threads: v.take(parseInteger('threads', argv.threads, 1, 256), 1),
+    durationMs: v.take(parseDurationMs('duration', argv.duration), 60_000),
+    intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000), 5000),
+    retries: v.take(parseInteger('retries', argv.retries, 0, 1000), 10),
+    retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
+    results: String(argv.results),
+    json: argv.json === true,
+  };
+}

@@ -1,0 +1,27 @@
+/** The final summary as a person reads it, beside the run.json a program reads. */
+import type { RunFile } from '../results/types.js';
+
+export function summaryText(run: RunFile): string {
+  const s = run.summary;
+  if (!s) return `run ${run.runId}: ${run.state}${run.error ? `: ${run.error}` : ''}`;
+  const lines = [
+    `run ${run.runId} ${run.state} (${s.endReason}) after ${s.elapsedSec.toFixed(1)}s`,
+    `  ops: ${s.ops} (${s.opsPerSec.toFixed(1)}/s), rows: ${s.rows}, attempts: ${s.attempts}`,
+    `  latency ms: p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} max ${s.latencyMs.max}`,
+    `  harness: commits ${s.commits}, ROLLBACKs sent ${s.rollbacks}, retries ${s.retries}, deadlocks ${s.deadlocks}, lock-wait timeouts ${s.lockWaitTimeouts}, exhausted ${s.exhausted}, reconnects ${s.reconnects}`,
+    `  errors: ${s.errors}${Object.keys(s.errorsByCode).length ? ` ${JSON.stringify(s.errorsByCode)}` : ''}`,
+  ];
+  if (Object.keys(s.byOp).length > 1) {
+    for (const [op, o] of Object.entries(s.byOp)) lines.push(`  ${op}: ${o.ops} ops (${o.opsPerSec.toFixed(1)}/s) p95 ${o.latencyMs.p95} ms, errors ${o.errors}`);
+  }
+  const d = run.status?.delta;
+  if (d) {
+    const show = (name: string): string => `${name} ${d[name] ?? 'n/a'}`;
+    lines.push(`  server: ${['Com_insert', 'Com_commit', 'Com_rollback', 'Innodb_deadlocks', 'Innodb_row_lock_waits', 'Innodb_log_waits', 'Innodb_data_fsyncs', 'Handler_write'].map(show).join(', ')}`);
+    lines.push(`  server: Innodb_os_log_written ${d.Innodb_os_log_written ?? 'n/a'} bytes; Com_rollback counts client ROLLBACKs, Innodb_deadlocks the victims InnoDB rolled back itself`);
+    if (run.status?.resets) lines.push(`  server restarted ${run.status.resets} time(s) during the run: counters were taken from zero after each restart`);
+  }
+  if (s.accounting) lines.push(`  accounting: ${s.accounting.ok ? 'ok' : 'MISMATCH'}: ${s.accounting.note} (harness ${s.accounting.harnessRows}, Com_insert ${s.accounting.comInsertDelta}, table +${s.accounting.tableRowsDelta})`);
+  if (run.error) lines.push(`  error: ${run.error}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,80 @@
+/**
+ * One place decides what an error means for a run, the same for every scenario (sysbench's
+ * ignorable / reconnect / fatal split): a deadlock or lock-wait timeout rolls back and retries the
+ * whole transaction; a lost connection is re-established; anything else is counted by code.
+ */
+
+export const ER_LOCK_DEADLOCK = 1213;
+export const ER_LOCK_WAIT_TIMEOUT = 1205;
+
+export type ErrorClass = 'deadlock' | 'lock-wait-timeout' | 'connection-lost' | 'other';
+
+const CONNECTION_LOST_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+]);
+// 2006 "server has gone away", 2013 "lost connection during query", 1927 "connection killed" (MariaDB),
+// 1053 "server shutdown in progress".
+const CONNECTION_LOST_ERRNOS = new Set([2006, 2013, 1927, 1053]);
+
+interface DriverError {
+  errno?: number;
+  code?: string;
+  fatal?: boolean;
+}
+
+export function classifyError(error: unknown): ErrorClass {
+  const e = error as DriverError;
+  if (e.errno === ER_LOCK_DEADLOCK) return 'deadlock';
+  if (e.errno === ER_LOCK_WAIT_TIMEOUT) return 'lock-wait-timeout';
+  if (e.fatal || (e.code && CONNECTION_LOST_CODES.has(e.code)) || (e.errno && CONNECTION_LOST_ERRNOS.has(e.errno))) {
+    return 'connection-lost';
+  }
+  return 'other';
+}
+
+/** The key an error is counted under: the server's errno where there is one, else the driver's code. */
+export function errorKey(error: unknown): string {
+  const e = error as DriverError;
+  if (e.errno && e.errno < 2000 && e.code) return `${e.errno} ${e.code}`;
+  return e.code ?? (e.errno ? String(e.errno) : 'unknown');
+}
+
+/**
+ * One line for a person, naming the cause and what to do, for the errors people meet before a run
+ * starts (unreachable server, bad credentials, missing privilege).
+ */
+export function explainConnectError(error: unknown, where: string): string {
+  const e = error as DriverError & { message?: string };
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `cannot connect to ${where}: connection refused (is the server running? scripts/setup-mariadb.sh starts a local one)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot connect to ${where}: host not found`;
+    case 'ETIMEDOUT':
+      return `cannot connect to ${where}: timed out`;
+    case 'ENOENT':
+      return `cannot connect to ${where}: no such socket file`;
+    case 'ER_ACCESS_DENIED_ERROR':
+      return `cannot connect to ${where}: access denied (wrong user or password)`;
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return `cannot use the database at ${where}: access denied (GRANT ALL ON <database>.* TO the user)`;
+    case 'ER_SPECIFIC_ACCESS_DENIED_ERROR':
+    case 'ER_TABLEACCESS_DENIED_ERROR':
+      return `not enough privileges at ${where}: ${firstLine(e.message)}`;
+    default:
+      return `cannot connect to ${where}: ${firstLine(e.message) || e.code || 'unknown error'}`;
+  }
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split('\n')[0] ?? '';
+}

@@ -1,0 +1,264 @@
+/**
+ * A run from start to summary: plan the work, start the load threads together, tick on fixed
+ * deadlines (next = start + n·interval, so a slow tick never shifts the ones after it), merge
+ * each interval's snapshots with the server's counter deltas into one record, stream it to the
+ * formatters and the run folder, and close with a summary and the accounting check.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { cpus, hostname } from 'node:os';
+import { Piscina } from 'piscina';
+import type { ConnectionOptions } from '../config/connection.js';
+import { redactConfig, scrubSecret } from '../config/redact.js';
+import { connectControl, type PromiseConnection } from '../db/connect.js';
+import { serverSnapshot } from '../db/serverSnapshot.js';
+import { quoteIdent } from '../db/identifiers.js';
+import type { FeatureSource } from '../data/featureSource.js';
+import { intervalStats, mergeSnapshots, type IntervalStats, type MergedInterval } from '../metrics/intervalStats.js';
+import { addDeltas, ratesPerSecond, sampleStatus, statusDelta, type StatusDelta, type StatusSample } from '../metrics/serverStatus.js';
+import { consoleLine, statusRow, timelineRows } from '../metrics/formatInterval.js';
+import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
+import { addCounts, emptyCounts, type MetersSnapshot } from '../metrics/opMeters.js';
+import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
+import type { Accounting, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
+import type { Scenario } from './scenario.js';
+import type { RetryPolicy } from './retryPolicy.js';
+import type { ThreadTask } from './protocol.js';
+import { ThreadHub } from './threadHub.js';
+import { checkConnectionBudget } from './preflight.js';
+
+export interface RunRequest {
+  scenario: Scenario;
+  scenarioModule: string;
+  connection: ConnectionOptions;
+  /** Validated run and scenario options, passed to workers and recorded (without secrets). */
+  options: Record<string, unknown>;
+  workers: number;
+  threads: number;
+  durationMs: number;
+  intervalMs: number;
+  retry: RetryPolicy;
+  features: FeatureSource;
+  resultsRoot: string;
+  /** Aborting it stops the run cleanly (SIGINT). */
+  stop: AbortSignal;
+  log: (line: string) => void;
+  onInterval?: (stats: IntervalStats) => void;
+  version: string;
+}
+
+interface Totals {
+  byOp: Map<string, { counts: OpCounts; histogram: Histogram }>;
+  status: Record<string, number>;
+  resets: number;
+  lastGauges: Record<string, number>;
+}
+
+const THREAD_TASK = new URL('./threadTask.js', import.meta.url).href;
+
+export async function runBenchmark(req: RunRequest): Promise<RunFile> {
+  const control = await connectControl(req.connection);
+  try {
+    return await runWith(control, req);
+  } finally {
+    await control.end().catch(() => undefined);
+  }
+}
+
+async function runWith(control: PromiseConnection, req: RunRequest): Promise<RunFile> {
+  const server = await serverSnapshot(control);
+  await checkConnectionBudget(control, req.workers);
+  const plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
+  const rowsBefore = plan.accountingTable ? await countRows(control, plan.accountingTable) : undefined;
+
+  const runId = newRunId(req.scenario.name);
+  const folder = RunFolder.create(req.resultsRoot, runId);
+  const run: RunFile = {
+    format: 1,
+    runId,
+    scenario: req.scenario.name,
+    state: 'running',
+    startedAt: new Date().toISOString(),
+    config: redactConfig({ ...req.options, workers: req.workers, threads: req.threads, durationMs: req.durationMs, intervalMs: req.intervalMs, retry: req.retry, connection: req.connection }),
+    environment: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, hostname: hostname(), innobench: req.version },
+    server,
+  };
+  folder.writeRun(run);
+  req.log(`run ${runId}: ${plan.description}; ${req.workers} workers on ${req.threads} thread(s), results in ${folder.dir}`);
+
+  const hub = new ThreadHub();
+  const pool = new Piscina({ filename: THREAD_TASK, minThreads: req.threads, maxThreads: req.threads, concurrentTasksPerWorker: 1, idleTimeout: 100 });
+  const tasks: Array<Promise<unknown>> = [];
+  for (let threadIndex = 0; threadIndex < req.threads; threadIndex++) {
+    const workers = plan.assignments.map((assignment, workerId) => ({ workerId, assignment })).filter((w) => w.workerId % req.threads === threadIndex);
+    const channel = new MessageChannel();
+    hub.attach(threadIndex, channel.port1);
+    const task: ThreadTask = {
+      threadIndex,
+      scenarioModule: req.scenarioModule,
+      connection: req.connection,
+      options: req.options,
+      workers,
+      features: req.features,
+      retry: req.retry,
+      port: channel.port2,
+    };
+    tasks.push(pool.run(task, { transferList: [channel.port2] }));
+  }
+
+  const sampler = await connectControl(req.connection);
+  const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
+  let endReason: Summary['endReason'] = 'duration';
+  let elapsedSec = 0;
+  try {
+    await hub.allReady();
+    let previousSample = await sampleStatus(sampler);
+    hub.broadcast({ type: 'start' });
+    const startedAt = performance.now();
+    let previousTickAt = startedAt;
+    const stopWake = new Promise<void>((resolve) => req.stop.addEventListener('abort', () => resolve(), { once: true }));
+
+    for (let seq = 1; ; seq++) {
+      const endAt = startedAt + req.durationMs;
+      const deadline = Math.min(startedAt + seq * req.intervalMs, endAt);
+      await Promise.race([sleep(deadline - performance.now()), stopWake, hub.ended]);
+      const now = performance.now();
+      const finishing = req.stop.aborted || hub.fatal !== null || hub.runningCount === 0 || now >= endAt;
+      let snapshots: MetersSnapshot[];
+      if (finishing) {
+        endReason = hub.fatal ? 'error' : req.stop.aborted ? 'interrupted' : hub.runningCount === 0 && hub.allWorkDone ? 'work-done' : 'duration';
+        hub.broadcast({ type: 'stop' });
+        snapshots = await hub.drain();
+      } else snapshots = await hub.collect(seq);
+      const tickAt = finishing ? Math.min(performance.now(), now) : now;
+      const sample = await sampleSafely(sampler, req.log);
+      const status = sample && previousSample ? statusDelta(previousSample, sample) : undefined;
+      if (sample) previousSample = sample;
+      const merged = mergeSnapshots(snapshots);
+      const stats = intervalStats(seq, (tickAt - startedAt) / 1000, Math.max(0.001, (tickAt - previousTickAt) / 1000), merged, status);
+      previousTickAt = tickAt;
+      elapsedSec = stats.elapsedSec;
+      addToTotals(totals, merged, status);
+      record(folder, stats, merged);
+      req.log(consoleLine(stats));
+      req.onInterval?.(stats);
+      run.summary = summarize(totals, elapsedSec, endReason);
+      run.status = statusSection(totals, elapsedSec);
+      folder.writeRun(run);
+      if (finishing) break;
+    }
+    if (endReason === 'work-done') req.log(`every worker ran out of work after ${elapsedSec.toFixed(1)}s: the run ended early (prepare a larger scale for longer runs)`);
+    if (hub.fatal) throw new Error(hub.fatal);
+  } catch (error) {
+    run.state = 'failed';
+    run.error = scrubSecret(error instanceof Error ? error.message : String(error), req.connection.password);
+    hub.broadcast({ type: 'stop' });
+  } finally {
+    await Promise.allSettled(tasks);
+    await pool.destroy();
+    await sampler.end().catch(() => undefined);
+  }
+
+  const summary = summarize(totals, elapsedSec, run.state === 'failed' ? 'error' : endReason);
+  if (plan.accountingTable && rowsBefore !== undefined && run.state !== 'failed') {
+    summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(control, plan.accountingTable));
+  }
+  run.summary = summary;
+  run.status = statusSection(totals, elapsedSec);
+  if (run.state === 'running') run.state = endReason === 'interrupted' ? 'interrupted' : 'completed';
+  run.endedAt = new Date().toISOString();
+  writeHistogramFiles(folder, totals);
+  folder.writeRun(run);
+  return run;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+async function sampleSafely(sampler: PromiseConnection, log: (line: string) => void): Promise<StatusSample | null> {
+  try {
+    return await sampleStatus(sampler);
+  } catch (error) {
+    log(`status sample failed: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+async function countRows(control: PromiseConnection, table: string): Promise<number> {
+  const [rows] = await control.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table)}`);
+  return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
+}
+
+function addToTotals(totals: Totals, merged: MergedInterval, status: StatusDelta | undefined): void {
+  for (const [op, part] of merged.byOp) {
+    let total = totals.byOp.get(op);
+    if (!total) totals.byOp.set(op, (total = { counts: emptyCounts(), histogram: newHistogram() }));
+    addCounts(total.counts, part.counts);
+    total.histogram.add(part.histogram);
+  }
+  if (status) {
+    addDeltas(totals.status, status.delta);
+    if (status.reset) totals.resets++;
+    totals.lastGauges = status.gauges;
+  }
+}
+
+function record(folder: RunFolder, stats: IntervalStats, merged: MergedInterval): void {
+  for (const row of timelineRows(stats)) folder.appendCsv(TIMELINE_FILE, row);
+  const status = statusRow(stats);
+  if (status) folder.appendCsv(STATUS_FILE, status);
+  for (const [op, part] of merged.byOp) {
+    folder.appendLine(INTERVAL_HISTOGRAMS_FILE, JSON.stringify({ seq: stats.seq, elapsedSec: stats.elapsedSec, op, histogram: encodeHistogram(part.histogram) }));
+  }
+}
+
+function opSummary(counts: OpCounts, histogram: Histogram, elapsedSec: number): OpSummary {
+  return { ...counts, opsPerSec: elapsedSec > 0 ? Math.round((counts.ops / elapsedSec) * 100) / 100 : 0, latencyMs: latencySummaryMs(histogram) };
+}
+
+function summarize(totals: Totals, elapsedSec: number, endReason: Summary['endReason']): Summary {
+  const all = emptyCounts();
+  const allHistogram = newHistogram();
+  const byOp: Record<string, OpSummary> = {};
+  for (const [op, { counts, histogram }] of totals.byOp) {
+    byOp[op] = opSummary(counts, histogram, elapsedSec);
+    addCounts(all, counts);
+    allHistogram.add(histogram);
+  }
+  return { ...opSummary(all, allHistogram, elapsedSec), elapsedSec: Math.round(elapsedSec * 1000) / 1000, endReason, byOp };
+}
+
+function statusSection(totals: Totals, elapsedSec: number): StatusSection {
+  return { delta: { ...totals.status }, rate: ratesPerSecond(totals.status, Math.max(elapsedSec, 0.001)), gauges: totals.lastGauges, resets: totals.resets };
+}
+
+/**
+ * The rows the harness says it wrote must be the rows the table gained. The server's Com_insert
+ * counts every INSERT statement executed, failed attempts included, so it may exceed the rows by
+ * at most the failed attempts (those statements that ran before a deadlock or error).
+ */
+export function accountingCheck(summary: Summary, statusDelta: Record<string, number>, rowsBefore: number, rowsAfter: number): Accounting {
+  const comInsertDelta = statusDelta.Com_insert ?? 0;
+  const tableRowsDelta = rowsAfter - rowsBefore;
+  const failedAttempts = summary.attempts - summary.ops;
+  const rowsMatch = tableRowsDelta === summary.rows;
+  const comInsertMatches = comInsertDelta >= summary.rows && comInsertDelta - summary.rows <= failedAttempts * Math.max(1, summary.rows / Math.max(1, summary.ops));
+  const note = !rowsMatch
+    ? `the table gained ${tableRowsDelta} rows but the harness counted ${summary.rows}: another writer, or lost rows`
+    : !comInsertMatches
+      ? `Com_insert grew by ${comInsertDelta}, the harness inserted ${summary.rows} rows in ${summary.attempts} attempts: another client was inserting`
+      : comInsertDelta === summary.rows
+        ? 'harness rows = Com_insert delta = table rows gained'
+        : `harness rows = table rows gained; Com_insert also counts ${comInsertDelta - summary.rows} INSERTs of failed attempts`;
+  return { harnessRows: summary.rows, comInsertDelta, tableRowsBefore: rowsBefore, tableRowsAfter: rowsAfter, tableRowsDelta, ok: rowsMatch && comInsertMatches, note };
+}
+
+function writeHistogramFiles(folder: RunFolder, totals: Totals): void {
+  const all = newHistogram();
+  for (const [op, { histogram }] of totals.byOp) {
+    all.add(histogram);
+    if (totals.byOp.size > 1) folder.writeAtomic(`latency-${op}.hgrm`, percentileDistributionMs(histogram));
+  }
+  folder.writeAtomic('latency.hgrm', percentileDistributionMs(all));
+}

@@ -1,0 +1,30 @@
+/**
+ * The messages between the main thread and a load thread (autocannon's small worker protocol,
+ * with a sequence number on every interval snapshot so merging never depends on arrival order).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ConnectionOptions } from '../config/connection.js';
+import type { MetersSnapshot } from '../metrics/opMeters.js';
+import type { FeatureSource } from '../data/featureSource.js';
+import type { RetryPolicy } from './retryPolicy.js';
+
+export interface ThreadTask {
+  threadIndex: number;
+  /** file URL of the compiled scenario module. */
+  scenarioModule: string;
+  connection: ConnectionOptions;
+  options: Record<string, unknown>;
+  workers: Array<{ workerId: number; assignment: unknown }>;
+  features: FeatureSource;
+  retry: RetryPolicy;
+  port: MessagePort;
+}
+
+export type MainToThread = { type: 'start' } | { type: 'tick'; seq: number } | { type: 'stop' };
+
+export type ThreadToMain =
+  | { type: 'ready'; threadIndex: number }
+  | { type: 'snapshot'; threadIndex: number; seq: number; meters: MetersSnapshot }
+  /** The last figures of a thread whose workers have all ended, and why they ended. */
+  | { type: 'done'; threadIndex: number; meters: MetersSnapshot; workDone: boolean }
+  | { type: 'fatal'; threadIndex: number; message: string };

@@ -1,0 +1,69 @@
+/**
+ * A load thread (a piscina task that lives for the whole run): connects its workers, waits for
+ * the common start, runs their loops, and answers each interval tick with a snapshot of its
+ * meters. Nothing else crosses to the main thread.
+ */
+import { connectWorker, type CallbackConnection } from '../db/connect.js';
+import { OpMeters } from '../metrics/opMeters.js';
+import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
+import type { Scenario } from './scenario.js';
+import { runWorkerLoop } from './workerLoop.js';
+import { scrubSecret } from '../config/redact.js';
+
+export default async function threadTask(task: ThreadTask): Promise<void> {
+  const port = task.port;
+  const send = (message: ThreadToMain): void => port.postMessage(message);
+  const meters = new OpMeters();
+  let stopping = false;
+  let resolveStart!: () => void;
+  const started = new Promise<void>((resolve) => (resolveStart = resolve));
+
+  port.on('message', (message: MainToThread) => {
+    if (message.type === 'start') resolveStart();
+    else if (message.type === 'stop') stopping = true;
+    else if (message.type === 'tick') send({ type: 'snapshot', threadIndex: task.threadIndex, seq: message.seq, meters: meters.takeSnapshot() });
+  });
+
+  const connections: CallbackConnection[] = [];
+  try {
+    const { scenario } = (await import(task.scenarioModule)) as { scenario: Scenario };
+    const transactional = scenario.transactional(task.options);
+    const opOf = scenario.opOf ? scenario.opOf.bind(scenario) : () => scenario.defaultOp;
+    const workers = await Promise.all(
+      task.workers.map(async ({ workerId, assignment }) => {
+        const connection = await connectWorker(task.connection);
+        connections.push(connection);
+        const state = await scenario.workerInit({ workerId, assignment, options: task.options, features: task.features, connection });
+        return { connection, state };
+      }),
+    );
+    send({ type: 'ready', threadIndex: task.threadIndex });
+    await started;
+    const ends = await Promise.all(
+      workers.map((worker) =>
+        runWorkerLoop({
+          scenario,
+          state: worker.state,
+          connection: worker.connection,
+          transactional,
+          meters,
+          retry: task.retry,
+          isStopping: () => stopping,
+          reconnect: () => connectWorker(task.connection),
+          opOf,
+        }).then((result) => {
+          connections.push(result.connection);
+          return result.end;
+        }),
+      ),
+    );
+    send({ type: 'done', threadIndex: task.threadIndex, meters: meters.takeSnapshot(), workDone: ends.every((end) => end === 'work-done') });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    send({ type: 'fatal', threadIndex: task.threadIndex, message: scrubSecret(message, task.connection.password) });
+  } finally {
+    // end() says goodbye (COM_QUIT), so the server does not count the run's connections as aborted.
+    await Promise.all([...new Set(connections)].map((c) => new Promise<void>((resolve) => c.end(() => resolve()))));
+    port.close();
+  }
+}

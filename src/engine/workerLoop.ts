@@ -1,0 +1,129 @@
+/**
+ * The measuring loop of one worker: take the next unit of work, time it, count it, schedule the
+ * next. Callbacks rather than async/await on purpose: this runs once per operation, and the
+ * client's CPU is taken from the server on a shared machine.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CallbackConnection } from '../db/connect.js';
+import { classifyError, errorKey } from '../db/errors.js';
+import type { OpMeter, OpMeters } from '../metrics/opMeters.js';
+import type { Outcome, Scenario } from './scenario.js';
+import { reconnectDelayMs, retryDelayMs, type RetryPolicy } from './retryPolicy.js';
+
+export type WorkerEnd = 'work-done' | 'stopped';
+
+export interface WorkerLoopParams<S, I> {
+  scenario: Scenario<S, I>;
+  state: S;
+  connection: CallbackConnection;
+  transactional: boolean;
+  meters: OpMeters;
+  retry: RetryPolicy;
+  isStopping: () => boolean;
+  reconnect: () => Promise<CallbackConnection>;
+  /** The op type of a unit; the scenario's default when it has one kind. */
+  opOf: (item: I) => string;
+}
+
+export function runWorkerLoop<S, I>(p: WorkerLoopParams<S, I>): Promise<{ end: WorkerEnd; connection: CallbackConnection }> {
+  return new Promise((resolve) => {
+    let connection = p.connection;
+    let item: I;
+    let meter: OpMeter;
+    let startedAt = 0;
+    let attempt = 0;
+    let reconnectFailures = 0;
+
+    const finish = (end: WorkerEnd): void => resolve({ end, connection });
+
+    const nextOperation = (): void => {
+      if (p.isStopping()) return finish('stopped');
+      const nextItem = p.scenario.next(p.state);
+      if (nextItem === null) return finish('work-done');
+      item = nextItem;
+      meter = p.meters.meter(p.opOf(item));
+      startedAt = performance.now();
+      attempt = 0;
+      tryOnce();
+    };
+
+    const tryOnce = (): void => {
+      attempt++;
+      meter.counts.attempts++;
+      p.scenario.execute(p.state, connection, item, onDone);
+    };
+
+    const onDone = (error: unknown, outcome?: Outcome): void => {
+      if (!error) {
+        p.meters.record(meter, (performance.now() - startedAt) * 1000);
+        const counts = meter.counts;
+        counts.ops++;
+        if (outcome) {
+          counts.rows += outcome.rows;
+          if (outcome.committed) counts.commits++;
+        }
+        return nextOperation();
+      }
+      const counts = meter.counts;
+      switch (classifyError(error)) {
+        case 'deadlock':
+        case 'lock-wait-timeout': {
+          if (classifyError(error) === 'deadlock') counts.deadlocks++;
+          else counts.lockWaitTimeouts++;
+          return rollbackThen(() => {
+            if (attempt > p.retry.retries) {
+              counts.exhausted++;
+              return nextOperation();
+            }
+            if (p.isStopping()) return finish('stopped');
+            counts.retries++;
+            setTimeout(tryOnce, retryDelayMs(p.retry, attempt));
+          });
+        }
+        case 'connection-lost':
+          counts.errors++;
+          countCode(error);
+          return reconnectThenRetry();
+        default:
+          counts.errors++;
+          countCode(error);
+          return rollbackThen(nextOperation);
+      }
+    };
+
+    const countCode = (error: unknown): void => {
+      const key = errorKey(error);
+      meter.counts.errorsByCode[key] = (meter.counts.errorsByCode[key] ?? 0) + 1;
+    };
+
+    // A deadlock victim is already rolled back by InnoDB; the explicit ROLLBACK closes the
+    // client's side of the transaction, and is what the server's Com_rollback counts.
+    const rollbackThen = (then: () => void): void => {
+      if (!p.transactional) return then();
+      meter.counts.rollbacks++;
+      connection.query('ROLLBACK', (error) => {
+        if (error && classifyError(error) === 'connection-lost') return reconnectThenRetry();
+        then();
+      });
+    };
+
+    const reconnectThenRetry = (): void => {
+      connection.destroy();
+      const again = (): void => {
+        if (p.isStopping()) return finish('stopped');
+        p.reconnect().then(
+          (fresh) => {
+            connection = fresh;
+            reconnectFailures = 0;
+            meter.counts.reconnects++;
+            tryOnce();
+          },
+          () => setTimeout(again, reconnectDelayMs(reconnectFailures++)),
+        );
+      };
+      setTimeout(again, reconnectDelayMs(reconnectFailures++));
+    };
+
+    nextOperation();
+  });
+}

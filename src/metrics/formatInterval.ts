@@ -1,0 +1,66 @@
+/**
+ * Formatters of an interval record: the console line (sysbench's --report-interval style) and
+ * the CSV rows of timeline.csv and status.csv.
+ */
+import type { IntervalStats } from './intervalStats.js';
+import { TRACKED_COUNTERS, TRACKED_GAUGES } from './serverStatus.js';
+
+const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
+export function consoleLine(stats: IntervalStats): string {
+  const { all } = stats;
+  const perSec = (n: number): string => fixed(n / stats.seconds);
+  let line =
+    `[ ${fixed(stats.elapsedSec, 0)}s ] ops/s: ${fixed(all.opsPerSec, 1)}` +
+    ` lat ms p50/p95/p99/max: ${fixed(all.latencyMs.p50)}/${fixed(all.latencyMs.p95)}/${fixed(all.latencyMs.p99)}/${fixed(all.latencyMs.max)}` +
+    ` err/s: ${perSec(all.counts.errors)} retry/s: ${perSec(all.counts.retries)}`;
+  if (all.counts.deadlocks) line += ` deadlocks/s: ${perSec(all.counts.deadlocks)}`;
+  if (all.counts.reconnects) line += ` reconnects: ${all.counts.reconnects}`;
+  const status = stats.status;
+  if (status) {
+    const rate = (name: string): string => fixed((status.delta[name] ?? 0) / status.seconds, 1);
+    line += ` | server Com_insert/s: ${rate('Com_insert')} Com_commit/s: ${rate('Com_commit')} thr_run: ${status.gauges.Threads_running ?? '?'}`;
+    if (status.reset) line += ' (server restarted: counters reset)';
+  } else line += ' | server: no sample';
+  return line;
+}
+
+/** One row per operation type and one for all of them. */
+export function timelineRows(stats: IntervalStats): Array<Record<string, string | number>> {
+  const entries = Object.keys(stats.byOp).length > 1 ? [...Object.entries(stats.byOp), ['all', stats.all] as const] : [['all', stats.all] as const];
+  return entries.map(([op, interval]) => ({
+    seq: stats.seq,
+    elapsed_s: Number(fixed(stats.elapsedSec, 3)),
+    op,
+    ops: interval.counts.ops,
+    ops_per_s: Number(fixed(interval.opsPerSec)),
+    p50_ms: interval.latencyMs.p50,
+    p95_ms: interval.latencyMs.p95,
+    p99_ms: interval.latencyMs.p99,
+    max_ms: interval.latencyMs.max,
+    attempts: interval.counts.attempts,
+    errors: interval.counts.errors,
+    retries: interval.counts.retries,
+    deadlocks: interval.counts.deadlocks,
+    lock_wait_timeouts: interval.counts.lockWaitTimeouts,
+    commits: interval.counts.commits,
+    rollbacks: interval.counts.rollbacks,
+    reconnects: interval.counts.reconnects,
+    rows: interval.counts.rows,
+  }));
+}
+
+/** Counter deltas of one interval; every tracked name gets a column, empty when the server lacks it. */
+export function statusRow(stats: IntervalStats): Record<string, string | number> | null {
+  const status = stats.status;
+  if (!status) return null;
+  const row: Record<string, string | number> = {
+    seq: stats.seq,
+    elapsed_s: Number(fixed(stats.elapsedSec, 3)),
+    seconds: Number(fixed(status.seconds, 3)),
+    server_restarted: status.reset ? 1 : 0,
+  };
+  for (const name of TRACKED_COUNTERS) row[name] = status.delta[name] ?? '';
+  for (const name of TRACKED_GAUGES) row[name] = status.gauges[name] ?? '';
+  return row;
+}

@@ -1,0 +1,58 @@
+/**
+ * One record per interval, built from every thread's snapshot of that interval and the status
+ * delta sampled with it. Formatters (console line, CSV rows) read only this record.
+ */
+import type { LatencySummaryMs, OpCounts } from '../results/types.js';
+import { addCounts, emptyCounts, type MetersSnapshot } from './opMeters.js';
+import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram } from './histogram.js';
+import type { StatusDelta } from './serverStatus.js';
+
+export interface OpInterval {
+  counts: OpCounts;
+  opsPerSec: number;
+  latencyMs: LatencySummaryMs;
+}
+
+export interface IntervalStats {
+  seq: number;
+  /** Seconds since the measured window began, at the end of this interval. */
+  elapsedSec: number;
+  seconds: number;
+  byOp: Record<string, OpInterval>;
+  all: OpInterval;
+  status?: StatusDelta;
+}
+
+export interface MergedInterval {
+  byOp: Map<string, { counts: OpCounts; histogram: Histogram }>;
+}
+
+/** Merges thread snapshots of one interval, per op type (pure: inputs are not changed). */
+export function mergeSnapshots(snapshots: MetersSnapshot[]): MergedInterval {
+  const byOp = new Map<string, { counts: OpCounts; histogram: Histogram }>();
+  for (const snapshot of snapshots) {
+    for (const [op, part] of Object.entries(snapshot)) {
+      let merged = byOp.get(op);
+      if (!merged) {
+        merged = { counts: emptyCounts(), histogram: newHistogram() };
+        byOp.set(op, merged);
+      }
+      addCounts(merged.counts, part.counts);
+      merged.histogram.add(decodeHistogram(part.histogram));
+    }
+  }
+  return { byOp };
+}
+
+export function intervalStats(seq: number, elapsedSec: number, seconds: number, merged: MergedInterval, status?: StatusDelta): IntervalStats {
+  const byOp: Record<string, OpInterval> = {};
+  const allCounts = emptyCounts();
+  const allHistogram = newHistogram();
+  for (const [op, { counts, histogram }] of merged.byOp) {
+    byOp[op] = { counts, opsPerSec: counts.ops / seconds, latencyMs: latencySummaryMs(histogram) };
+    addCounts(allCounts, counts);
+    allHistogram.add(histogram);
+  }
+  const all = { counts: allCounts, opsPerSec: allCounts.ops / seconds, latencyMs: latencySummaryMs(allHistogram) };
+  return status ? { seq, elapsedSec, seconds, byOp, all, status } : { seq, elapsedSec, seconds, byOp, all };
+}

@@ -1,0 +1,77 @@
+/**
+ * Per-thread meters: for each operation type, a histogram of this interval's latencies and the
+ * counts the worker loop keeps. A snapshot encodes them and starts the next interval from zero;
+ * the main thread merges snapshots, so nothing is sent per operation.
+ */
+import type { OpCounts } from '../results/types.js';
+import { encodeHistogram, newHistogram, recordMicros, type Histogram } from './histogram.js';
+
+export interface OpMeter {
+  histogram: Histogram;
+  counts: OpCounts;
+}
+
+/** One thread's figures for one interval, per operation type. */
+export type MetersSnapshot = Record<string, { histogram: string; counts: OpCounts }>;
+
+export function emptyCounts(): OpCounts {
+  return {
+    ops: 0,
+    attempts: 0,
+    retries: 0,
+    deadlocks: 0,
+    lockWaitTimeouts: 0,
+    exhausted: 0,
+    commits: 0,
+    rollbacks: 0,
+    errors: 0,
+    errorsByCode: {},
+    reconnects: 0,
+    rows: 0,
+  };
+}
+
+/** Adds `more` into `into` (pure apart from mutating `into`). */
+export function addCounts(into: OpCounts, more: OpCounts): OpCounts {
+  into.ops += more.ops;
+  into.attempts += more.attempts;
+  into.retries += more.retries;
+  into.deadlocks += more.deadlocks;
+  into.lockWaitTimeouts += more.lockWaitTimeouts;
+  into.exhausted += more.exhausted;
+  into.commits += more.commits;
+  into.rollbacks += more.rollbacks;
+  into.errors += more.errors;
+  into.reconnects += more.reconnects;
+  into.rows += more.rows;
+  for (const [code, n] of Object.entries(more.errorsByCode)) into.errorsByCode[code] = (into.errorsByCode[code] ?? 0) + n;
+  return into;
+}
+
+export class OpMeters {
+  private readonly byOp = new Map<string, OpMeter>();
+
+  meter(op: string): OpMeter {
+    let meter = this.byOp.get(op);
+    if (!meter) {
+      meter = { histogram: newHistogram(), counts: emptyCounts() };
+      this.byOp.set(op, meter);
+    }
+    return meter;
+  }
+
+  record(meter: OpMeter, micros: number): void {
+    recordMicros(meter.histogram, micros);
+  }
+
+  /** Encodes this interval's figures and zeroes them for the next one. */
+  takeSnapshot(): MetersSnapshot {
+    const snapshot: MetersSnapshot = {};
+    for (const [op, meter] of this.byOp) {
+      snapshot[op] = { histogram: encodeHistogram(meter.histogram), counts: meter.counts };
+      meter.histogram.reset();
+      meter.counts = emptyCounts();
+    }
+    return snapshot;
+  }
+}

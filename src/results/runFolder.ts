@@ -1,0 +1,58 @@
+/**
+ * A run's folder, written as the run goes so that a run killed at any moment leaves files that
+ * parse: run.json is replaced atomically (write, then rename) at every interval; CSV rows and
+ * interval histograms are appended whole, one write per line.
+ */
+import { accessSync, appendFileSync, constants, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { RunFile } from './types.js';
+
+export const RUN_FILE = 'run.json';
+export const TIMELINE_FILE = 'timeline.csv';
+export const STATUS_FILE = 'status.csv';
+export const INTERVAL_HISTOGRAMS_FILE = 'histograms.jsonl';
+
+export function newRunId(scenario: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${scenario}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export class RunFolder {
+  private readonly headerWritten = new Set<string>();
+
+  constructor(readonly dir: string) {}
+
+  /** Creates the folder and proves it is writable before any load starts. */
+  static create(resultsRoot: string, runId: string): RunFolder {
+    const dir = join(resultsRoot, runId);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, '.write-test');
+    writeFileSync(probe, 'ok');
+    unlinkSync(probe);
+    return new RunFolder(dir);
+  }
+
+  writeRun(run: RunFile): void {
+    this.writeAtomic(RUN_FILE, JSON.stringify(run, null, 2) + '\n');
+  }
+
+  writeAtomic(name: string, content: string): void {
+    const path = join(this.dir, name);
+    writeFileSync(`${path}.tmp`, content);
+    renameSync(`${path}.tmp`, path);
+  }
+
+  /** Appends one CSV row; the first row of a file also writes its header from the row's keys. */
+  appendCsv(name: string, row: Record<string, string | number>): void {
+    const path = join(this.dir, name);
+    const header = !this.headerWritten.has(name);
+    this.headerWritten.add(name);
+    appendFileSync(path, stringify([row], { header, columns: Object.keys(row) }));
+  }
+
+  appendLine(name: string, line: string): void {
+    appendFileSync(join(this.dir, name), line + '\n');
+  }
+}

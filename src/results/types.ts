@@ -1,0 +1,100 @@
+/**
+ * The documented shape of a run folder's `run.json`. Later tooling (compare, gate, report, merge)
+ * reads only this shape, so fields are added, never renamed or removed.
+ */
+
+export interface LatencySummaryMs {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Counts the worker loop keeps for one operation type. */
+export interface OpCounts {
+  /** Operations that finished successfully (after any retries). */
+  ops: number;
+  /** Every attempt sent, first tries and retries. */
+  attempts: number;
+  /** Attempts repeated after a deadlock or lock-wait timeout. */
+  retries: number;
+  /** Errno 1213 seen. */
+  deadlocks: number;
+  /** Errno 1205 seen. */
+  lockWaitTimeouts: number;
+  /** Operations that gave up after --retries attempts. */
+  exhausted: number;
+  /** Transactions that committed: an explicit COMMIT or an autocommit statement that succeeded. */
+  commits: number;
+  /** ROLLBACK statements the harness sent (the server's Com_rollback counts the same thing). */
+  rollbacks: number;
+  /** Errors that were neither retried nor recovered, by errno or code. */
+  errors: number;
+  errorsByCode: Record<string, number>;
+  /** Connections re-established after being lost. */
+  reconnects: number;
+  /** Rows written (or read) by the successful operations. */
+  rows: number;
+}
+
+export interface OpSummary extends OpCounts {
+  opsPerSec: number;
+  latencyMs: LatencySummaryMs;
+}
+
+export interface Summary extends OpSummary {
+  /** Seconds from the first operation to the end of the measured window. */
+  elapsedSec: number;
+  /** Why the run ended: its duration elapsed, the work ran out, SIGINT, or a fatal error. */
+  endReason: 'duration' | 'work-done' | 'interrupted' | 'error';
+  /** Per operation type ("insert", "delete-insert", ...). */
+  byOp: Record<string, OpSummary>;
+  accounting?: Accounting;
+}
+
+/** Rows the harness wrote vs what the server counted vs what the table holds. */
+export interface Accounting {
+  harnessRows: number;
+  comInsertDelta: number;
+  tableRowsBefore: number;
+  tableRowsAfter: number;
+  tableRowsDelta: number;
+  ok: boolean;
+  note: string;
+}
+
+export interface ServerSnapshot {
+  version: string;
+  flavour: 'MariaDB' | 'MySQL';
+  variables: Record<string, string>;
+}
+
+export interface StatusSection {
+  /** Counter deltas over the whole measured window. */
+  delta: Record<string, number>;
+  /** Per-second rates of the same counters. */
+  rate: Record<string, number>;
+  /** Gauges (Threads_connected, Threads_running) at the last sample. */
+  gauges: Record<string, number>;
+  /** Counter resets (the server restarted: Uptime went down) seen during the run. */
+  resets: number;
+}
+
+export interface RunFile {
+  /** Shape version of this file. */
+  format: 1;
+  runId: string;
+  scenario: string;
+  state: 'running' | 'completed' | 'interrupted' | 'failed';
+  startedAt: string;
+  endedAt?: string;
+  /** Every option the run was given, with secrets removed. */
+  config: Record<string, unknown>;
+  environment: { node: string; platform: string; cpus: number; hostname: string; innobench: string };
+  server: ServerSnapshot;
+  /** The figures so far while running; the final figures once `state` is no longer `running`. */
+  summary?: Summary;
+  status?: StatusSection;
+  error?: string;
+}

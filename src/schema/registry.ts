@@ -1,0 +1,96 @@
+/**
+ * What the harness created, recorded in its own database, so that it never reuses, truncates or
+ * drops a table somebody else owns. A library (one clientFlag's table set) carries the spec it
+ * was prepared with and how far its load got, which is what makes prepare resumable.
+ */
+import type { PromiseConnection } from '../db/connect.js';
+import { quoteIdent } from '../db/identifiers.js';
+
+export const LIBRARIES_TABLE = 'innobench_libraries';
+export const OBJECTS_TABLE = 'innobench_objects';
+
+export type LibraryState = 'loading' | 'complete';
+
+export interface LibraryRecord {
+  flag: string;
+  design: string;
+  spec: Record<string, unknown>;
+  state: LibraryState;
+}
+
+export async function ensureRegistry(control: PromiseConnection): Promise<void> {
+  await control.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(LIBRARIES_TABLE)} (
+    flag VARCHAR(64) NOT NULL PRIMARY KEY,
+    design VARCHAR(16) NOT NULL,
+    spec TEXT NOT NULL,
+    state VARCHAR(16) NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
+  ) ENGINE=InnoDB`);
+  await control.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(OBJECTS_TABLE)} (
+    table_name VARCHAR(64) NOT NULL PRIMARY KEY,
+    flag VARCHAR(64) NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    KEY flag (flag)
+  ) ENGINE=InnoDB`);
+}
+
+export async function findLibrary(control: PromiseConnection, flag: string): Promise<LibraryRecord | null> {
+  const [rows] = await control.query(`SELECT flag, design, spec, state FROM ${quoteIdent(LIBRARIES_TABLE)} WHERE flag = ?`, [flag]);
+  const row = (rows as Array<{ flag: string; design: string; spec: string; state: LibraryState }>)[0];
+  return row ? { flag: row.flag, design: row.design, spec: JSON.parse(row.spec) as Record<string, unknown>, state: row.state } : null;
+}
+
+export async function listLibraries(control: PromiseConnection): Promise<LibraryRecord[]> {
+  const [rows] = await control.query(`SELECT flag, design, spec, state FROM ${quoteIdent(LIBRARIES_TABLE)} ORDER BY flag`);
+  return (rows as Array<{ flag: string; design: string; spec: string; state: LibraryState }>).map((row) => ({
+    flag: row.flag,
+    design: row.design,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    state: row.state,
+  }));
+}
+
+export async function saveLibrary(control: PromiseConnection, library: LibraryRecord): Promise<void> {
+  await control.query(
+    `INSERT INTO ${quoteIdent(LIBRARIES_TABLE)} (flag, design, spec, state) VALUES (?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE design = VALUES(design), spec = VALUES(spec), state = VALUES(state)`,
+    [library.flag, library.design, JSON.stringify(library.spec), library.state],
+  );
+}
+
+export async function recordTable(control: PromiseConnection, table: string, flag: string): Promise<void> {
+  await control.query(`INSERT IGNORE INTO ${quoteIdent(OBJECTS_TABLE)} (table_name, flag) VALUES (?, ?)`, [table, flag]);
+}
+
+export async function ownedTables(control: PromiseConnection, flag?: string): Promise<Set<string>> {
+  const [rows] = flag
+    ? await control.query(`SELECT table_name AS name FROM ${quoteIdent(OBJECTS_TABLE)} WHERE flag = ?`, [flag])
+    : await control.query(`SELECT table_name AS name FROM ${quoteIdent(OBJECTS_TABLE)}`);
+  return new Set((rows as Array<{ name: string }>).map((row) => row.name));
+}
+
+export async function forgetLibrary(control: PromiseConnection, flag: string): Promise<void> {
+  await control.query(`DELETE FROM ${quoteIdent(OBJECTS_TABLE)} WHERE flag = ?`, [flag]);
+  await control.query(`DELETE FROM ${quoteIdent(LIBRARIES_TABLE)} WHERE flag = ?`, [flag]);
+}
+
+/** Tables among `names` that exist in the current database. */
+export async function existingTables(control: PromiseConnection, names: string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const [rows] = await control.query(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
+    [names],
+  );
+  return new Set((rows as Array<{ name: string }>).map((row) => row.name));
+}
+
+/** Refuses, with the names, when any of `tables` exists but was not created by the harness. */
+export async function assertOwned(control: PromiseConnection, tables: string[]): Promise<void> {
+  const existing = await existingTables(control, tables);
+  const owned = await ownedTables(control);
+  const foreign = [...existing].filter((name) => !owned.has(name));
+  if (foreign.length > 0) {
+    throw new Error(`refusing to touch ${foreign.map((n) => `\`${n}\``).join(', ')}: not created by innobench (rename it, or use another --flag or --database)`);
+  }
+}
