@@ -6,6 +6,11 @@
 
 export const ER_LOCK_DEADLOCK = 1213;
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
+/**
+ * MariaDB reports a deadlock victim that was waiting for a table's AUTO-INC lock as "failed to
+ * read auto-increment value" instead of 1213 (seen live on 10.11), so it is a deadlock too.
+ */
+export const ER_AUTOINC_READ_FAILED = 1467;
 
 export type ErrorClass = 'deadlock' | 'lock-wait-timeout' | 'connection-lost' | 'other';
 
@@ -32,7 +37,7 @@ interface DriverError {
 
 export function classifyError(error: unknown): ErrorClass {
   const e = error as DriverError;
-  if (e.errno === ER_LOCK_DEADLOCK) return 'deadlock';
+  if (e.errno === ER_LOCK_DEADLOCK || e.errno === ER_AUTOINC_READ_FAILED) return 'deadlock';
   if (e.errno === ER_LOCK_WAIT_TIMEOUT) return 'lock-wait-timeout';
   if (e.fatal || (e.code && CONNECTION_LOST_CODES.has(e.code)) || (e.errno && CONNECTION_LOST_ERRNOS.has(e.errno))) {
     return 'connection-lost';
