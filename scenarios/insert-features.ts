@@ -2,26 +2,29 @@
  * The seed's headline benchmark: workers insert the feature of every image of every member of
  * their group(s), one prepared INSERT per row (autocommit), or --batch rows per transaction.
  * Work is split by group (the seed gives each of its ~100 workers one group); when there are
- * fewer groups than workers, a group's images are split between its workers by id modulo.
+ * fewer groups than workers, a group's images are split between its workers.
  */
 import type { CallbackConnection } from '../src/db/connect.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
-import { findLibrary } from '../src/schema/registry.js';
-import { featureTable, libraryTables, q } from '../src/schema/tables.js';
 import type { ControlContext, Done, Scenario, WorkerContext } from '../src/engine/scenario.js';
-import { assignGroups, type GroupShare } from '../src/engine/partition.js';
-import { pendingImageIds } from './shared/pendingImages.js';
+import type { GroupShare } from '../src/engine/partition.js';
+import { openLibrary, pendingFeatureKeys, planGroupShares } from './library.js';
 
 interface State {
-  pending: Uint32Array;
+  /** Key columns of the pending images, flattened: row r is keys[r·stride … r·stride+stride). */
+  keys: Array<string | number>;
+  stride: number;
+  rows: number;
   cursor: number;
   batch: number;
   insertSql: string;
   features: FeatureSource;
+  /** Spreads workers over the feature file so they do not all insert the same bytes. */
+  sliceBase: number;
 }
 
-/** A unit of work: the image ids whose features one transaction inserts. */
-type Item = Uint32Array;
+/** A unit of work: the index of the first pending row one transaction inserts. */
+type Item = number;
 
 export const scenario: Scenario<State, Item, GroupShare> = {
   name: 'insert-features',
@@ -34,54 +37,43 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   },
 
   async plan(ctx: ControlContext, workers: number) {
-    const flag = String(ctx.options.flag);
-    const library = await findLibrary(ctx.control, flag).catch(() => null);
-    if (!library || library.state !== 'complete') {
-      throw new Error(`clientFlag ${flag} is not prepared: run \`innobench prepare insert-features --flag ${flag}\` first`);
-    }
-    const versions = (library.spec.versions as number[] | undefined) ?? [1];
-    const table = featureTable(libraryTables(flag, versions), Number(ctx.options['model-version']));
+    const library = await openLibrary(ctx);
     if (ctx.options.fresh) {
-      ctx.log(`--fresh: emptying ${table}`);
-      await ctx.control.query(`TRUNCATE TABLE ${q(table)}`);
+      ctx.log(`--fresh: emptying ${library.feature}`);
+      await ctx.control.query(`TRUNCATE TABLE \`${library.feature}\``);
     }
-    const [rows] = await ctx.control.query(`SELECT id FROM ${q(libraryTables(flag, versions).group)} ORDER BY id`);
-    const groupIds = (rows as Array<{ id: number }>).map((row) => row.id);
-    const assignments = assignGroups(groupIds, workers);
+    const { assignments, groups } = await planGroupShares(ctx, library, workers);
     return {
       assignments,
-      accountingTable: table,
-      description: `insert-features into ${table} (${groupIds.length} groups, batch ${String(ctx.options.batch)})`,
+      accountingTable: library.feature,
+      description: `insert-features into ${library.feature} (${library.design.name} design, ${groups} groups, batch ${String(ctx.options.batch)})`,
     };
   },
 
   async workerInit(ctx: WorkerContext<GroupShare>) {
-    const flag = String(ctx.options.flag);
-    const tables = libraryTables(flag, [Number(ctx.options['model-version'])]);
-    const table = featureTable(tables, Number(ctx.options['model-version']));
-    const pending = await pendingImageIds(ctx.connection, tables, table, ctx.assignment);
+    const { keys, stride, insertSql } = await pendingFeatureKeys(ctx);
     return {
-      pending,
+      keys,
+      stride,
+      rows: keys.length / stride,
       cursor: 0,
       batch: Number(ctx.options.batch),
-      insertSql: `INSERT INTO ${q(table)} (image_id, feature) VALUES (?, ?)`,
+      insertSql,
       features: ctx.features,
+      sliceBase: ctx.workerId * 7919,
     };
   },
 
   next(state) {
-    if (state.cursor >= state.pending.length) return null;
-    const item = state.pending.subarray(state.cursor, state.cursor + state.batch);
-    state.cursor += item.length;
+    if (state.cursor >= state.rows) return null;
+    const item = state.cursor;
+    state.cursor = Math.min(state.rows, state.cursor + state.batch);
     return item;
   },
 
   execute(state, connection, item, done) {
     if (state.batch === 1) {
-      const imageId = item[0]!;
-      connection.execute(state.insertSql, [imageId, featureSlice(state.features, imageId)], (error) =>
-        error ? done(error) : done(null, { rows: 1, committed: true }),
-      );
+      connection.execute(state.insertSql, rowParams(state, item), (error) => (error ? done(error) : done(null, { rows: 1, committed: true })));
     } else insertBatch(state, connection, item, done);
   },
 
@@ -90,16 +82,22 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   },
 };
 
-function insertBatch(state: State, connection: CallbackConnection, item: Item, done: Done): void {
-  let index = 0;
+function rowParams(state: State, row: number): Array<string | number | Buffer> {
+  const params: Array<string | number | Buffer> = state.keys.slice(row * state.stride, (row + 1) * state.stride);
+  params.push(featureSlice(state.features, state.sliceBase + row));
+  return params;
+}
+
+function insertBatch(state: State, connection: CallbackConnection, first: Item, done: Done): void {
+  const end = Math.min(state.rows, first + state.batch);
+  let row = first;
   const step = (error: unknown): void => {
     if (error) return done(error);
-    if (index === item.length) {
-      connection.query('COMMIT', (commitError) => (commitError ? done(commitError) : done(null, { rows: item.length, committed: true })));
+    if (row === end) {
+      connection.query('COMMIT', (commitError) => (commitError ? done(commitError) : done(null, { rows: end - first, committed: true })));
       return;
     }
-    const imageId = item[index++]!;
-    connection.execute(state.insertSql, [imageId, featureSlice(state.features, imageId)], step);
+    connection.execute(state.insertSql, rowParams(state, row++), step);
   };
   connection.query('START TRANSACTION', step);
 }

@@ -1,11 +1,21 @@
 /** `innobench prepare <scenario>`: create and load a library's tables (resumable). */
 import type { Argv } from 'yargs';
+import { join } from 'node:path';
 import { connectControl, ensureDatabase } from '../db/connect.js';
-import { prepareLibrary } from '../schema/library.js';
-import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, SCALE_OPTIONS, Validator, connectionFrom, librarySettings, scaleFrom, versionsFrom } from './options.js';
+import { prepareLibrary, type LibrarySpec } from '../schema/library.js';
+import { DESIGN_NAMES } from '../schema/designs/index.js';
+import type { DesignName } from '../schema/designs/design.js';
+import { ensureGeneratedFeatureFile, loadFeatureSource } from '../data/featureSource.js';
+import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, SCALE_OPTIONS, Validator, connectionFrom, librarySettings, scaleFrom, versionsFrom, type LibrarySettings } from './options.js';
 import { invalid, log } from './exit.js';
 import { parseInteger } from '../config/units.js';
 import { SCENARIOS } from '../../scenarios/index.js';
+
+const PREPARE_OPTIONS = {
+  design: { describe: 'table design: surrogate (the seed\'s choice), natural keys, or clustered features', choices: DESIGN_NAMES, default: 'surrogate', group: 'Data:' },
+  memberships: { describe: 'add the many-to-many variant: person, group_member, group_count kept by triggers', type: 'boolean', default: false, group: 'Data:' },
+  'with-features': { describe: 'also load every image\'s feature in each version\'s table', type: 'boolean', default: false, group: 'Data:' },
+} as const;
 
 export function prepareCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -14,21 +24,36 @@ export function prepareCommand(yargs: Argv): Argv {
     (y) =>
       y
         .positional('scenario', { describe: 'scenario whose data to prepare', choices: Object.keys(SCENARIOS), type: 'string' })
-        .options({ ...CONNECTION_OPTIONS, ...LIBRARY_OPTIONS, ...SCALE_OPTIONS }),
+        .options({ ...CONNECTION_OPTIONS, ...LIBRARY_OPTIONS, ...SCALE_OPTIONS, ...PREPARE_OPTIONS }),
     async (argv) => {
       const v = new Validator();
       const connection = connectionFrom(argv, v);
       const library = librarySettings(argv, v);
-      const scale = scaleFrom(argv, v);
-      const versions = versionsFrom(argv, v);
+      const spec: LibrarySpec = {
+        flag: library.flag,
+        design: argv.design as DesignName,
+        scale: scaleFrom(argv, v),
+        versions: versionsFrom(argv, v),
+        seed: library.seed,
+      };
+      if (argv['row-format']) spec.rowFormat = String(argv['row-format']);
+      if (argv.memberships) spec.memberships = true;
+      if (argv['with-features']) spec.withFeatures = library.featureBytes;
+      if (spec.memberships && spec.design === 'natural') v.errors.push('--memberships needs a surrogate or clustered design (group_member references group ids)');
       const concurrency = v.take(parseInteger('load-connections', argv['load-connections'], 1, 64), 4);
       if (v.errors.length) throw invalid(v.errors);
+
       await ensureDatabase(connection);
       const control = await connectControl(connection);
       try {
         const started = Date.now();
-        const spec = { flag: library.flag, design: 'surrogate' as const, scale, versions, seed: library.seed };
-        const outcome = await prepareLibrary(control, connection, argv['row-format'] ? { ...spec, rowFormat: String(argv['row-format']) } : spec, concurrency, log);
+        const outcome = await prepareLibrary(control, {
+          connection,
+          spec,
+          concurrency,
+          log,
+          ...(spec.withFeatures ? { features: featuresFor(library) } : {}),
+        });
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         if (outcome.state === 'already-complete') log(`clientFlag ${library.flag} is already prepared with this spec: nothing to do`);
         else {
@@ -43,4 +68,10 @@ export function prepareCommand(yargs: Argv): Argv {
       }
     },
   );
+}
+
+/** The feature file given, or the generated default (made once, then reused). */
+export function featuresFor(library: LibrarySettings): ReturnType<typeof loadFeatureSource> {
+  const file = library.featureFile ?? ensureGeneratedFeatureFile(join('.innobench-cache', `features-64MiB-seed${library.seed}.bin`), undefined, library.seed);
+  return loadFeatureSource(file, library.featureBytes);
 }

@@ -1,7 +1,6 @@
 /** `innobench run <scenario>`: apply load, report each interval, write results, summarise. */
 import type { Argv } from 'yargs';
-import { join } from 'node:path';
-import { ensureGeneratedFeatureFile, loadFeatureSource } from '../data/featureSource.js';
+import { featuresFor } from './prepare.js';
 import { runBenchmark } from '../engine/orchestrator.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
@@ -26,8 +25,7 @@ export function runCommand(yargs: Argv): Argv {
       const settings = runSettings(argv, v);
       if (v.errors.length) throw invalid(v.errors);
 
-      const featureFile = library.featureFile ?? ensureGeneratedFeatureFile(join('.innobench-cache', `features-64MiB-seed${library.seed}.bin`), undefined, library.seed);
-      const features = loadFeatureSource(featureFile, library.featureBytes);
+      const features = featuresFor(library);
       const scenarioValues = Object.fromEntries(Object.keys(entry.scenario.options).map((name) => [name, argv[name]]));
       const stop = new AbortController();
       let interrupts = 0;
@@ -44,7 +42,7 @@ export function runCommand(yargs: Argv): Argv {
           scenario: entry.scenario,
           scenarioModule: entry.module,
           connection,
-          options: { flag: library.flag, seed: library.seed, featureBytes: library.featureBytes, featureFile, ...scenarioValues },
+          options: { flag: library.flag, seed: library.seed, featureBytes: library.featureBytes, featureFile: library.featureFile ?? 'generated', ...scenarioValues },
           workers: settings.workers,
           threads: Math.min(settings.threads, settings.workers),
           durationMs: settings.durationMs,

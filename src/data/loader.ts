@@ -1,23 +1,27 @@
 /**
- * Loads a library's groups, members and images. One transaction per group (the group row with
- * all its members and images), so a group is either wholly there or not at all: an interrupted
- * load resumes by skipping the groups whose rows exist, never duplicating or losing a row.
- * Multi-row INSERTs (up to ROWS_PER_STATEMENT rows), several connections in parallel.
+ * Loads a library's groups, members, images and, on request, features. One transaction per group
+ * (the group row with all its members, images and features), so a group is either wholly there or
+ * not at all: an interrupted load resumes by skipping the groups whose rows exist, never
+ * duplicating or losing a row. Multi-row INSERTs, several connections in parallel.
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
+import type { Design } from '../schema/designs/design.js';
+import { insertRows } from '../schema/designs/design.js';
 import { q, type LibraryTables } from '../schema/tables.js';
+import { featureSlice, type FeatureSource } from './featureSource.js';
 import { generateGroup, groupName, type Scale } from './hierarchy.js';
 import type { Progress } from './progress.js';
 
-const ROWS_PER_STATEMENT = 1000;
-
 export interface LoadRequest {
   connection: ConnectionOptions;
+  design: Design;
   tables: LibraryTables;
   scale: Scale;
   seed: number;
   concurrency: number;
+  /** When given, every image also gets its feature in each version's table. */
+  features?: FeatureSource;
   progress: (pendingGroups: number) => Progress;
 }
 
@@ -27,7 +31,7 @@ export interface LoadResult {
   rows: number;
 }
 
-export async function loadHierarchy(request: LoadRequest, control: PromiseConnection): Promise<LoadResult> {
+export async function loadLibrary(request: LoadRequest, control: PromiseConnection): Promise<LoadResult> {
   const [rows] = await control.query(`SELECT name FROM ${q(request.tables.group)}`);
   const present = new Set((rows as Array<{ name: string }>).map((row) => row.name));
   const pending: number[] = [];
@@ -59,37 +63,42 @@ export async function loadHierarchy(request: LoadRequest, control: PromiseConnec
 }
 
 async function loadGroup(connection: PromiseConnection, request: LoadRequest, g: number): Promise<number> {
-  const { tables } = request;
+  const { tables, design } = request;
   const group = generateGroup(request.seed, g, request.scale);
   await connection.query('START TRANSACTION');
   try {
-    const [inserted] = await connection.query(`INSERT INTO ${q(tables.group)} (name, description) VALUES (?, ?)`, [group.name, group.description]);
-    const groupId = (inserted as { insertId: number }).insertId;
-    await insertRows(
-      connection,
-      `INSERT INTO ${q(tables.member)} (group_id, name, description) VALUES ?`,
-      group.members.map((m) => [groupId, m.name, m.description]),
-    );
-    // Ids are read back rather than assumed consecutive: innodb_autoinc_lock_mode=2 interleaves them.
-    const [memberRows] = await connection.query(`SELECT id, name FROM ${q(tables.member)} WHERE group_id = ?`, [groupId]);
-    const memberIds = new Map((memberRows as Array<{ id: number; name: string }>).map((row) => [row.name, row.id]));
-    const imageRows: unknown[][] = [];
-    for (const member of group.members) {
-      const memberId = memberIds.get(member.name)!;
-      for (const image of member.images) imageRows.push([memberId, image.fileId, image.description]);
-    }
-    await insertRows(connection, `INSERT INTO ${q(tables.image)} (member_id, file_id, description) VALUES ?`, imageRows);
+    let written = await design.loadGroup(connection, tables, group);
+    if (request.features) written += await loadGroupFeatures(connection, request, group.name, request.features);
     await connection.query('COMMIT');
-    return 1 + group.members.length + imageRows.length;
+    return written;
   } catch (error) {
     await connection.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
-/** Multi-row INSERTs of up to ROWS_PER_STATEMENT rows (mysql2 expands `VALUES ?` from nested arrays). */
-async function insertRows(connection: PromiseConnection, sql: string, rows: unknown[][]): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await connection.query(sql, [rows.slice(start, start + ROWS_PER_STATEMENT)]);
+/** Features of one group's images, keyed as the design keys them; the slice follows the key's position. */
+async function loadGroupFeatures(connection: PromiseConnection, request: LoadRequest, name: string, features: FeatureSource): Promise<number> {
+  const { tables, design } = request;
+  let written = 0;
+  for (const feature of tables.features.values()) {
+    const [keyRows] = await connection.query({ sql: design.pendingFeatureKeysSql(tables, feature), rowsAsArray: true }, [
+      [await groupKey(connection, request, name)],
+      1,
+      0,
+    ]);
+    const rows = (keyRows as unknown[][]).map((key, index) => [...key, featureSlice(features, index + written)]);
+    // 2000-byte features: keep statements near 1 MB, well below max_allowed_packet.
+    for (let start = 0; start < rows.length; start += 500) {
+      await insertRows(connection, `INSERT INTO ${q(feature)} (${design.featureKeyColumns.join(', ')}, feature) VALUES ?`, rows.slice(start, start + 500));
+    }
+    written += rows.length;
   }
+  return written;
+}
+
+async function groupKey(connection: PromiseConnection, request: LoadRequest, name: string): Promise<unknown> {
+  if (request.design.name === 'natural') return name;
+  const [rows] = await connection.query(`SELECT id FROM ${q(request.tables.group)} WHERE name = ?`, [name]);
+  return (rows as Array<{ id: number }>)[0]?.id;
 }

@@ -1,26 +1,29 @@
 /**
  * Splitting the work between workers so that no row is done twice: each worker gets whole groups
  * (the seed's one group per worker); with fewer groups than workers, the workers on one group
- * split its rows by id modulo their number.
+ * split its rows by a hash modulo their number.
  */
 
 export interface GroupShare {
-  groupIds: number[];
-  /** This worker takes the rows whose id % of === part. */
+  /** Group ids (or names, in the natural-key design). */
+  groupKeys: Array<number | string>;
+  /** This worker takes the rows whose hash % of === part. */
   of: number;
   part: number;
+  /** The library's design, so a worker needs no lookup of its own. */
+  design: string;
 }
 
-export function assignGroups(groupIds: readonly number[], workers: number): GroupShare[] {
-  const shares: GroupShare[] = [];
-  if (groupIds.length >= workers) {
-    for (let w = 0; w < workers; w++) shares.push({ groupIds: groupIds.filter((_, g) => g % workers === w), of: 1, part: 0 });
+export function assignGroups(groupKeys: ReadonlyArray<number | string>, workers: number): Array<Omit<GroupShare, 'design'>> {
+  const shares: Array<Omit<GroupShare, 'design'>> = [];
+  if (groupKeys.length >= workers) {
+    for (let w = 0; w < workers; w++) shares.push({ groupKeys: groupKeys.filter((_, g) => g % workers === w), of: 1, part: 0 });
     return shares;
   }
   for (let w = 0; w < workers; w++) {
-    const g = w % groupIds.length;
-    const workersOnGroup = Math.floor((workers - 1 - g) / groupIds.length) + 1;
-    shares.push({ groupIds: groupIds.length ? [groupIds[g]!] : [], of: workersOnGroup, part: Math.floor(w / groupIds.length) });
+    const g = w % Math.max(1, groupKeys.length);
+    const workersOnGroup = Math.floor((workers - 1 - g) / Math.max(1, groupKeys.length)) + 1;
+    shares.push({ groupKeys: groupKeys.length ? [groupKeys[g]!] : [], of: workersOnGroup, part: Math.floor(w / Math.max(1, groupKeys.length)) });
   }
   return shares;
 }

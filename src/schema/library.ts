@@ -1,73 +1,101 @@
 /**
  * Preparing one library (one clientFlag's table set): refuse foreign tables, record and create
- * the tables, load the hierarchy, mark it complete. Running it again resumes an interrupted load
+ * the tables, load them, mark the library complete. Running it again resumes an interrupted load
  * or, for a complete library with the same spec, does nothing.
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import type { PromiseConnection } from '../db/connect.js';
-import { loadHierarchy, type LoadResult } from '../data/loader.js';
+import { loadLibrary, type LoadResult } from '../data/loader.js';
 import type { Scale } from '../data/hierarchy.js';
+import type { FeatureSource } from '../data/featureSource.js';
 import { progressReporter } from '../data/progress.js';
-import { createTableStatements, tablesChildrenFirst } from './ddl.js';
+import { designOf } from './designs/index.js';
+import type { DesignName } from './designs/design.js';
+import { loadMemberships, membershipTables, membershipTriggers } from './memberships.js';
 import { assertOwned, ensureRegistry, findLibrary, recordTable, saveLibrary } from './registry.js';
-import { libraryTables, type LibraryTables } from './tables.js';
+import { libraryTables, q, type LibraryTables } from './tables.js';
 
 export interface LibrarySpec {
   flag: string;
-  design: 'surrogate';
+  design: DesignName;
   scale: Scale;
   versions: number[];
   seed: number;
   rowFormat?: string;
+  /** The many-to-many variant (person, group_member, group_count with triggers). */
+  memberships?: boolean;
+  /** Features loaded by prepare (bytes per feature), rather than left for a run to insert. */
+  withFeatures?: number;
 }
 
 export type PrepareOutcome = { state: 'already-complete' } | { state: 'loaded'; load: LoadResult };
 
-export async function prepareLibrary(
-  control: PromiseConnection,
-  connection: ConnectionOptions,
-  spec: LibrarySpec,
-  concurrency: number,
-  log: (line: string) => void,
-): Promise<PrepareOutcome> {
+export interface PrepareRequest {
+  connection: ConnectionOptions;
+  spec: LibrarySpec;
+  concurrency: number;
+  features?: FeatureSource;
+  log: (line: string) => void;
+}
+
+export async function prepareLibrary(control: PromiseConnection, request: PrepareRequest): Promise<PrepareOutcome> {
+  const { spec } = request;
   await ensureRegistry(control);
+  const design = designOf(spec.design);
   const tables = libraryTables(spec.flag, spec.versions);
+  const planned = plannedTables(tables, spec);
   const existing = await findLibrary(control, spec.flag);
   if (existing) {
-    const same = JSON.stringify(existing.spec) === JSON.stringify(spec);
-    if (!same) {
+    if (JSON.stringify(existing.spec) !== JSON.stringify(spec)) {
       throw new Error(
         `clientFlag ${spec.flag} was prepared with ${JSON.stringify(existing.spec)}; run \`innobench cleanup --flag ${spec.flag} --yes\` first or use another --flag`,
       );
     }
     if (existing.state === 'complete') return { state: 'already-complete' };
-    log(`clientFlag ${spec.flag}: resuming an interrupted prepare`);
+    request.log(`clientFlag ${spec.flag}: resuming an interrupted prepare`);
   } else {
-    await assertOwned(control, tablesChildrenFirst(tables));
+    await assertOwned(control, planned.map((entry) => entry.table));
   }
   await saveLibrary(control, { flag: spec.flag, design: spec.design, spec: { ...spec }, state: 'loading' });
-  await createTables(control, tables, spec);
-  const load = await loadHierarchy(
+  for (const { table, sql } of planned) {
+    // Recorded before it is created: a crash in between leaves a name we own, never a table we don't.
+    await recordTable(control, table, spec.flag);
+    await control.query(sql.replace(/^CREATE TABLE/, 'CREATE TABLE IF NOT EXISTS'));
+  }
+  const load = await loadLibrary(
     {
-      connection,
+      connection: request.connection,
+      design,
       tables,
       scale: spec.scale,
       seed: spec.seed,
-      concurrency,
+      concurrency: request.concurrency,
+      ...(request.features ? { features: request.features } : {}),
       progress: (pending) => progressReporter(`prepare ${spec.flag}`, pending, 'groups'),
     },
     control,
   );
+  if (spec.memberships) load.rows += await prepareMemberships(control, tables, spec.seed);
   await saveLibrary(control, { flag: spec.flag, design: spec.design, spec: { ...spec }, state: 'complete' });
   return { state: 'loaded', load };
 }
 
-async function createTables(control: PromiseConnection, tables: LibraryTables, spec: LibrarySpec): Promise<void> {
-  const statements = createTableStatements(tables, spec.rowFormat ? { rowFormat: spec.rowFormat } : {});
-  const names = [tables.group, tables.member, tables.image, ...tables.features.values()];
-  for (const [index, statement] of statements.entries()) {
-    // Recorded before it is created: a crash in between leaves a name we own, never a table we don't.
-    await recordTable(control, names[index]!, spec.flag);
-    await control.query(statement.replace(/^CREATE TABLE/, 'CREATE TABLE IF NOT EXISTS'));
+/** Every table the spec creates, parents first. */
+export function plannedTables(tables: LibraryTables, spec: LibrarySpec): Array<{ table: string; sql: string }> {
+  const options = spec.rowFormat ? { rowFormat: spec.rowFormat } : {};
+  const planned = designOf(spec.design).createTables(tables, options);
+  if (spec.memberships) planned.push(...membershipTables(tables, options));
+  return planned;
+}
+
+/** Memberships are loaded in one go after the hierarchy; a resumed prepare redoes them whole. */
+async function prepareMemberships(control: PromiseConnection, tables: LibraryTables, seed: number): Promise<number> {
+  await control.query(`DELETE FROM ${q(tables.groupMember)}`);
+  await control.query(`DELETE FROM ${q(tables.groupCount)}`);
+  await control.query(`DELETE FROM ${q(tables.person)}`);
+  for (const trigger of membershipTriggers(tables)) {
+    await control.query(`DROP TRIGGER IF EXISTS ${trigger.match(/TRIGGER (`[^`]+`)/)![1]}`);
+    await control.query(trigger);
   }
+  return loadMemberships(control, tables, seed);
 }

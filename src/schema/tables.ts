@@ -9,6 +9,10 @@ export interface LibraryTables {
   group: string;
   member: string;
   image: string;
+  /** The many-to-many variant: people, their group memberships, and a per-group count kept by triggers. */
+  person: string;
+  groupMember: string;
+  groupCount: string;
   /** One feature table per model version. */
   features: Map<number, string>;
 }
@@ -19,6 +23,9 @@ export function libraryTables(flag: string, versions: readonly number[]): Librar
     group: `group_${flag}`,
     member: `member_${flag}`,
     image: `image_${flag}`,
+    person: `person_${flag}`,
+    groupMember: `group_member_${flag}`,
+    groupCount: `group_count_${flag}`,
     features: new Map(versions.map((v) => [v, `feature_${flag}_${v}`])),
   };
 }

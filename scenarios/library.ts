@@ -1,0 +1,53 @@
+/**
+ * What scenarios share about a prepared library: finding it (and refusing an unprepared one),
+ * splitting its groups between workers, and reading a worker's pending feature keys.
+ */
+import type { CallbackConnection } from '../src/db/connect.js';
+import type { ControlContext, WorkerContext } from '../src/engine/scenario.js';
+import { assignGroups, type GroupShare } from '../src/engine/partition.js';
+import { findLibrary } from '../src/schema/registry.js';
+import { designOf } from '../src/schema/designs/index.js';
+import type { Design } from '../src/schema/designs/design.js';
+import { featureTable, libraryTables, type LibraryTables } from '../src/schema/tables.js';
+
+export interface OpenLibrary {
+  design: Design;
+  tables: LibraryTables;
+  feature: string;
+  spec: Record<string, unknown>;
+}
+
+export async function openLibrary(ctx: ControlContext): Promise<OpenLibrary> {
+  const flag = String(ctx.options.flag);
+  const library = await findLibrary(ctx.control, flag).catch(() => null);
+  if (!library || library.state !== 'complete') {
+    throw new Error(`clientFlag ${flag} is not prepared in this database: run \`innobench prepare <scenario> --flag ${flag}\` first`);
+  }
+  const versions = (library.spec.versions as number[] | undefined) ?? [1];
+  const tables = libraryTables(flag, versions);
+  return { design: designOf(library.design), tables, feature: featureTable(tables, Number(ctx.options['model-version'] ?? 1)), spec: library.spec };
+}
+
+export async function planGroupShares(ctx: ControlContext, library: OpenLibrary, workers: number): Promise<{ assignments: GroupShare[]; groups: number }> {
+  const [rows] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables), rowsAsArray: true });
+  const groupKeys = (rows as Array<[number | string]>).map((row) => row[0]);
+  const assignments = assignGroups(groupKeys, workers).map((share) => ({ ...share, design: library.design.name }));
+  return { assignments, groups: groupKeys.length };
+}
+
+/** The worker's images without a feature yet, flattened key columns, and the INSERT that fills one. */
+export async function pendingFeatureKeys(ctx: WorkerContext<GroupShare>): Promise<{ keys: Array<string | number>; stride: number; insertSql: string }> {
+  const design = designOf(ctx.assignment.design);
+  const tables = libraryTables(String(ctx.options.flag), [Number(ctx.options['model-version'] ?? 1)]);
+  const feature = featureTable(tables, Number(ctx.options['model-version'] ?? 1));
+  const stride = design.featureKeyColumns.length;
+  const share = ctx.assignment;
+  const rows = share.groupKeys.length === 0 ? [] : await queryArrays(ctx.connection, design.pendingFeatureKeysSql(tables, feature), [share.groupKeys, share.of, share.part]);
+  return { keys: rows.flat() as Array<string | number>, stride, insertSql: design.insertFeatureSql(tables, feature) };
+}
+
+function queryArrays(connection: CallbackConnection, sql: string, params: unknown[]): Promise<unknown[][]> {
+  return new Promise((resolve, reject) => {
+    connection.query({ sql, rowsAsArray: true }, params, (error, rows) => (error ? reject(error) : resolve(rows as unknown[][])));
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The seed's chosen design: auto-increment surrogate keys and foreign keys, the smallest types
+ * that work, NOT NULL columns with '' defaults. `clustered` reuses all of it but the feature
+ * table, which it keys by (member_id, image_id) so one member's features sit together.
+ */
+import type { PromiseConnection } from '../../db/connect.js';
+import type { GroupRows } from '../../data/hierarchy.js';
+import { q, type LibraryTables } from '../tables.js';
+import { insertRows, tableTail, type Design, type TableOptions } from './design.js';
+
+function parentTables(tables: LibraryTables, options: TableOptions): Array<{ table: string; sql: string }> {
+  const tail = tableTail(options);
+  return [
+    {
+      table: tables.group,
+      sql: `CREATE TABLE ${q(tables.group)} (
+      id MEDIUMINT UNSIGNED NOT NULL AUTO_INCREMENT,
+      name VARCHAR(20) NOT NULL,
+      description VARCHAR(60) NOT NULL DEFAULT '',
+      PRIMARY KEY (id),
+      UNIQUE KEY name (name)
+    ) ${tail}`,
+    },
+    {
+      table: tables.member,
+      sql: `CREATE TABLE ${q(tables.member)} (
+      id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+      group_id MEDIUMINT UNSIGNED NOT NULL,
+      name VARCHAR(20) NOT NULL,
+      description VARCHAR(60) NOT NULL DEFAULT '',
+      PRIMARY KEY (id),
+      UNIQUE KEY group_name (group_id, name),
+      FOREIGN KEY (group_id) REFERENCES ${q(tables.group)} (id) ON DELETE CASCADE
+    ) ${tail}`,
+    },
+    {
+      table: tables.image,
+      sql: `CREATE TABLE ${q(tables.image)} (
+      id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+      member_id INT UNSIGNED NOT NULL,
+      file_id VARCHAR(20) NOT NULL,
+      description VARCHAR(60) NOT NULL DEFAULT '',
+      PRIMARY KEY (id),
+      UNIQUE KEY member_file (member_id, file_id),
+      FOREIGN KEY (member_id) REFERENCES ${q(tables.member)} (id) ON DELETE CASCADE
+    ) ${tail}`,
+    },
+  ];
+}
+
+async function loadGroup(connection: PromiseConnection, tables: LibraryTables, group: GroupRows): Promise<number> {
+  const [inserted] = await connection.query(`INSERT INTO ${q(tables.group)} (name, description) VALUES (?, ?)`, [group.name, group.description]);
+  const groupId = (inserted as { insertId: number }).insertId;
+  await insertRows(
+    connection,
+    `INSERT INTO ${q(tables.member)} (group_id, name, description) VALUES ?`,
+    group.members.map((m) => [groupId, m.name, m.description]),
+  );
+  // Ids are read back rather than assumed consecutive: innodb_autoinc_lock_mode=2 interleaves them.
+  const [memberRows] = await connection.query(`SELECT id, name FROM ${q(tables.member)} WHERE group_id = ?`, [groupId]);
+  const memberIds = new Map((memberRows as Array<{ id: number; name: string }>).map((row) => [row.name, row.id]));
+  const imageRows: unknown[][] = [];
+  for (const member of group.members) {
+    const memberId = memberIds.get(member.name)!;
+    for (const image of member.images) imageRows.push([memberId, image.fileId, image.description]);
+  }
+  await insertRows(connection, `INSERT INTO ${q(tables.image)} (member_id, file_id, description) VALUES ?`, imageRows);
+  return 1 + group.members.length + imageRows.length;
+}
+
+function pendingSql(tables: LibraryTables, feature: string, keyColumns: string): string {
+  return `SELECT ${keyColumns} FROM ${q(tables.image)} i
+    JOIN ${q(tables.member)} m ON m.id = i.member_id
+    LEFT JOIN ${q(feature)} f ON f.image_id = i.id
+    WHERE m.group_id IN (?) AND f.image_id IS NULL AND i.id % ? = ?
+    ORDER BY m.group_id, m.id, i.id`;
+}
+
+export const surrogate: Design = {
+  name: 'surrogate',
+  createTables(tables, options) {
+    const tail = tableTail(options);
+    return [
+      ...parentTables(tables, options),
+      ...[...tables.features.values()].map((feature) => ({
+        table: feature,
+        sql: `CREATE TABLE ${q(feature)} (
+      image_id INT UNSIGNED NOT NULL,
+      feature BLOB NOT NULL,
+      PRIMARY KEY (image_id),
+      FOREIGN KEY (image_id) REFERENCES ${q(tables.image)} (id) ON DELETE CASCADE
+    ) ${tail}`,
+      })),
+    ];
+  },
+  loadGroup,
+  groupKeysSql: (tables) => `SELECT id FROM ${q(tables.group)} ORDER BY id`,
+  pendingFeatureKeysSql: (tables, feature) => pendingSql(tables, feature, 'i.id'),
+  insertFeatureSql: (_tables, feature) => `INSERT INTO ${q(feature)} (image_id, feature) VALUES (?, ?)`,
+  featureKeyColumns: ['image_id'],
+};
+
+export const clustered: Design = {
+  name: 'clustered',
+  createTables(tables, options) {
+    const tail = tableTail(options);
+    return [
+      ...parentTables(tables, options),
+      ...[...tables.features.values()].map((feature) => ({
+        table: feature,
+        sql: `CREATE TABLE ${q(feature)} (
+      member_id INT UNSIGNED NOT NULL,
+      image_id INT UNSIGNED NOT NULL,
+      feature BLOB NOT NULL,
+      PRIMARY KEY (member_id, image_id),
+      UNIQUE KEY image_id (image_id),
+      FOREIGN KEY (image_id) REFERENCES ${q(tables.image)} (id) ON DELETE CASCADE
+    ) ${tail}`,
+      })),
+    ];
+  },
+  loadGroup,
+  groupKeysSql: (tables) => `SELECT id FROM ${q(tables.group)} ORDER BY id`,
+  pendingFeatureKeysSql: (tables, feature) => pendingSql(tables, feature, 'i.member_id, i.id'),
+  insertFeatureSql: (_tables, feature) => `INSERT INTO ${q(feature)} (member_id, image_id, feature) VALUES (?, ?, ?)`,
+  featureKeyColumns: ['member_id', 'image_id'],
+};
