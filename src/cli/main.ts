@@ -4,6 +4,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { prepareCommand } from './prepare.js';
 import { runCommand } from './run.js';
+import { cleanupCommand } from './cleanup.js';
+import { statusCommand } from './status.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -21,7 +23,7 @@ async function main(): Promise<void> {
     .fail((message, error) => {
       throw error ?? new CliError(message, EXIT_INVALID);
     });
-  for (const register of [prepareCommand, runCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 
