@@ -1,6 +1,7 @@
 /** The scenarios the CLI offers, by name, with the module a load thread imports. */
 import type { Scenario } from '../src/engine/scenario.js';
 import { scenario as insertFeatures } from './insert-features.js';
+import { scenario as replaceMemberImages } from './replace-member-images.js';
 
 export interface ScenarioEntry {
   scenario: Scenario;
@@ -10,4 +11,5 @@ export interface ScenarioEntry {
 
 export const SCENARIOS: Record<string, ScenarioEntry> = {
   'insert-features': { scenario: insertFeatures as unknown as Scenario, module: new URL('./insert-features.js', import.meta.url).href },
+  'replace-member-images': { scenario: replaceMemberImages as unknown as Scenario, module: new URL('./replace-member-images.js', import.meta.url).href },
 };

@@ -42,6 +42,8 @@ export const RUN_OPTIONS: Record<string, Options> = {
   interval: { describe: 'report interval', default: '5s', type: 'string', group: 'Load:' },
   retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', group: 'Load:' },
   'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', group: 'Load:' },
+  'capture-deadlocks': { describe: 'capture deadlocks (SHOW ENGINE INNODB STATUS polling + error log); default: on for the deadlock lab', type: 'boolean', group: 'Load:' },
+  'deadlock-poll': { describe: 'how often SHOW ENGINE INNODB STATUS is read while capturing', default: '100ms', type: 'string', group: 'Load:' },
   results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', group: 'Output:' },
   json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
 };
@@ -62,6 +64,9 @@ export interface RunSettings {
   retryBackoffMs: number;
   results: string;
   json: boolean;
+  /** undefined: the scenario's default. */
+  captureDeadlocks: boolean | undefined;
+  deadlockPollMs: number;
 }
 
 type Argv = Record<string, unknown>;
@@ -140,5 +145,7 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
     json: argv.json === true,
+    captureDeadlocks: typeof argv['capture-deadlocks'] === 'boolean' ? argv['capture-deadlocks'] : undefined,
+    deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000), 100),
   };
 }

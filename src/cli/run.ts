@@ -7,6 +7,7 @@ import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 import { summaryText } from './summaryText.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { VERSION } from './version.js';
+import { undoAll } from '../engine/globalsGuard.js';
 
 export function runCommand(yargs: Argv): Argv {
   const scenarioOptions = Object.assign({}, ...Object.values(SCENARIOS).map((entry) => groupOptions(entry.scenario.name, entry.scenario.options)));
@@ -34,7 +35,10 @@ export function runCommand(yargs: Argv): Argv {
         if (interrupts === 1) {
           log('SIGINT: stopping after the operations in flight (press Ctrl-C again to force)');
           stop.abort();
-        } else process.exit(130);
+        } else {
+          log('second SIGINT: restoring changed server settings, then exiting');
+          void undoAll(2000, log).finally(() => process.exit(130));
+        }
       };
       process.on('SIGINT', onSigint);
       try {
@@ -53,6 +57,7 @@ export function runCommand(yargs: Argv): Argv {
           stop: stop.signal,
           log,
           version: VERSION,
+          ...((settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) ? { deadlockPollMs: settings.deadlockPollMs } : {}),
         });
         log(summaryText(run));
         if (settings.json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');

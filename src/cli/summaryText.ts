@@ -22,6 +22,18 @@ export function summaryText(run: RunFile): string {
     if (run.status?.resets) lines.push(`  server restarted ${run.status.resets} time(s) during the run: counters were taken from zero after each restart`);
   }
   if (s.accounting) lines.push(`  accounting: ${s.accounting.ok ? 'ok' : 'MISMATCH'}: ${s.accounting.note} (harness ${s.accounting.harnessRows}, Com_insert ${s.accounting.comInsertDelta}, table +${s.accounting.tableRowsDelta})`);
+  if (s.verification) {
+    lines.push(`  verification: ${s.verification.ok ? 'PASS' : 'FAIL'}`);
+    for (const check of s.verification.checks) lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`);
+  }
+  const dc = s.deadlockCapture;
+  if (dc) {
+    lines.push(
+      `  deadlocks captured: ${dc.captured} (status polling ${dc.fromInnodbStatus}, error log ${dc.fromErrorLog}) vs server Innodb_deadlocks ${dc.serverCounter ?? 'n/a'}` +
+        `${dc.missed ? `: ${dc.missed} missed` : ''}; ${dc.shapes.length} distinct shape(s)`,
+    );
+    for (const note of dc.notes) lines.push(`    note: ${note}`);
+  }
   if (run.error) lines.push(`  error: ${run.error}`);
   return lines.join('\n');
 }

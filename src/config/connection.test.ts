@@ -46,9 +46,9 @@ const ENV = { MYSQL_HOST: 'env-host', MYSQL_TCP_PORT: '3308', MYSQL_PWD: 'env-pa
 describe('resolveConnection precedence', () => {
   test('defaults when nothing is given', () => {
     const resolved = resolveConnection({}, {}, emptyHome);
-    assert.deepEqual(resolved, { ...CONNECTION_DEFAULTS });
     assert.equal(resolved.password, undefined);
     assert.equal(resolved.socket, undefined);
+    assert.deepEqual(resolved, { ...CONNECTION_DEFAULTS });
   });
 
   test('option file over defaults', () => {

@@ -26,6 +26,7 @@ import type { RetryPolicy } from './retryPolicy.js';
 import type { ThreadTask } from './protocol.js';
 import { ThreadHub } from './threadHub.js';
 import { checkConnectionBudget } from './preflight.js';
+import { DeadlockCapture } from '../metrics/deadlockCapture.js';
 
 export interface RunRequest {
   scenario: Scenario;
@@ -45,6 +46,8 @@ export interface RunRequest {
   log: (line: string) => void;
   onInterval?: (stats: IntervalStats) => void;
   version: string;
+  /** Poll SHOW ENGINE INNODB STATUS every this many ms (and read the error log); off when absent. */
+  deadlockPollMs?: number;
 }
 
 interface Totals {
@@ -67,7 +70,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunFile> {
 
 async function runWith(control: PromiseConnection, req: RunRequest): Promise<RunFile> {
   const server = await serverSnapshot(control);
-  await checkConnectionBudget(control, req.workers);
+  await checkConnectionBudget(control, req.workers, req.deadlockPollMs ? 1 : 0);
   const plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
   const rowsBefore = plan.accountingTable ? await countRows(control, plan.accountingTable) : undefined;
 
@@ -107,11 +110,13 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   }
 
   const sampler = await connectControl(req.connection);
+  const capture = req.deadlockPollMs ? new DeadlockCapture(await connectControl(req.connection), req.deadlockPollMs) : null;
   const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
   let endReason: Summary['endReason'] = 'duration';
   let elapsedSec = 0;
   try {
     await hub.allReady();
+    await capture?.start();
     let previousSample = await sampleStatus(sampler);
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
@@ -157,11 +162,21 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     await Promise.allSettled(tasks);
     await pool.destroy();
     await sampler.end().catch(() => undefined);
+    if (capture) await capture.stop().catch((error: unknown) => capture.notes.push(`capture ended badly: ${String(error)}`));
   }
 
   const summary = summarize(totals, elapsedSec, run.state === 'failed' ? 'error' : endReason);
   if (plan.accountingTable && rowsBefore !== undefined && run.state !== 'failed') {
     summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(control, plan.accountingTable));
+  }
+  if (req.scenario.verify && run.state !== 'failed') {
+    summary.verification = await req.scenario.verify({ connection: req.connection, control, options: req.options, log: req.log });
+  }
+  if (capture) {
+    summary.deadlockCapture = capture.summary(totals.status.Innodb_deadlocks ?? null);
+    folder.writeAtomic('deadlocks.jsonl', capture.jsonLines() + '\n');
+    folder.writeAtomic('deadlocks.txt', capture.text() + '\n');
+    await capture.end();
   }
   run.summary = summary;
   run.status = statusSection(totals, elapsedSec);

@@ -64,4 +64,13 @@ export interface Scenario<S = unknown, I = unknown, A = unknown> {
   opOf?(item: I): string;
   /** Whether an operation is an explicit transaction, so a failed one needs a ROLLBACK. */
   transactional(options: Record<string, unknown>): boolean;
+  /** After the run: checks that nothing was lost or duplicated. */
+  verify?(ctx: ControlContext): Promise<Verification>;
+  /** Whether runs of this scenario capture deadlocks unless told otherwise (the deadlock lab does). */
+  captureDeadlocks?: boolean;
+}
+
+export interface Verification {
+  ok: boolean;
+  checks: Array<{ name: string; ok: boolean; detail: string }>;
 }

@@ -51,6 +51,24 @@ export interface Summary extends OpSummary {
   /** Per operation type ("insert", "delete-insert", ...). */
   byOp: Record<string, OpSummary>;
   accounting?: Accounting;
+  /** The scenario's after-run check (nothing lost, nothing duplicated), when it has one. */
+  verification?: { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
+  /** Deadlocks seen by the capture, beside the server's own counter. */
+  deadlockCapture?: DeadlockCaptureSummary;
+}
+
+export interface DeadlockCaptureSummary {
+  /** Distinct deadlocks captured, by where they were read. */
+  captured: number;
+  fromInnodbStatus: number;
+  fromErrorLog: number;
+  /** The server's Innodb_deadlocks delta (MySQL: Innodb_deadlocks too, where it exists). */
+  serverCounter: number | null;
+  /** Deadlocks the server counted that no source captured. */
+  missed: number | null;
+  /** Distinct shapes with counts, most frequent first. */
+  shapes: Array<{ shape: string; count: number }>;
+  notes: string[];
 }
 
 /** Rows the harness wrote vs what the server counted vs what the table holds. */
