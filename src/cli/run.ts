@@ -1,13 +1,21 @@
-/** `innobench run <scenario>`: apply load, report each interval, write results, summarise. */
+/**
+ * `innobench run <scenario>`: apply load, report each interval, write results, summarise.
+ * `--sweep option=v1,v2,…` runs once per value, one after the other, and ends with a table.
+ */
 import type { Argv } from 'yargs';
-import { featuresFor } from './prepare.js';
 import { runBenchmark } from '../engine/orchestrator.js';
+import { undoAll } from '../engine/globalsGuard.js';
+import { parseInteger } from '../config/units.js';
+import type { RunFile } from '../results/types.js';
+import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.js';
+import { featuresFor } from './prepare.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 import { summaryText } from './summaryText.js';
-import { SCENARIOS } from '../../scenarios/index.js';
+import { sweepTable } from './sweepTable.js';
 import { VERSION } from './version.js';
-import { undoAll } from '../engine/globalsGuard.js';
+
+type RawArgs = Record<string, unknown>;
 
 export function runCommand(yargs: Argv): Argv {
   const scenarioOptions = Object.assign({}, ...Object.values(SCENARIOS).map((entry) => groupOptions(entry.scenario.name, entry.scenario.options)));
@@ -17,56 +25,101 @@ export function runCommand(yargs: Argv): Argv {
     (y) =>
       y
         .positional('scenario', { describe: 'scenario to run', choices: Object.keys(SCENARIOS), type: 'string' })
-        .options({ ...CONNECTION_OPTIONS, ...LIBRARY_OPTIONS, ...RUN_OPTIONS, ...scenarioOptions }),
+        .options({
+          ...CONNECTION_OPTIONS,
+          ...LIBRARY_OPTIONS,
+          ...RUN_OPTIONS,
+          sweep: { describe: 'run once per value of an option, e.g. workers=1,10,50,100 or strategy=delete-insert,read-committed', type: 'string', group: 'Load:' },
+          ...scenarioOptions,
+        }),
     async (argv) => {
       const entry = SCENARIOS[String(argv.scenario)]!;
-      const v = new Validator();
-      const connection = connectionFrom(argv, v);
-      const library = librarySettings(argv, v);
-      const settings = runSettings(argv, v);
-      if (v.errors.length) throw invalid(v.errors);
+      const sweep = argv.sweep === undefined ? null : parseSweep(String(argv.sweep), entry);
+      const variants = sweep ? sweep.values.map((value) => ({ ...argv, [sweep.option]: value })) : [argv];
+      // Validate every variant before the first one starts: no half-done sweep over a typo.
+      const errors = [...new Set(variants.flatMap((variant) => validate(variant, entry).errors))];
+      if (sweep?.error) errors.unshift(sweep.error);
+      if (errors.length) throw invalid(errors);
 
-      const features = featuresFor(library);
-      const scenarioValues = Object.fromEntries(Object.keys(entry.scenario.options).map((name) => [name, argv[name]]));
-      const stop = new AbortController();
-      let interrupts = 0;
-      const onSigint = (): void => {
-        interrupts++;
-        if (interrupts === 1) {
-          log('SIGINT: stopping after the operations in flight (press Ctrl-C again to force)');
-          stop.abort();
-        } else {
-          log('second SIGINT: restoring changed server settings, then exiting');
-          void undoAll(2000, log).finally(() => process.exit(130));
-        }
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        const run = await runBenchmark({
-          scenario: entry.scenario,
-          scenarioModule: entry.module,
-          connection,
-          options: { flag: library.flag, seed: library.seed, featureBytes: library.featureBytes, featureFile: library.featureFile ?? 'generated', ...scenarioValues },
-          workers: settings.workers,
-          threads: Math.min(settings.threads, settings.workers),
-          durationMs: settings.durationMs,
-          intervalMs: settings.intervalMs,
-          retry: { retries: settings.retries, backoffMs: settings.retryBackoffMs },
-          features,
-          resultsRoot: settings.results,
-          stop: stop.signal,
-          log,
-          version: VERSION,
-          ...((settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) ? { deadlockPollMs: settings.deadlockPollMs } : {}),
-        });
-        log(summaryText(run));
-        if (settings.json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');
-        if (run.state === 'failed') throw new CliError(`run failed: ${run.error ?? 'unknown error'}`, EXIT_FAILED);
-      } finally {
-        process.off('SIGINT', onSigint);
+      const runs: RunFile[] = [];
+      for (const variant of variants) {
+        if (sweep) log(`--- sweep ${sweep.option}=${String(variant[sweep.option])}`);
+        const run = await runOnce(variant, entry);
+        runs.push(run);
+        if (run.state === 'interrupted') break;
       }
+      if (sweep) log(sweepTable(sweep.option, runs, sweep.values));
+      if (argv.json) process.stdout.write(JSON.stringify(sweep ? runs : runs[0], null, 2) + '\n');
+      const failed = runs.find((run) => run.state === 'failed');
+      if (failed) throw new CliError(`run failed: ${failed.error ?? 'unknown error'}`, EXIT_FAILED);
     },
   );
+}
+
+function validate(argv: RawArgs, entry: ScenarioEntry): Validator & { settings: ReturnType<typeof runSettings> } {
+  const v = new Validator();
+  connectionFrom(argv, v);
+  librarySettings(argv, v);
+  const settings = runSettings(argv, v);
+  // Numeric scenario options are counts (batch, version, groups): whole numbers from 1.
+  for (const [name, option] of Object.entries(entry.scenario.options)) {
+    if (option.type === 'number') v.take(parseInteger(name, argv[name], 1, 1_000_000), 1);
+  }
+  return Object.assign(v, { settings });
+}
+
+async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
+  const v = new Validator();
+  const connection = connectionFrom(argv, v);
+  const library = librarySettings(argv, v);
+  const settings = runSettings(argv, v);
+  const features = featuresFor(library);
+  const scenarioValues = Object.fromEntries(Object.keys(entry.scenario.options).map((name) => [name, argv[name]]));
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      log('SIGINT: stopping after the operations in flight (press Ctrl-C again to force)');
+      stop.abort();
+    } else {
+      log('second SIGINT: restoring changed server settings, then exiting');
+      void undoAll(2000, log).finally(() => process.exit(130));
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const run = await runBenchmark({
+      scenario: entry.scenario,
+      scenarioModule: entry.module,
+      connection,
+      options: { flag: library.flag, seed: library.seed, featureBytes: library.featureBytes, featureFile: library.featureFile ?? 'generated', ...scenarioValues },
+      workers: settings.workers,
+      threads: Math.min(settings.threads, settings.workers),
+      durationMs: settings.durationMs,
+      intervalMs: settings.intervalMs,
+      retry: { retries: settings.retries, backoffMs: settings.retryBackoffMs },
+      features,
+      resultsRoot: settings.results,
+      stop: stop.signal,
+      log,
+      version: VERSION,
+      ...((settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) ? { deadlockPollMs: settings.deadlockPollMs } : {}),
+    });
+    log(summaryText(run));
+    return run;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function parseSweep(text: string, entry: ScenarioEntry): { option: string; values: string[]; error?: string } {
+  const match = /^([a-z][a-z0-9-]*)=(.+)$/.exec(text);
+  const sweepable = new Set([...Object.keys(RUN_OPTIONS), ...Object.keys(entry.scenario.options)]);
+  if (!match || !sweepable.has(match[1]!)) {
+    return { option: '', values: [], error: `--sweep ${JSON.stringify(text)}: expected option=v1,v2,… with one of ${[...sweepable].join(', ')}` };
+  }
+  return { option: match[1]!, values: match[2]!.split(',').map((value) => value.trim()) };
 }
 
 function groupOptions(scenario: string, options: Record<string, object>): Record<string, object> {
