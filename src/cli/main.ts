@@ -6,6 +6,7 @@ import { prepareCommand } from './prepare.js';
 import { runCommand } from './run.js';
 import { cleanupCommand } from './cleanup.js';
 import { statusCommand } from './status.js';
+import { summaryCheckCommand } from './summaryCheck.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     .fail((message, error) => {
       throw error ?? new CliError(message, EXIT_INVALID);
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 
