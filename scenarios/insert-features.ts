@@ -8,7 +8,7 @@ import type { CallbackConnection } from '../src/db/connect.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import type { ControlContext, Done, Scenario, WorkerContext } from '../src/engine/scenario.js';
 import type { GroupShare } from '../src/engine/partition.js';
-import { openLibrary, pendingFeatureKeys, planGroupShares } from './library.js';
+import { openLibrary, pendingFeatureKeys, planGroupShares, sampleImage } from './library.js';
 
 interface State {
   /** Key columns of the pending images, flattened: row r is keys[r·stride … r·stride+stride). */
@@ -79,6 +79,16 @@ export const scenario: Scenario<State, Item, GroupShare> = {
 
   transactional(options) {
     return Number(options.batch) > 1;
+  },
+
+  async statements(ctx) {
+    const library = await openLibrary(ctx);
+    const image = await sampleImage(ctx, library);
+    const pendingSql = library.design.pendingFeatureKeysSql(library.tables, library.feature);
+    return [
+      { name: 'pending images of a share (worker start)', sql: pendingSql, params: [[image.groupKey], 1, 0], mustUseIndex: true },
+      { name: 'insert feature', sql: library.design.insertFeatureSql(library.tables, library.feature), params: [...image.keys, Buffer.alloc(Number(ctx.options.featureBytes ?? 2000))], mustUseIndex: false },
+    ];
   },
 };
 

@@ -57,4 +57,14 @@ export const scenario: Scenario<State, number | string, GroupShare> = {
   transactional() {
     return false;
   },
+
+  async statements(ctx) {
+    const library = await openLibrary(ctx);
+    const groupColumn = library.design.name === 'natural' ? 'group_name' : 'group_id';
+    const [rows] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables) + ' LIMIT 1', rowsAsArray: true });
+    const groupKey = (rows as unknown[][])[0]?.[0] ?? 0;
+    return [
+      { name: 'insert member', sql: `INSERT INTO ${q(library.tables.member)} (${groupColumn}, name, description) VALUES (?, ?, ?)`, params: [groupKey, 'audit', ''], mustUseIndex: false },
+    ];
+  },
 };

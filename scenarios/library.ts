@@ -51,3 +51,20 @@ function queryArrays(connection: CallbackConnection, sql: string, params: unknow
     connection.query({ sql, rowsAsArray: true }, params, (error, rows) => (error ? reject(error) : resolve(rows as unknown[][])));
   });
 }
+
+/** One real image of the library, for statements that need real parameters (EXPLAIN audit). */
+export async function sampleImage(ctx: ControlContext, library: OpenLibrary): Promise<{ keys: unknown[]; memberId?: number; groupKey: unknown }> {
+  if (library.design.name === 'natural') {
+    const [rows] = await ctx.control.query(`SELECT group_name, member_name, file_id FROM \`${library.tables.image}\` LIMIT 1`);
+    const row = (rows as Array<{ group_name: string; member_name: string; file_id: string }>)[0];
+    if (!row) throw new Error(`${library.tables.image} is empty`);
+    return { keys: [row.group_name, row.member_name, row.file_id], groupKey: row.group_name };
+  }
+  const [rows] = await ctx.control.query(
+    `SELECT i.id, i.member_id AS memberId, m.group_id AS groupId FROM \`${library.tables.image}\` i JOIN \`${library.tables.member}\` m ON m.id = i.member_id LIMIT 1`,
+  );
+  const row = (rows as Array<{ id: number; memberId: number; groupId: number }>)[0];
+  if (!row) throw new Error(`${library.tables.image} is empty`);
+  const keys = library.design.featureKeyColumns.includes('member_id') ? [row.memberId, row.id] : [row.id];
+  return { keys, memberId: row.memberId, groupKey: row.groupId };
+}

@@ -12,7 +12,7 @@ import { deriveSeed, seededRandom } from '../src/data/random.js';
 import type { ControlContext, Scenario, Verification, WorkerContext } from '../src/engine/scenario.js';
 import { designOf } from '../src/schema/designs/index.js';
 import { libraryTables, q } from '../src/schema/tables.js';
-import { openLibrary } from './library.js';
+import { openLibrary, sampleImage } from './library.js';
 
 export const STRATEGIES = ['delete-insert', 'insert-delete-older', 'lock-member-first', 'read-committed'] as const;
 type Strategy = (typeof STRATEGIES)[number];
@@ -126,6 +126,29 @@ export const scenario: Scenario<State, number, Assignment> = {
   },
 
   verify: verifyMembers,
+
+  async statements(ctx) {
+    const library = await openLibrary(ctx);
+    const { memberId = 0 } = await sampleImage(ctx, library);
+    const images = (library.spec.scale as { images: number }).images;
+    const t = library.tables;
+    const list: Array<import('../src/engine/scenario.js').AuditStatement> = [
+      { name: 'lock member', sql: `SELECT id FROM ${q(t.member)} WHERE id = ? FOR UPDATE`, params: [memberId], mustUseIndex: true, expectedRows: 1 },
+      { name: 'delete images of member', sql: `DELETE FROM ${q(t.image)} WHERE member_id = ?`, params: [memberId], mustUseIndex: true, expectedRows: images },
+      { name: 'delete older images', sql: `DELETE FROM ${q(t.image)} WHERE member_id = ? AND id < ?`, params: [memberId, 1 << 30], mustUseIndex: true, expectedRows: images },
+      { name: 'insert image', sql: `INSERT INTO ${q(t.image)} (member_id, file_id, description) VALUES (?, ?, ?)`, params: [memberId, 'audit', ''], mustUseIndex: false },
+    ];
+    for (const f of t.features.values()) {
+      list.push({
+        name: `delete features of member (${f})`,
+        sql: `DELETE f FROM ${q(f)} f JOIN ${q(t.image)} i ON i.id = f.image_id WHERE i.member_id = ?`,
+        params: [memberId],
+        mustUseIndex: true,
+        expectedRows: images,
+      });
+    }
+    return list;
+  },
 };
 
 async function replaceMember(state: State, connection: import('../src/db/connect.js').CallbackConnection, memberId: number): Promise<void> {

@@ -14,6 +14,8 @@ import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 import { summaryText } from './summaryText.js';
 import { sweepTable } from './sweepTable.js';
 import { VERSION } from './version.js';
+import type { RunHook } from '../engine/runHooks.js';
+import { deadlockCaptureHook } from '../metrics/deadlockCapture.js';
 
 type RawArgs = Record<string, unknown>;
 
@@ -104,13 +106,20 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
       stop: stop.signal,
       log,
       version: VERSION,
-      ...((settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) ? { deadlockPollMs: settings.deadlockPollMs } : {}),
+      hooks: runHooks(settings, entry),
     });
     log(summaryText(run));
     return run;
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** The diagnostics this run asked for, in the order they start. */
+function runHooks(settings: ReturnType<typeof runSettings>, entry: ScenarioEntry): RunHook[] {
+  const hooks: RunHook[] = [];
+  if (settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) hooks.push(deadlockCaptureHook(settings.deadlockPollMs));
+  return hooks;
 }
 
 function parseSweep(text: string, entry: ScenarioEntry): { option: string; values: string[]; error?: string } {

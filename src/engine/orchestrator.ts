@@ -20,13 +20,13 @@ import { consoleLine, statusRow, timelineRows } from '../metrics/formatInterval.
 import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
 import { addCounts, emptyCounts, type MetersSnapshot } from '../metrics/opMeters.js';
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
-import type { Accounting, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
+import type { Accounting, DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
 import type { Scenario } from './scenario.js';
 import type { RetryPolicy } from './retryPolicy.js';
 import type { ThreadTask } from './protocol.js';
 import { ThreadHub } from './threadHub.js';
 import { checkConnectionBudget } from './preflight.js';
-import { DeadlockCapture } from '../metrics/deadlockCapture.js';
+import type { RunHook } from './runHooks.js';
 
 export interface RunRequest {
   scenario: Scenario;
@@ -46,8 +46,8 @@ export interface RunRequest {
   log: (line: string) => void;
   onInterval?: (stats: IntervalStats) => void;
   version: string;
-  /** Poll SHOW ENGINE INNODB STATUS every this many ms (and read the error log); off when absent. */
-  deadlockPollMs?: number;
+  /** Diagnostics run beside the load (see runHooks.ts). */
+  hooks?: RunHook[];
 }
 
 interface Totals {
@@ -70,7 +70,8 @@ export async function runBenchmark(req: RunRequest): Promise<RunFile> {
 
 async function runWith(control: PromiseConnection, req: RunRequest): Promise<RunFile> {
   const server = await serverSnapshot(control);
-  await checkConnectionBudget(control, req.workers, req.deadlockPollMs ? 1 : 0);
+  const hooks = req.hooks ?? [];
+  await checkConnectionBudget(control, req.workers, hooks.reduce((sum, hook) => sum + hook.connections, 0));
   const plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
   const rowsBefore = plan.accountingTable ? await countRows(control, plan.accountingTable) : undefined;
 
@@ -110,13 +111,17 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   }
 
   const sampler = await connectControl(req.connection);
-  const capture = req.deadlockPollMs ? new DeadlockCapture(await connectControl(req.connection), req.deadlockPollMs) : null;
+  const hookContext = { connection: req.connection, folder, options: req.options, scenario: req.scenario.name, log: req.log };
+  const started: RunHook[] = [];
   const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
   let endReason: Summary['endReason'] = 'duration';
   let elapsedSec = 0;
   try {
     await hub.allReady();
-    await capture?.start();
+    for (const hook of hooks) {
+      await hook.start(hookContext);
+      started.push(hook);
+    }
     let previousSample = await sampleStatus(sampler);
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
@@ -162,7 +167,14 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     await Promise.allSettled(tasks);
     await pool.destroy();
     await sampler.end().catch(() => undefined);
-    if (capture) await capture.stop().catch((error: unknown) => capture.notes.push(`capture ended badly: ${String(error)}`));
+  }
+  const diagnostics: Record<string, unknown> = {};
+  for (const hook of started) {
+    try {
+      diagnostics[hook.name] = await hook.stop({ ...hookContext, statusDelta: totals.status });
+    } catch (error) {
+      diagnostics[hook.name] = { error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   const summary = summarize(totals, elapsedSec, run.state === 'failed' ? 'error' : endReason);
@@ -172,12 +184,8 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   if (req.scenario.verify && run.state !== 'failed') {
     summary.verification = await req.scenario.verify({ connection: req.connection, control, options: req.options, log: req.log });
   }
-  if (capture) {
-    summary.deadlockCapture = capture.summary(totals.status.Innodb_deadlocks ?? null);
-    folder.writeAtomic('deadlocks.jsonl', capture.jsonLines() + '\n');
-    folder.writeAtomic('deadlocks.txt', capture.text() + '\n');
-    await capture.end();
-  }
+  if (diagnostics.deadlockCapture) summary.deadlockCapture = diagnostics.deadlockCapture as DeadlockCaptureSummary;
+  if (Object.keys(diagnostics).length) run.diagnostics = diagnostics;
   run.summary = summary;
   run.status = statusSection(totals, elapsedSec);
   if (run.state === 'running') run.state = endReason === 'interrupted' ? 'interrupted' : 'completed';

@@ -64,10 +64,23 @@ export interface Scenario<S = unknown, I = unknown, A = unknown> {
   opOf?(item: I): string;
   /** Whether an operation is an explicit transaction, so a failed one needs a ROLLBACK. */
   transactional(options: Record<string, unknown>): boolean;
+  /** Every statement an operation issues, with real parameters from the prepared data (the EXPLAIN audit). */
+  statements?(ctx: ControlContext): Promise<AuditStatement[]>;
   /** After the run: checks that nothing was lost or duplicated. */
   verify?(ctx: ControlContext): Promise<Verification>;
   /** Whether runs of this scenario capture deadlocks unless told otherwise (the deadlock lab does). */
   captureDeadlocks?: boolean;
+}
+
+export interface AuditStatement {
+  /** A short name, e.g. "insert feature". */
+  name: string;
+  sql: string;
+  params: unknown[];
+  /** The audit fails (non-zero exit) when this statement reads without an index. */
+  mustUseIndex: boolean;
+  /** Rows the statement should examine; an estimate far above it is flagged. */
+  expectedRows?: number;
 }
 
 export interface Verification {

@@ -18,6 +18,8 @@ import {
 } from '../analysis/deadlocks.js';
 import type { DeadlockCaptureSummary } from '../results/types.js';
 import { registerUndo } from '../engine/globalsGuard.js';
+import { connectControl } from '../db/connect.js';
+import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 
 export interface CapturedDeadlock extends ParsedDeadlock {
   sources: Array<'innodb-status' | 'error-log'>;
@@ -166,4 +168,29 @@ function readFrom(path: string, offset: number): string {
     closeSync(fd);
   }
   return buffer.toString('utf8');
+}
+
+/** The capture as a run hook: own connection, deadlocks.jsonl and deadlocks.txt in the run folder. */
+export function deadlockCaptureHook(pollMs: number): RunHook {
+  let capture: DeadlockCapture | null = null;
+  return {
+    name: 'deadlockCapture',
+    connections: 1,
+    async start(ctx: HookContext) {
+      capture = new DeadlockCapture(await connectControl(ctx.connection), pollMs);
+      await capture.start();
+    },
+    async stop(ctx: HookStopContext) {
+      if (!capture) return undefined;
+      try {
+        await capture.stop();
+      } catch (error) {
+        capture.notes.push(`capture ended badly: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      ctx.folder.writeAtomic('deadlocks.jsonl', capture.jsonLines() + '\n');
+      ctx.folder.writeAtomic('deadlocks.txt', capture.text() + '\n');
+      await capture.end();
+      return capture.summary(ctx.statusDelta.Innodb_deadlocks ?? null);
+    },
+  };
 }

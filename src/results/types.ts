@@ -114,5 +114,7 @@ export interface RunFile {
   /** The figures so far while running; the final figures once `state` is no longer `running`. */
   summary?: Summary;
   status?: StatusSection;
+  /** What each diagnostic hook (slow log, stage profile, status capture …) reported. */
+  diagnostics?: Record<string, unknown>;
   error?: string;
 }
