@@ -3,6 +3,7 @@ import type { Scenario } from '../src/engine/scenario.js';
 import { scenario as insertFeatures } from './insert-features.js';
 import { scenario as replaceMemberImages } from './replace-member-images.js';
 import { scenario as insertMembers } from './insert-members.js';
+import { scenario as rankMembers } from './rank-members.js';
 
 export interface ScenarioEntry {
   scenario: Scenario;
@@ -13,5 +14,6 @@ export interface ScenarioEntry {
 export const SCENARIOS: Record<string, ScenarioEntry> = {
   'insert-features': { scenario: insertFeatures as unknown as Scenario, module: new URL('./insert-features.js', import.meta.url).href },
   'insert-members': { scenario: insertMembers as unknown as Scenario, module: new URL('./insert-members.js', import.meta.url).href },
+  'rank-members': { scenario: rankMembers as unknown as Scenario, module: new URL('./rank-members.js', import.meta.url).href },
   'replace-member-images': { scenario: replaceMemberImages as unknown as Scenario, module: new URL('./replace-member-images.js', import.meta.url).href },
 };

@@ -4,9 +4,10 @@ import type { RunFile } from '../results/types.js';
 export function summaryText(run: RunFile): string {
   const s = run.summary;
   if (!s) return `run ${run.runId}: ${run.state}${run.error ? `: ${run.error}` : ''}`;
+  const perSec = (n: number): string => (n / Math.max(s.elapsedSec, 0.001)).toFixed(1);
   const lines = [
     `run ${run.runId} ${run.state} (${s.endReason}) after ${s.elapsedSec.toFixed(1)}s`,
-    `  ops: ${s.ops} (${s.opsPerSec.toFixed(1)}/s), rows: ${s.rows}, attempts: ${s.attempts}`,
+    `  ops: ${s.ops} (${s.opsPerSec.toFixed(1)}/s), rows: ${s.rows} (${perSec(s.rows)}/s)${s.bytes ? `, bytes read: ${(s.bytes / 1048576).toFixed(1)} MiB (${(s.bytes / 1048576 / Math.max(s.elapsedSec, 0.001)).toFixed(1)} MiB/s)` : ''}, attempts: ${s.attempts}`,
     `  latency ms: p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} max ${s.latencyMs.max}`,
     `  harness: commits ${s.commits}, ROLLBACKs sent ${s.rollbacks}, retries ${s.retries}, deadlocks ${s.deadlocks}, lock-wait timeouts ${s.lockWaitTimeouts}, exhausted ${s.exhausted}, reconnects ${s.reconnects}`,
     `  errors: ${s.errors}${Object.keys(s.errorsByCode).length ? ` ${JSON.stringify(s.errorsByCode)}` : ''}`,
@@ -19,6 +20,11 @@ export function summaryText(run: RunFile): string {
     const show = (name: string): string => `${name} ${d[name] ?? 'n/a'}`;
     lines.push(`  server: ${['Com_insert', 'Com_commit', 'Com_rollback', 'Innodb_deadlocks', 'Innodb_row_lock_waits', 'Innodb_log_waits', 'Innodb_data_fsyncs', 'Handler_write'].map(show).join(', ')}`);
     lines.push(`  server: Innodb_os_log_written ${d.Innodb_os_log_written ?? 'n/a'} bytes; Com_rollback counts client ROLLBACKs, Innodb_deadlocks the victims InnoDB rolled back itself`);
+    const requests = d.Innodb_buffer_pool_read_requests ?? 0;
+    if (requests > 0) {
+      const diskReads = d.Innodb_buffer_pool_reads ?? 0;
+      lines.push(`  buffer pool: ${requests} read requests, ${diskReads} from disk: hit ratio ${((1 - diskReads / requests) * 100).toFixed(2)} %`);
+    }
     if (run.status?.resets) lines.push(`  server restarted ${run.status.resets} time(s) during the run: counters were taken from zero after each restart`);
   }
   if (s.accounting) lines.push(`  accounting: ${s.accounting.ok ? 'ok' : 'MISMATCH'}: ${s.accounting.note} (harness ${s.accounting.harnessRows}, Com_insert ${s.accounting.comInsertDelta}, table +${s.accounting.tableRowsDelta})`);

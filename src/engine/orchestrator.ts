@@ -18,7 +18,7 @@ import { intervalStats, mergeSnapshots, type IntervalStats, type MergedInterval 
 import { addDeltas, ratesPerSecond, sampleStatus, statusDelta, type StatusDelta, type StatusSample } from '../metrics/serverStatus.js';
 import { consoleLine, statusRow, timelineRows } from '../metrics/formatInterval.js';
 import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
-import { addCounts, emptyCounts, type MetersSnapshot } from '../metrics/opMeters.js';
+import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/opMeters.js';
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
 import type { Accounting, DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
 import type { Scenario } from './scenario.js';
@@ -246,6 +246,7 @@ function summarize(totals: Totals, elapsedSec: number, endReason: Summary['endRe
   const byOp: Record<string, OpSummary> = {};
   for (const [op, { counts, histogram }] of totals.byOp) {
     byOp[op] = opSummary(counts, histogram, elapsedSec);
+    if (isPart(op)) continue;
     addCounts(all, counts);
     allHistogram.add(histogram);
   }

@@ -42,6 +42,10 @@ export interface WorkerContext<A = unknown> {
 export interface Outcome {
   rows: number;
   committed: boolean;
+  /** Bytes read (reads that report throughput in bytes). */
+  bytes?: number;
+  /** Latencies of the statements inside the operation, recorded under their own op type (e.g. per query). */
+  parts?: { op: string; micros: number[] };
 }
 
 export type Done = (error: unknown, outcome?: Outcome) => void;

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CallbackConnection } from '../db/connect.js';
 import { classifyError, errorKey } from '../db/errors.js';
-import type { OpMeter, OpMeters } from '../metrics/opMeters.js';
+import { PART_PREFIX, type OpMeter, type OpMeters } from '../metrics/opMeters.js';
 import type { Outcome, Scenario } from './scenario.js';
 import { reconnectDelayMs, retryDelayMs, type RetryPolicy } from './retryPolicy.js';
 
@@ -61,6 +61,8 @@ export function runWorkerLoop<S, I>(p: WorkerLoopParams<S, I>): Promise<{ end: W
         if (outcome) {
           counts.rows += outcome.rows;
           if (outcome.committed) counts.commits++;
+          if (outcome.bytes) counts.bytes += outcome.bytes;
+          if (outcome.parts) recordParts(outcome.parts);
         }
         return nextOperation();
       }
@@ -89,6 +91,13 @@ export function runWorkerLoop<S, I>(p: WorkerLoopParams<S, I>): Promise<{ end: W
           countCode(error);
           return rollbackThen(nextOperation);
       }
+    };
+
+    const recordParts = (parts: NonNullable<Outcome['parts']>): void => {
+      const partMeter = p.meters.meter(PART_PREFIX + parts.op);
+      for (const micros of parts.micros) p.meters.record(partMeter, micros);
+      partMeter.counts.ops += parts.micros.length;
+      partMeter.counts.attempts += parts.micros.length;
     };
 
     const countCode = (error: unknown): void => {

@@ -3,7 +3,7 @@
  * delta sampled with it. Formatters (console line, CSV rows) read only this record.
  */
 import type { LatencySummaryMs, OpCounts } from '../results/types.js';
-import { addCounts, emptyCounts, type MetersSnapshot } from './opMeters.js';
+import { addCounts, emptyCounts, isPart, type MetersSnapshot } from './opMeters.js';
 import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram } from './histogram.js';
 import type { StatusDelta } from './serverStatus.js';
 
@@ -50,6 +50,7 @@ export function intervalStats(seq: number, elapsedSec: number, seconds: number, 
   const allHistogram = newHistogram();
   for (const [op, { counts, histogram }] of merged.byOp) {
     byOp[op] = { counts, opsPerSec: counts.ops / seconds, latencyMs: latencySummaryMs(histogram) };
+    if (isPart(op)) continue;
     addCounts(allCounts, counts);
     allHistogram.add(histogram);
   }

@@ -28,6 +28,7 @@ export function emptyCounts(): OpCounts {
     errorsByCode: {},
     reconnects: 0,
     rows: 0,
+    bytes: 0,
   };
 }
 
@@ -44,8 +45,19 @@ export function addCounts(into: OpCounts, more: OpCounts): OpCounts {
   into.errors += more.errors;
   into.reconnects += more.reconnects;
   into.rows += more.rows;
+  into.bytes += more.bytes;
   for (const [code, n] of Object.entries(more.errorsByCode)) into.errorsByCode[code] = (into.errorsByCode[code] ?? 0) + n;
   return into;
+}
+
+/**
+ * Statements timed inside an operation (e.g. each query of a read) are kept under `part:<name>`:
+ * shown per op type, but not added into the run's operation totals, which would count them twice.
+ */
+export const PART_PREFIX = 'part:';
+
+export function isPart(op: string): boolean {
+  return op.startsWith(PART_PREFIX);
 }
 
 export class OpMeters {

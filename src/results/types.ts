@@ -36,6 +36,8 @@ export interface OpCounts {
   reconnects: number;
   /** Rows written (or read) by the successful operations. */
   rows: number;
+  /** Bytes read by the successful operations, where a scenario reports them. */
+  bytes: number;
 }
 
 export interface OpSummary extends OpCounts {

@@ -31,6 +31,12 @@ export interface Design {
   insertFeatureSql(tables: LibraryTables, feature: string): string;
   /** Feature-table columns that hold the key, in insert order (for loaders writing files). */
   featureKeyColumns: string[];
+  /** Rows [member, feature] of every member of a group. Parameter: the group key. */
+  groupFeaturesSql(tables: LibraryTables, feature: string): string;
+  /** Rows of a group's member keys (the parameters of memberFeaturesSql). Parameter: the group key. */
+  groupMembersSql(tables: LibraryTables): string;
+  /** Rows [feature] of one member. Parameters: the member key. */
+  memberFeaturesSql(tables: LibraryTables, feature: string): string;
 }
 
 export function tableTail(options: TableOptions): string {

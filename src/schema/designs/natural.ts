@@ -78,4 +78,7 @@ export const natural: Design = {
     ORDER BY i.group_name, i.member_name, i.file_id`,
   insertFeatureSql: (_tables, feature) => `INSERT INTO ${q(feature)} (group_name, member_name, file_id, feature) VALUES (?, ?, ?, ?)`,
   featureKeyColumns: ['group_name', 'member_name', 'file_id'],
+  groupFeaturesSql: (_tables, feature) => `SELECT member_name, feature FROM ${q(feature)} WHERE group_name = ?`,
+  groupMembersSql: (tables) => `SELECT group_name, name FROM ${q(tables.member)} WHERE group_name = ? ORDER BY name`,
+  memberFeaturesSql: (_tables, feature) => `SELECT feature FROM ${q(feature)} WHERE group_name = ? AND member_name = ?`,
 };

@@ -98,6 +98,10 @@ export const surrogate: Design = {
   pendingFeatureKeysSql: (tables, feature) => pendingSql(tables, feature, 'i.id'),
   insertFeatureSql: (_tables, feature) => `INSERT INTO ${q(feature)} (image_id, feature) VALUES (?, ?)`,
   featureKeyColumns: ['image_id'],
+  groupFeaturesSql: (tables, feature) => `SELECT i.member_id, f.feature FROM ${q(tables.member)} m
+    JOIN ${q(tables.image)} i ON i.member_id = m.id JOIN ${q(feature)} f ON f.image_id = i.id WHERE m.group_id = ?`,
+  groupMembersSql: (tables) => `SELECT id FROM ${q(tables.member)} WHERE group_id = ? ORDER BY id`,
+  memberFeaturesSql: (tables, feature) => `SELECT f.feature FROM ${q(tables.image)} i JOIN ${q(feature)} f ON f.image_id = i.id WHERE i.member_id = ?`,
 };
 
 export const clustered: Design = {
@@ -124,4 +128,9 @@ export const clustered: Design = {
   pendingFeatureKeysSql: (tables, feature) => pendingSql(tables, feature, 'i.member_id, i.id'),
   insertFeatureSql: (_tables, feature) => `INSERT INTO ${q(feature)} (member_id, image_id, feature) VALUES (?, ?, ?)`,
   featureKeyColumns: ['member_id', 'image_id'],
+  // The clustered key (member_id, image_id) lets a member's features be read as one range.
+  groupFeaturesSql: (tables, feature) => `SELECT f.member_id, f.feature FROM ${q(tables.member)} m
+    JOIN ${q(feature)} f ON f.member_id = m.id WHERE m.group_id = ?`,
+  groupMembersSql: (tables) => `SELECT id FROM ${q(tables.member)} WHERE group_id = ? ORDER BY id`,
+  memberFeaturesSql: (_tables, feature) => `SELECT feature FROM ${q(feature)} WHERE member_id = ?`,
 };

@@ -1,0 +1,161 @@
+/**
+ * The store's purpose: given an image, find the members most likely to like it. Each operation
+ * takes a probe feature (a slice of the feature file) and a group, reads the features of the
+ * group's members — in one query, or one query per member (`--access`), the two access paths the
+ * seed compares — scores them in the worker and keeps the top k.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CallbackConnection } from '../src/db/connect.js';
+import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
+import { deriveSeed, seededRandom } from '../src/data/random.js';
+import { TopMembers, type Scored } from '../src/analysis/similarity.js';
+import type { ControlContext, Outcome, Scenario, WorkerContext } from '../src/engine/scenario.js';
+import type { GroupShare } from '../src/engine/partition.js';
+import { designOf } from '../src/schema/designs/index.js';
+import { featureTable, libraryTables } from '../src/schema/tables.js';
+import { openLibrary, planGroupShares } from './library.js';
+
+interface State {
+  groupKeys: Array<number | string>;
+  cursor: number;
+  access: 'group' | 'per-member';
+  topK: number;
+  groupFeaturesSql: string;
+  groupMembersSql: string;
+  memberFeaturesSql: string;
+  /** Member keys per group, read once per worker for the per-member path. */
+  membersOfGroup: Map<number | string, unknown[][]>;
+  features: FeatureSource;
+  random: () => number;
+}
+
+interface Item {
+  groupKey: number | string;
+  probeIndex: number;
+}
+
+export interface Ranking {
+  top: Scored[];
+  rows: number;
+  bytes: number;
+  queryMicros: number[];
+}
+
+export const scenario: Scenario<State, Item, GroupShare> = {
+  name: 'rank-members',
+  description: "rank a group's members by the similarity of their features to a probe image",
+  defaultOp: 'rank',
+  options: {
+    access: { describe: 'group: one query for the whole group; per-member: one query per member', choices: ['group', 'per-member'], default: 'group', type: 'string' },
+    'top-k': { describe: 'members kept per ranking', default: 10, type: 'number' },
+  },
+
+  async plan(ctx: ControlContext, workers: number) {
+    const library = await openLibrary(ctx);
+    const [count] = await ctx.control.query(`SELECT COUNT(*) AS n FROM \`${library.feature}\``);
+    if (Number((count as Array<{ n: number }>)[0]?.n ?? 0) === 0) {
+      throw new Error(`${library.feature} is empty: prepare with --with-features, or run insert-features first`);
+    }
+    const { assignments, groups } = await planGroupShares(ctx, library, workers);
+    return { assignments, description: `rank-members (${String(ctx.options.access)} access, ${library.design.name} design) over ${groups} groups of ${library.feature}` };
+  },
+
+  async workerInit(ctx: WorkerContext<GroupShare>) {
+    const design = designOf(ctx.assignment.design);
+    const version = Number(ctx.options['model-version'] ?? 1);
+    const tables = libraryTables(String(ctx.options.flag), [version]);
+    const feature = featureTable(tables, version);
+    return {
+      groupKeys: ctx.assignment.groupKeys,
+      cursor: ctx.workerId,
+      access: ctx.options.access === 'per-member' ? 'per-member' : 'group',
+      topK: Number(ctx.options['top-k']),
+      groupFeaturesSql: design.groupFeaturesSql(tables, feature),
+      groupMembersSql: design.groupMembersSql(tables),
+      memberFeaturesSql: design.memberFeaturesSql(tables, feature),
+      membersOfGroup: new Map(),
+      features: ctx.features,
+      random: seededRandom(deriveSeed(Number(ctx.options.seed ?? 1), 19, ctx.workerId)),
+    };
+  },
+
+  next(state) {
+    if (state.groupKeys.length === 0) return null;
+    const groupKey = state.groupKeys[state.cursor++ % state.groupKeys.length]!;
+    return { groupKey, probeIndex: Math.floor(state.random() * state.features.sliceCount) };
+  },
+
+  execute(state, connection, item, done) {
+    const probe = featureSlice(state.features, item.probeIndex);
+    const ranking = state.access === 'group' ? rankGroup(state, connection, item.groupKey, probe) : rankPerMember(state, connection, item.groupKey, probe);
+    ranking.then(
+      (r) => done(null, outcomeOf(r)),
+      (error: unknown) => done(error),
+    );
+  },
+
+  transactional() {
+    return false;
+  },
+
+  async statements(ctx) {
+    const library = await openLibrary(ctx);
+    const [groups] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables) + ' LIMIT 1', rowsAsArray: true });
+    const groupKey = (groups as unknown[][])[0]?.[0] ?? 0;
+    const [members] = await ctx.control.query({ sql: library.design.groupMembersSql(library.tables), rowsAsArray: true }, [groupKey]);
+    const memberKey = (members as unknown[][])[0] ?? [0];
+    const scale = library.spec.scale as { members: number; images: number };
+    return [
+      { name: 'features of a group', sql: library.design.groupFeaturesSql(library.tables, library.feature), params: [groupKey], mustUseIndex: true, expectedRows: scale.members * scale.images },
+      { name: 'members of a group', sql: library.design.groupMembersSql(library.tables), params: [groupKey], mustUseIndex: true, expectedRows: scale.members },
+      { name: 'features of a member', sql: library.design.memberFeaturesSql(library.tables, library.feature), params: memberKey, mustUseIndex: true, expectedRows: scale.images },
+    ];
+  },
+};
+
+function outcomeOf(r: Ranking): Outcome {
+  return { rows: r.rows, committed: false, bytes: r.bytes, parts: { op: 'query', micros: r.queryMicros } };
+}
+
+function queryRows(connection: CallbackConnection, sql: string, params: unknown[]): Promise<unknown[][]> {
+  return new Promise((resolve, reject) => {
+    connection.execute({ sql, rowsAsArray: true }, params as Array<string | number>, (error, rows) => (error ? reject(error) : resolve(rows as unknown[][])));
+  });
+}
+
+export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
+  const started = performance.now();
+  const rows = await queryRows(connection, state.groupFeaturesSql, [groupKey]);
+  const queryMicros = [(performance.now() - started) * 1000];
+  const top = new TopMembers(probe);
+  let bytes = 0;
+  for (const [member, feature] of rows as Array<[number | string, Buffer]>) {
+    top.add(member, feature);
+    bytes += feature.length;
+  }
+  return { top: top.top(state.topK), rows: rows.length, bytes, queryMicros };
+}
+
+async function rankPerMember(state: State, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
+  let members = state.membersOfGroup.get(groupKey);
+  if (!members) {
+    members = await queryRows(connection, state.groupMembersSql, [groupKey]);
+    state.membersOfGroup.set(groupKey, members);
+  }
+  const top = new TopMembers(probe);
+  const queryMicros: number[] = [];
+  let rowsRead = 0;
+  let bytes = 0;
+  for (const memberKey of members) {
+    const started = performance.now();
+    const rows = await queryRows(connection, state.memberFeaturesSql, memberKey);
+    queryMicros.push((performance.now() - started) * 1000);
+    const member = memberKey[memberKey.length - 1] as number | string;
+    for (const [feature] of rows as Array<[Buffer]>) {
+      top.add(member, feature);
+      bytes += feature.length;
+    }
+    rowsRead += rows.length;
+  }
+  return { top: top.top(state.topK), rows: rowsRead, bytes, queryMicros };
+}

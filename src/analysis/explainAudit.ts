@@ -1,0 +1,597 @@
+/**
+ * The EXPLAIN audit (seed 002, "explain语句"): EXPLAIN every statement a scenario issues, with real
+ * parameters, and judge each plan the way the seed does: the `rows` column first (a join that
+ * became a full index scan showed 921 849 rows where one was expected), then the access type and
+ * the Extra column.
+ *
+ * Verdicts, per plan row (one row per table the statement reads):
+ * - `full scan`        access type ALL (or MariaDB's hash_ALL): every row of the table is read.
+ * - `full index scan`  access type `index` (or hash_index): every entry of an index is read. This
+ *                      is flagged even when it is an index-only scan ("Using index") or the table is
+ *                      tiny: the audit exists to catch a missing index or join condition *before*
+ *                      the table is big, and a statement that must use an index must not read a
+ *                      whole one. (When possible_keys is not empty the optimizer had an index and
+ *                      chose to scan, usually because the table is small or its statistics are stale;
+ *                      the row's `hint` says so, but the verdict stands.)
+ * - `filesort` / `temporary`   "Using filesort" / "Using temporary" in Extra.
+ * Per statement, on top of its rows' verdicts:
+ * - `rows estimate`    the estimated rows examined exceed `rowsFactor` × the statement's
+ *                      expectedRows (default factor 10). The estimate is, per SELECT of the plan
+ *                      (same id), the product of the rows column down the nested loop (what a join
+ *                      reads at most); the largest over the plan's SELECTs.
+ * - `rows examined`    the same test on the actual rows ANALYZE read (Σ r_loops × r_rows), when
+ *                      ANALYZE ran (MariaDB).
+ * Not flagged: the target row of an INSERT/REPLACE (MySQL/MariaDB print it as type ALL, rows NULL,
+ * but nothing is read), and internal tables (`<derived2>`, `<subquery2>`, `<union1,2>`): a scan of
+ * a materialised result is reported through the tables it was built from.
+ *
+ * The audit fails when a statement marked mustUseIndex gets `full scan` or `full index scan` on
+ * any row, or when a statement could not be EXPLAINed at all (it could not be checked). Filesort,
+ * temporary tables and rows above the expectation are warnings: printed, not failing.
+ *
+ * MariaDB: tabular `EXPLAIN <stmt>`, then (unless disabled) `ANALYZE FORMAT=JSON <stmt>` for the
+ * actual rows. ANALYZE executes the statement, so it is only run where that is copy-safe: a SELECT
+ * (without INTO) runs as is; an INSERT/REPLACE/UPDATE/DELETE runs inside START TRANSACTION …
+ * ROLLBACK, and only when every table it names is InnoDB (and, if those tables have triggers, every
+ * table of the database is), so the rollback undoes everything. Auto-increment counters still
+ * advance, and the statement's row locks are held until the rollback.
+ * MySQL: `EXPLAIN FORMAT=JSON <stmt>` (format version 1), read for access_type, key and
+ * rows_examined_per_scan; no ANALYZE (MySQL's EXPLAIN ANALYZE prints a tree, not these fields).
+ */
+import type { AuditStatement } from '../engine/scenario.js';
+import type { PromiseConnection } from '../db/connect.js';
+import { serverSnapshot } from '../db/serverSnapshot.js';
+
+export type Flavour = 'MariaDB' | 'MySQL';
+
+/** One table of a plan, normalised from tabular EXPLAIN rows or from EXPLAIN/ANALYZE FORMAT=JSON. */
+export interface PlanRow {
+  /** The SELECT the table belongs to (EXPLAIN's id); null for a UNION RESULT row. */
+  id: number | null;
+  /** SIMPLE, PRIMARY, SUBQUERY, … ; INSERT/UPDATE/DELETE for the written table; null when unknown. */
+  selectType: string | null;
+  table: string | null;
+  /** The access type ("join type"): const, eq_ref, ref, range, index, ALL, … */
+  type: string | null;
+  possibleKeys: string | null;
+  key: string | null;
+  keyLen: string | null;
+  ref: string | null;
+  /** The optimizer's estimate of rows examined per lookup (EXPLAIN's rows; MySQL JSON's rows_examined_per_scan). */
+  rows: number | null;
+  filtered: number | null;
+  extra: string;
+  /** ANALYZE (MariaDB): actual rows read per loop, averaged; null when the table was not read at run time. */
+  rRows?: number | null;
+  /** ANALYZE: how many times the table was read (0 for a const table read while optimising). */
+  rLoops?: number | null;
+}
+
+export type Issue = 'full scan' | 'full index scan' | 'filesort' | 'temporary' | 'rows estimate' | 'rows examined';
+
+/** The issues that make a mustUseIndex statement fail. */
+export const INDEX_ISSUES: ReadonlySet<Issue> = new Set<Issue>(['full scan', 'full index scan']);
+
+export const DEFAULT_ROWS_FACTOR = 10;
+
+export interface JudgedRow extends PlanRow {
+  issues: Issue[];
+  /** Why a flagged scan happened, when the plan says (e.g. an index was possible but not chosen). */
+  hint?: string;
+}
+
+export type StatementKind = 'read' | 'write' | 'other';
+
+export interface StatementResult {
+  name: string;
+  sql: string;
+  /** The parameters, summarised for printing (binary values as their length). */
+  params: string[];
+  kind: StatementKind;
+  mustUseIndex: boolean;
+  expectedRows?: number;
+  plan: JudgedRow[];
+  /** Estimated rows examined (see the header); null when the plan has no estimate. */
+  rowsEstimate: number | null;
+  /** Actual rows read (ANALYZE), null when ANALYZE did not run. */
+  rowsExamined: number | null;
+  /** What happened with ANALYZE: ran, ran in a rolled-back transaction, skipped (why), failed (why). */
+  analyze: string;
+  issues: Issue[];
+  /** "ok", or the issues in words, e.g. "full index scan (person_123); rows estimate 9790 > 10× expected 1". */
+  verdict: string;
+  /** False when the statement is mustUseIndex and reads a table or index in full, or could not be EXPLAINed. */
+  pass: boolean;
+  error?: string;
+}
+
+export interface AuditResult {
+  flavour: Flavour;
+  version: string;
+  rowsFactor: number;
+  /** How the plans were read, e.g. "EXPLAIN + ANALYZE FORMAT=JSON". */
+  method: string;
+  statements: StatementResult[];
+  pass: boolean;
+  /** One line per failing statement. */
+  failures: string[];
+}
+
+export interface AuditOptions {
+  rowsFactor?: number;
+  /** MariaDB: also run ANALYZE FORMAT=JSON where copy-safe (default true). */
+  analyze?: boolean;
+  /** Skips the server query that finds out. */
+  flavour?: Flavour;
+  version?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure verdict logic
+
+const INTERNAL_TABLE = /^<(derived|subquery|union|materialize)/i;
+
+/** The issues of one plan row, by its access type and Extra. */
+export function judgeRow(row: PlanRow): JudgedRow {
+  const issues: Issue[] = [];
+  let hint: string | undefined;
+  const writeTarget = row.selectType !== null && /^(INSERT|REPLACE)$/i.test(row.selectType);
+  const internal = row.table !== null && INTERNAL_TABLE.test(row.table);
+  const type = (row.type ?? '').replace(/^hash_/i, '');
+  if (!writeTarget && !internal) {
+    if (/^ALL$/i.test(type)) issues.push('full scan');
+    else if (/^index$/i.test(type)) issues.push('full index scan');
+    if (issues.length && row.possibleKeys) hint = `an index was possible (${row.possibleKeys}) but not chosen: small table or stale statistics?`;
+    else if (issues.length && row.key === null) hint = 'no usable index: a missing index or join condition';
+    else if (issues.length) hint = `no usable index for the condition; reads all of index ${row.key}`;
+  }
+  if (/Using filesort/i.test(row.extra)) issues.push('filesort');
+  if (/Using temporary/i.test(row.extra)) issues.push('temporary');
+  return hint === undefined ? { ...row, issues } : { ...row, issues, hint };
+}
+
+/** Estimated rows examined: per SELECT id, the product of the rows column; the largest over SELECTs. */
+export function rowsEstimate(plan: PlanRow[]): number | null {
+  const products = new Map<string, number>();
+  for (const row of plan) {
+    if (row.rows === null || !Number.isFinite(row.rows)) continue;
+    if (row.selectType !== null && /^(INSERT|REPLACE)$/i.test(row.selectType)) continue;
+    const key = String(row.id);
+    products.set(key, (products.get(key) ?? 1) * Math.max(row.rows, 0));
+  }
+  return products.size === 0 ? null : Math.max(...products.values());
+}
+
+/** Actual rows read (ANALYZE): Σ r_loops × r_rows; a const table read while optimising counts its rows. */
+export function rowsExamined(plan: PlanRow[]): number | null {
+  let total = 0;
+  let seen = false;
+  for (const row of plan) {
+    if (row.rRows === undefined) continue;
+    seen = true;
+    if (row.rRows === null) {
+      if (/^(const|system)$/i.test(row.type ?? '')) total += row.rows ?? 1;
+      continue;
+    }
+    total += (row.rLoops ?? 1) * row.rRows;
+  }
+  return seen ? Math.round(total) : null;
+}
+
+export interface Judgement {
+  plan: JudgedRow[];
+  rowsEstimate: number | null;
+  rowsExamined: number | null;
+  issues: Issue[];
+  verdict: string;
+  pass: boolean;
+}
+
+/** Judges one statement's plan (its rows, then the estimate against the expectation). */
+export function judgeStatement(
+  statement: Pick<AuditStatement, 'mustUseIndex' | 'expectedRows'>,
+  plan: PlanRow[],
+  rowsFactor = DEFAULT_ROWS_FACTOR,
+): Judgement {
+  const judged = plan.map(judgeRow);
+  const estimate = rowsEstimate(plan);
+  const examined = rowsExamined(plan);
+  const words: string[] = [];
+  const issues: Issue[] = [];
+  for (const issue of ['full scan', 'full index scan', 'filesort', 'temporary'] as const) {
+    const tables = judged.filter((row) => row.issues.includes(issue)).map((row) => row.table ?? '?');
+    if (tables.length === 0) continue;
+    issues.push(issue);
+    words.push(`${issue} (${[...new Set(tables)].join(', ')})`);
+  }
+  const expected = statement.expectedRows;
+  if (expected !== undefined && expected >= 0) {
+    const limit = rowsFactor * Math.max(expected, 1);
+    if (estimate !== null && estimate > limit) {
+      issues.push('rows estimate');
+      words.push(`rows estimate ${fmtCount(estimate)} > ${rowsFactor}× expected ${expected}`);
+    }
+    if (examined !== null && examined > limit) {
+      issues.push('rows examined');
+      words.push(`rows examined ${fmtCount(examined)} > ${rowsFactor}× expected ${expected}`);
+    }
+  }
+  const pass = !(statement.mustUseIndex && issues.some((issue) => INDEX_ISSUES.has(issue)));
+  return { plan: judged, rowsEstimate: estimate, rowsExamined: examined, issues, verdict: words.length ? words.join('; ') : 'ok', pass };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading plans
+
+type Json = Record<string, unknown>;
+
+function str(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (Array.isArray(value)) return value.length ? value.map(String).join(',') : null;
+  return String(value);
+}
+
+function num(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Normalises the rows of a tabular EXPLAIN (MySQL or MariaDB; column names as the server sends them). */
+export function planFromExplainRows(rows: Array<Record<string, unknown>>): PlanRow[] {
+  return rows.map((row) => ({
+    id: num(row.id),
+    selectType: str(row.select_type),
+    table: str(row.table),
+    type: str(row.type),
+    possibleKeys: str(row.possible_keys),
+    key: str(row.key),
+    keyLen: str(row.key_len),
+    ref: str(row.ref),
+    rows: num(row.rows),
+    filtered: num(row.filtered),
+    extra: str(row.Extra ?? row.extra) ?? '',
+  }));
+}
+
+/**
+ * Normalises EXPLAIN FORMAT=JSON (MySQL, format version 1) or ANALYZE FORMAT=JSON / EXPLAIN
+ * FORMAT=JSON (MariaDB): every `table` object of the tree becomes a row, in tree order, which is
+ * the order tabular EXPLAIN prints. Sorting and temporary tables are nodes around the tables
+ * (MySQL: ordering_operation / grouping_operation with using_filesort / using_temporary_table;
+ * MariaDB: filesort / temporary_table nodes); they are shown in Extra of the first table below
+ * them, where tabular EXPLAIN shows them.
+ */
+export function planFromJson(document: unknown): PlanRow[] {
+  const parsed = typeof document === 'string' ? (JSON.parse(document) as unknown) : document;
+  const out: PlanRow[] = [];
+  walk(parsed, { selectId: null, extras: [] }, out);
+  return out;
+}
+
+interface WalkContext {
+  selectId: number | null;
+  /** Extra notes waiting for the first table below the node that raised them. */
+  extras: string[];
+}
+
+function walk(node: unknown, ctx: WalkContext, out: PlanRow[]): void {
+  if (Array.isArray(node)) {
+    for (const item of node) walk(item, ctx, out);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const object = node as Json;
+  let here = ctx;
+  const selectId = num(object.select_id);
+  const raised: string[] = [];
+  if (object.using_filesort === true || isObject(object.filesort)) raised.push('Using filesort');
+  if (object.using_temporary_table === true || isObject(object.temporary_table)) raised.push('Using temporary');
+  if (selectId !== null || raised.length) {
+    here = { selectId: selectId ?? ctx.selectId, extras: [...ctx.extras, ...raised] };
+    ctx.extras.length = 0;
+  }
+  for (const [key, value] of Object.entries(object)) {
+    if (key === 'table' && isObject(value) && typeof value.table_name === 'string') {
+      out.push(tableRow(value, here));
+      // A table may hold further plans: materialized_from_subquery, attached_subqueries.
+      walk(Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'table')), here, out);
+    } else if (value !== null && typeof value === 'object') walk(value, here, out);
+  }
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function tableRow(table: Json, ctx: WalkContext): PlanRow {
+  const extra: string[] = [];
+  if (typeof table.message === 'string') extra.push(table.message);
+  if (table.index_condition !== undefined) extra.push('Using index condition');
+  if (table.attached_condition !== undefined) extra.push('Using where');
+  if (table.using_index === true) extra.push('Using index');
+  if (table.using_join_buffer !== undefined) extra.push(`Using join buffer (${String(table.using_join_buffer)})`);
+  extra.push(...ctx.extras.splice(0));
+  const writes = table.insert ? 'INSERT' : table.update ? 'UPDATE' : table.delete ? 'DELETE' : null;
+  const row: PlanRow = {
+    id: ctx.selectId,
+    selectType: writes,
+    table: String(table.table_name),
+    type: str(table.access_type),
+    possibleKeys: str(table.possible_keys),
+    key: str(table.key),
+    keyLen: str(table.key_length),
+    ref: str(table.ref),
+    rows: num(table.rows_examined_per_scan ?? table.rows),
+    filtered: num(table.filtered),
+    extra: extra.join('; '),
+  };
+  if ('r_rows' in table) {
+    row.rRows = num(table.r_rows);
+    row.rLoops = num(table.r_loops);
+  }
+  return row;
+}
+
+/** Adds ANALYZE's actual rows to the tabular plan, matching tables by name in order. */
+export function mergeAnalyze(plan: PlanRow[], analyzed: PlanRow[]): PlanRow[] {
+  const used = new Set<number>();
+  return plan.map((row) => {
+    const index = analyzed.findIndex((a, i) => !used.has(i) && a.table === row.table);
+    if (index === -1) return row;
+    used.add(index);
+    const match = analyzed[index]!;
+    return match.rRows === undefined ? row : { ...row, rRows: match.rRows, rLoops: match.rLoops ?? null };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements
+
+/** What a statement does, by its first keyword: reads (SELECT, WITH … SELECT), writes, or other. */
+export function statementKind(sql: string): StatementKind {
+  const text = stripComments(sql).replace(/^[\s(]+/, '');
+  const word = /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase() ?? '';
+  if (word === 'SELECT' || word === 'TABLE' || word === 'VALUES') return 'read';
+  if (word === 'WITH') return /\b(INSERT|REPLACE|UPDATE|DELETE)\b/i.test(text) ? 'write' : 'read';
+  if (word === 'INSERT' || word === 'REPLACE' || word === 'UPDATE' || word === 'DELETE') return 'write';
+  return 'other';
+}
+
+function stripComments(sql: string): string {
+  return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)(--\s|#)[^\n]*/g, ' ');
+}
+
+/** Identifiers a statement names (backquoted or bare words), lower-cased; literals left out. */
+export function identifiersOf(sql: string): Set<string> {
+  const names = new Set<string>();
+  const text = stripComments(sql).replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, ' ');
+  for (const match of text.matchAll(/`((?:[^`]|``)+)`|([A-Za-z0-9_$]+)/g)) {
+    names.add((match[1] !== undefined ? match[1].replace(/``/g, '`') : match[2]!).toLowerCase());
+  }
+  return names;
+}
+
+function summariseParam(value: unknown): string {
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  if (Array.isArray(value)) return `(${value.map(summariseParam).join(', ')})`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  return String(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the audit
+
+/**
+ * EXPLAINs every statement on `connection` (whose default database holds the tables) and judges
+ * it. Parameters are bound client-side (mysql2 `query`), so arrays expand for `IN (?)`.
+ */
+export async function runExplainAudit(connection: PromiseConnection, statements: AuditStatement[], options: AuditOptions = {}): Promise<AuditResult> {
+  const rowsFactor = options.rowsFactor ?? DEFAULT_ROWS_FACTOR;
+  let flavour = options.flavour;
+  let version = options.version ?? '';
+  if (!flavour) {
+    const snapshot = await serverSnapshot(connection);
+    flavour = snapshot.flavour === 'MariaDB' ? 'MariaDB' : 'MySQL';
+    version = snapshot.version;
+  }
+  const analyze = flavour === 'MariaDB' && options.analyze !== false;
+  if (flavour === 'MySQL') {
+    // MySQL 8.3+ can print a second JSON format; the reader below knows version 1.
+    await connection.query('SET SESSION explain_json_format_version = 1').catch(() => undefined);
+  }
+  const results: StatementResult[] = [];
+  for (const statement of statements) {
+    results.push(await auditOne(connection, statement, flavour, analyze, rowsFactor));
+  }
+  const failures = results
+    .filter((r) => !r.pass)
+    .map((r) => (r.error ? `${r.name}: could not be EXPLAINed: ${r.error}` : `${r.name}: must use an index but does a ${r.verdict}`));
+  return {
+    flavour,
+    version,
+    rowsFactor,
+    method: flavour === 'MySQL' ? 'EXPLAIN FORMAT=JSON' : analyze ? 'EXPLAIN + ANALYZE FORMAT=JSON' : 'EXPLAIN',
+    statements: results,
+    pass: failures.length === 0,
+    failures,
+  };
+}
+
+async function auditOne(
+  connection: PromiseConnection,
+  statement: AuditStatement,
+  flavour: Flavour,
+  analyze: boolean,
+  rowsFactor: number,
+): Promise<StatementResult> {
+  const kind = statementKind(statement.sql);
+  const base = {
+    name: statement.name,
+    sql: statement.sql,
+    params: statement.params.map(summariseParam),
+    kind,
+    mustUseIndex: statement.mustUseIndex,
+    ...(statement.expectedRows !== undefined ? { expectedRows: statement.expectedRows } : {}),
+  };
+  let plan: PlanRow[];
+  let analyzeNote = flavour === 'MySQL' ? 'not run (MySQL)' : 'not run (--no-analyze)';
+  try {
+    if (kind === 'other') throw new Error('not a SELECT, INSERT, REPLACE, UPDATE or DELETE');
+    if (flavour === 'MySQL') {
+      const [rows] = await connection.query(`EXPLAIN FORMAT=JSON ${statement.sql}`, statement.params);
+      plan = planFromJson(firstValue(rows));
+    } else {
+      const [rows] = await connection.query(`EXPLAIN ${statement.sql}`, statement.params);
+      plan = planFromExplainRows(rows as Array<Record<string, unknown>>);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...base, plan: [], rowsEstimate: null, rowsExamined: null, analyze: 'not run', issues: [], verdict: 'error', pass: false, error: message };
+  }
+  if (analyze) {
+    const outcome = await analyzeStatement(connection, statement, kind);
+    analyzeNote = outcome.note;
+    if (outcome.plan) plan = mergeAnalyze(plan, outcome.plan);
+  }
+  const judgement = judgeStatement(statement, plan, rowsFactor);
+  return { ...base, ...judgement, analyze: analyzeNote };
+}
+
+function firstValue(rows: unknown): unknown {
+  const row = (rows as Array<Record<string, unknown>>)[0];
+  if (!row) throw new Error('EXPLAIN returned no rows');
+  return Object.values(row)[0];
+}
+
+const TRANSACTIONAL = /^innodb$/i;
+
+/** ANALYZE FORMAT=JSON where it is copy-safe (see the header); the note says what was done. */
+async function analyzeStatement(
+  connection: PromiseConnection,
+  statement: AuditStatement,
+  kind: StatementKind,
+): Promise<{ note: string; plan?: PlanRow[] }> {
+  if (kind === 'read' && /\bINTO\b/i.test(stripComments(statement.sql))) return { note: 'skipped: SELECT … INTO writes' };
+  if (kind === 'write') {
+    const unsafe = await rollbackUnsafe(connection, statement.sql);
+    if (unsafe) return { note: `skipped: ${unsafe}` };
+  }
+  const sql = `ANALYZE FORMAT=JSON ${statement.sql}`;
+  try {
+    if (kind === 'read') {
+      const [rows] = await connection.query(sql, statement.params);
+      return { note: 'ran', plan: planFromJson(firstValue(rows)) };
+    }
+    await connection.query('START TRANSACTION');
+    try {
+      const [rows] = await connection.query(sql, statement.params);
+      return { note: 'ran in a rolled-back transaction', plan: planFromJson(firstValue(rows)) };
+    } finally {
+      await connection.query('ROLLBACK');
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { note: `failed: ${message.split('\n')[0]}` };
+  }
+}
+
+/** Why a write cannot be undone by ROLLBACK (a non-InnoDB table, triggers into one), or null. */
+async function rollbackUnsafe(connection: PromiseConnection, sql: string): Promise<string | null> {
+  const [tableRows] = await connection.query(
+    'SELECT TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
+  );
+  const tables = tableRows as Array<{ name: string; engine: string | null }>;
+  const named = identifiersOf(sql);
+  const referenced = tables.filter((t) => named.has(t.name.toLowerCase()));
+  const nonTransactional = referenced.filter((t) => !TRANSACTIONAL.test(t.engine ?? ''));
+  if (nonTransactional.length) {
+    return `${nonTransactional.map((t) => `${t.name} (${t.engine ?? 'view'})`).join(', ')} would not roll back`;
+  }
+  const [triggerRows] = await connection.query(
+    'SELECT DISTINCT EVENT_OBJECT_TABLE AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()',
+  );
+  const triggered = (triggerRows as Array<{ name: string }>).filter((t) => named.has(t.name.toLowerCase()));
+  if (triggered.length && tables.some((t) => !TRANSACTIONAL.test(t.engine ?? ''))) {
+    return `triggers on ${triggered.map((t) => t.name).join(', ')} and non-InnoDB tables in the database: a rollback might not undo everything`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+function fmtCount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function cell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '-';
+  return typeof value === 'number' ? fmtCount(value) : value;
+}
+
+/** The audit as a table: one line per plan row, then each statement's verdict; ends with PASS/FAIL. */
+export function formatAuditTable(result: AuditResult, title = 'EXPLAIN audit'): string {
+  const header = ['statement', 'table', 'type', 'key', 'rows', 'r_rows', 'Extra', 'verdict'];
+  const lines: string[][] = [];
+  const notes: Array<{ after: number; text: string[] }> = [];
+  for (const s of result.statements) {
+    const label = `${s.mustUseIndex ? '* ' : '  '}${s.name}`;
+    if (s.error) {
+      lines.push([label, '-', '-', '-', '-', '-', '-', 'ERROR']);
+      notes.push({ after: lines.length, text: [`error: ${s.error}`] });
+      continue;
+    }
+    s.plan.forEach((row, i) => {
+      const rRows = row.rRows === undefined ? '' : row.rRows === null ? (row.rLoops === 0 ? 'const' : '-') : fmtCount(row.rRows);
+      lines.push([
+        i === 0 ? label : '',
+        cell(row.table),
+        cell(row.type),
+        cell(row.key),
+        cell(row.rows),
+        cell(rRows),
+        cell(row.extra),
+        row.issues.length ? row.issues.join(', ') : 'ok',
+      ]);
+    });
+    if (s.plan.length === 0) lines.push([label, '-', '-', '-', '-', '-', 'no tables', 'ok']);
+    const estimate = `rows estimate ${s.rowsEstimate === null ? '-' : fmtCount(s.rowsEstimate)}` +
+      (s.rowsExamined === null ? '' : `, examined ${fmtCount(s.rowsExamined)}`) +
+      (s.expectedRows === undefined ? '' : `, expected ${s.expectedRows}`);
+    const status = s.pass ? (s.verdict === 'ok' ? 'OK' : s.mustUseIndex ? 'WARN' : 'NOTE') : 'FAIL';
+    const text = [`${status}: ${s.verdict} (${estimate}; ANALYZE ${s.analyze})`];
+    for (const row of s.plan) if (row.hint && row.issues.some((i) => INDEX_ISSUES.has(i))) text.push(`${row.table}: ${row.hint}`);
+    notes.push({ after: lines.length, text });
+  }
+  const widths = header.map((h, c) => Math.min(c === 6 ? 40 : 48, Math.max(h.length, ...lines.map((l) => l[c]!.length))));
+  const render = (cells: string[]): string =>
+    cells
+      .map((v, c) => {
+        const text = v.length > widths[c]! ? `${v.slice(0, widths[c]! - 1)}…` : v;
+        return c === 4 || c === 5 ? text.padStart(widths[c]!) : text.padEnd(widths[c]!);
+      })
+      .join('  ')
+      .trimEnd();
+  const out: string[] = [];
+  out.push(`${title}: ${result.flavour} ${result.version}, ${result.method}, rows factor ${result.rowsFactor}; * = must use an index`);
+  out.push(render(header));
+  out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  let next = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    while (next < notes.length && notes[next]!.after === i) {
+      for (const t of notes[next]!.text) out.push(`    ${t}`);
+      next++;
+    }
+    if (i < lines.length) out.push(render(lines[i]!));
+  }
+  if (result.statements.some((s) => s.analyze === 'ran in a rolled-back transaction')) {
+    out.push('ANALYZE executed the writes inside START TRANSACTION … ROLLBACK: nothing was kept (auto-increment counters may have advanced).');
+  }
+  out.push(
+    result.pass
+      ? 'PASS: every must-use-index statement uses an index'
+      : `FAIL:\n${result.failures.map((f) => `  ${f}`).join('\n')}`,
+  );
+  return out.join('\n');
+}

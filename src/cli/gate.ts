@@ -1,0 +1,163 @@
+/**
+ * `innobench gate --baseline <run|matrix|folder> --current <run> --threshold "..."`: the nightly
+ * regression gate. Thresholds are parsed and checked first (every error at once, exit 2); then
+ * the current run is held to them, relative ones against the mean of the baseline runs, and the
+ * verdict decides the exit code: 0 pass, 1 a threshold failed, 2 the gate could not judge.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Argv } from 'yargs';
+import { evaluateGate, exitCodeFor, formatGateTable, gateJUnitXml, gateMarkdown, type GateResult } from '../analysis/gate.js';
+import { parseThresholds, type Threshold } from '../analysis/thresholds.js';
+import { parseInteger } from '../config/units.js';
+import { readRuns, type RunEntry, type StoredRun } from '../results/readRuns.js';
+import { invalid, log } from './exit.js';
+
+/** Used when no --threshold is given. */
+export const DEFAULT_THRESHOLDS = ['opsPerSec >= -10%', 'latency.p99 <= +20%', 'errors == 0', 'accounting == ok'] as const;
+
+export interface GatePlan {
+  thresholds: Threshold[];
+  baseline: StoredRun[];
+  current: StoredRun;
+  /** Said on stderr before the table: what the baseline is made of. */
+  notes: string[];
+}
+
+function asList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** Parses and checks every option; returns the plan or every error found. */
+export function planGate(argv: Record<string, unknown>): { ok: true; plan: GatePlan } | { ok: false; errors: string[] } {
+  const errors: string[] = [];
+  const notes: string[] = [];
+  const declared = asList(argv.threshold);
+  const parsed = parseThresholds(declared.length > 0 ? declared : [...DEFAULT_THRESHOLDS]);
+  if (!parsed.ok) errors.push(...parsed.errors);
+  if (declared.length === 0) notes.push(`no --threshold given: using the defaults ${DEFAULT_THRESHOLDS.map((t) => `"${t}"`).join(', ')}`);
+
+  let last: number | undefined;
+  if (argv['baseline-last'] !== undefined) {
+    const n = parseInteger('baseline-last', argv['baseline-last'], 1, 100_000);
+    if (n.ok) last = n.value;
+    else errors.push(n.error);
+  }
+
+  let current: StoredRun | undefined;
+  const currentPath = argv.current === undefined ? undefined : String(argv.current);
+  if (currentPath === undefined) errors.push('--current: name the run folder to judge');
+  else {
+    try {
+      const set = readRuns(currentPath);
+      if (set.kind !== 'run') errors.push(`--current ${currentPath}: expected one run folder, found a ${set.kind} folder with ${set.runs.length} runs`);
+      else if (set.runs[0]!.run === null) errors.push(`--current ${currentPath}: ${set.runs[0]!.problem ?? 'run.json unreadable'}`);
+      else current = set.runs[0]!.run;
+    } catch (error) {
+      errors.push(`--current: ${(error as Error).message}`);
+    }
+  }
+
+  const baselinePaths = asList(argv.baseline);
+  if (baselinePaths.length === 0) errors.push('--baseline: name at least one run, matrix or results folder');
+  const entries: RunEntry[] = [];
+  for (const path of baselinePaths) {
+    try {
+      const set = readRuns(path);
+      notes.push(...set.notes);
+      entries.push(...set.runs);
+    } catch (error) {
+      errors.push(`--baseline: ${(error as Error).message}`);
+    }
+  }
+  const label = argv['baseline-label'] === undefined ? undefined : String(argv['baseline-label']);
+  let chosen = entries;
+  if (label !== undefined) {
+    chosen = entries.filter((entry) => entry.label === label);
+    if (chosen.length === 0 && entries.length > 0) {
+      errors.push(`--baseline-label "${label}": no baseline run has it; labels: ${[...new Set(entries.map((e) => e.label))].join(' | ')}`);
+    }
+  } else {
+    const matrixLabels = [...new Set(entries.filter((entry) => entry.matrixId !== undefined).map((entry) => `${entry.matrixId}: ${entry.label}`))];
+    if (matrixLabels.length > 1) {
+      errors.push(`--baseline holds ${matrixLabels.length} matrix configurations; pick one with --baseline-label (${[...new Set(entries.filter((e) => e.matrixId !== undefined).map((e) => `"${e.label}"`))].join(', ')})`);
+    }
+  }
+  if (errors.length > 0 || current === undefined || !parsed.ok) return { ok: false, errors };
+
+  // Unreadable folders cannot be baseline runs; say so and go on.
+  for (const entry of chosen.filter((e) => e.run === null)) notes.push(`baseline ${entry.runId} left out: ${entry.problem ?? 'unreadable'}`);
+  let baseline = chosen.map((entry) => entry.run).filter((run): run is StoredRun => run !== null);
+  const otherScenario = baseline.filter((run) => run.scenario !== current!.scenario);
+  if (otherScenario.length > 0) {
+    notes.push(`${otherScenario.length} baseline run(s) of another scenario than ${current.scenario} left out: ${otherScenario.map((run) => `${run.runId} (${run.scenario})`).join(', ')}`);
+    baseline = baseline.filter((run) => run.scenario === current!.scenario);
+  }
+  if (last !== undefined) {
+    const usable = baseline.filter((run) => run.state === 'completed' && run.runId !== current!.runId).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const kept = usable.slice(-last);
+    const others = baseline.filter((run) => !usable.includes(run));
+    if (usable.length > kept.length) notes.push(`--baseline-last ${last}: using the ${kept.length} latest of ${usable.length} completed baseline runs`);
+    baseline = [...others, ...kept];
+  }
+  return { ok: true, plan: { thresholds: parsed.thresholds, baseline, current, notes } };
+}
+
+function describeBaseline(result: GateResult): string[] {
+  const lines = [`baseline: ${result.baselineRunIds.length} run(s)${result.baselineRunIds.length ? `: ${result.baselineRunIds.join(', ')}` : ''}`];
+  for (const ignored of result.ignoredBaselineRuns) lines.push(`baseline ${ignored.runId} ignored: ${ignored.reason}`);
+  return lines;
+}
+
+function writeOutput(path: string, content: string, what: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    log(`${what} written to ${path}`);
+  } catch (error) {
+    throw invalid([`--${what} ${path}: ${(error as Error).message}`]);
+  }
+}
+
+export function gateCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'gate',
+    'hold a run to thresholds against a baseline; exit 0 pass, 1 a threshold failed, 2 invalid or incomplete',
+    (y) =>
+      y
+        .options({
+          baseline: { describe: 'baseline run, matrix or results folder (repeatable)', type: 'string', array: true, group: 'Gate:' },
+          'baseline-last': { describe: 'use only the N most recent completed baseline runs', type: 'string', group: 'Gate:' },
+          'baseline-label': { describe: 'the matrix configuration to use as baseline, when the baseline holds several', type: 'string', group: 'Gate:' },
+          current: { describe: 'the run folder to judge', type: 'string', group: 'Gate:' },
+          threshold: {
+            describe: `threshold, repeatable: "opsPerSec >= -5%", "latency.p99 <= +10%", "latency.p95 <= 20" (ms), "errors == 0", "accounting == ok", "status.Innodb_data_fsyncs <= +20%" (per second). Default: ${DEFAULT_THRESHOLDS.join('; ')}`,
+            type: 'string',
+            array: true,
+            group: 'Gate:',
+          },
+          junit: { describe: 'write a JUnit XML report here', type: 'string', group: 'Output:' },
+          markdown: { describe: 'write a Markdown report here', type: 'string', group: 'Output:' },
+          json: { describe: 'print the gate result as JSON instead of the table', type: 'boolean', default: false, group: 'Output:' },
+        })
+        .epilog(
+          'Relative thresholds compare with the mean of the baseline runs; with 3 or more baseline runs a change beyond the threshold ' +
+            "that stays inside the baseline's 95 % prediction interval is reported as noise and passes. " +
+            'Without --threshold the defaults apply: opsPerSec >= -10%, latency.p99 <= +20%, errors == 0, accounting == ok ' +
+            '(accounting fails for a scenario that records none: give thresholds explicitly there).',
+        ),
+    (argv) => {
+      const planned = planGate(argv);
+      if (!planned.ok) throw invalid(planned.errors);
+      const { plan } = planned;
+      for (const note of plan.notes) log(note);
+      const result = evaluateGate(plan.baseline, plan.current, plan.thresholds);
+      for (const line of describeBaseline(result)) log(line);
+      process.stdout.write(argv.json ? JSON.stringify(result, null, 2) + '\n' : formatGateTable(result));
+      if (typeof argv.junit === 'string') writeOutput(argv.junit, gateJUnitXml(result), 'junit');
+      if (typeof argv.markdown === 'string') writeOutput(argv.markdown, gateMarkdown(result), 'markdown');
+      process.exitCode = exitCodeFor(result.verdict);
+    },
+  );
+}
