@@ -263,19 +263,23 @@ function statusSection(totals: Totals, elapsedSec: number): StatusSection {
  * at most the failed attempts (those statements that ran before a deadlock or error).
  */
 export function accountingCheck(summary: Summary, statusDelta: Record<string, number>, rowsBefore: number, rowsAfter: number): Accounting {
+  // Only operations that commit writes count; reads in a mixed run have rows too.
+  const writes = Object.entries(summary.byOp).filter(([op, o]) => !isPart(op) && o.commits > 0).map(([, o]) => o);
+  const rows = writes.reduce((sum, o) => sum + o.rows, 0);
+  const failedAttempts = writes.reduce((sum, o) => sum + o.attempts - o.ops, 0);
+  const rowsPerOp = Math.max(1, rows / Math.max(1, writes.reduce((sum, o) => sum + o.ops, 0)));
   const comInsertDelta = statusDelta.Com_insert ?? 0;
   const tableRowsDelta = rowsAfter - rowsBefore;
-  const failedAttempts = summary.attempts - summary.ops;
-  const rowsMatch = tableRowsDelta === summary.rows;
-  const comInsertMatches = comInsertDelta >= summary.rows && comInsertDelta - summary.rows <= failedAttempts * Math.max(1, summary.rows / Math.max(1, summary.ops));
+  const rowsMatch = tableRowsDelta === rows;
+  const comInsertMatches = comInsertDelta >= rows && comInsertDelta - rows <= failedAttempts * rowsPerOp;
   const note = !rowsMatch
-    ? `the table gained ${tableRowsDelta} rows but the harness counted ${summary.rows}: another writer, or lost rows`
+    ? `the table gained ${tableRowsDelta} rows but the harness counted ${rows}: another writer, or lost rows`
     : !comInsertMatches
-      ? `Com_insert grew by ${comInsertDelta}, the harness inserted ${summary.rows} rows in ${summary.attempts} attempts: another client was inserting`
-      : comInsertDelta === summary.rows
+      ? `Com_insert grew by ${comInsertDelta}, the harness inserted ${rows} rows with ${failedAttempts} failed attempts: another client was inserting`
+      : comInsertDelta === rows
         ? 'harness rows = Com_insert delta = table rows gained'
-        : `harness rows = table rows gained; Com_insert also counts ${comInsertDelta - summary.rows} INSERTs of failed attempts`;
-  return { harnessRows: summary.rows, comInsertDelta, tableRowsBefore: rowsBefore, tableRowsAfter: rowsAfter, tableRowsDelta, ok: rowsMatch && comInsertMatches, note };
+        : `harness rows = table rows gained; Com_insert also counts ${comInsertDelta - rows} INSERTs of failed attempts`;
+  return { harnessRows: rows, comInsertDelta, tableRowsBefore: rowsBefore, tableRowsAfter: rowsAfter, tableRowsDelta, ok: rowsMatch && comInsertMatches, note };
 }
 
 function writeHistogramFiles(folder: RunFolder, totals: Totals): void {

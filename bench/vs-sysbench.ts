@@ -1,0 +1,605 @@
+/**
+ * innobench against sysbench on the same insert workload, on the same server, with the same
+ * number of connections and the same duration, runs alternating (sysbench, innobench, sysbench,
+ * innobench, ...) so that the machine's drift hits both alike.
+ *
+ *   npm run bench:sysbench -- --workers 100 --duration 15 --pairs 2 --trx-commit 1,2
+ *
+ * For each value of innodb_flush_log_at_trx_commit it sets the global variable, runs the pairs,
+ * and puts the original value back at the end, also after an error or SIGINT/SIGTERM. The data is
+ * prepared once by innobench (1 M images with the defaults); the feature table is emptied before
+ * every run. sysbench runs bench/sysbench/insert_features.lua, which inserts the same rows in the
+ * same order as innobench's insert-features scenario.
+ *
+ * Measured per run, over the window from the first insert the server counts to the client's exit
+ * (so the clients' start-up, identical per-connection queries included, is left out of both):
+ * - inserts/s and p95 latency, as the client itself reports them;
+ * - client CPU seconds: `/usr/bin/time` for the whole process, less what /proc showed it had used
+ *   when the window opened;
+ * - server CPU seconds: utime + stime of mariadbd from /proc (local server only);
+ * - Com_insert, the server's own count of INSERT statements, which the CPU figures are divided by.
+ * Com_insert and the server's CPU are global: another client writing at the same time inflates
+ * them, and a run whose Com_insert disagrees with the client's own count is flagged. The CPU the
+ * rest of the machine used in the window is reported too: on a shared machine it says how much
+ * else competed for the cores.
+ *
+ * Prints a table and writes the same as JSON to results/bench-sysbench-<timestamp>.json. Skips
+ * with a message (exit 0) when sysbench or /usr/bin/time is missing:
+ * `bash scripts/setup-mariadb.sh --with-tools` installs both.
+ */
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
+import type { RunFile } from '../src/results/types.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const INNOBENCH_CLI = join(PROJECT_ROOT, 'dist/src/cli/main.js');
+const SYSBENCH_SCRIPT = join(PROJECT_ROOT, 'bench/sysbench/insert_features.lua');
+const GNU_TIME = '/usr/bin/time';
+/** How often Com_insert is read until the first insert shows: the window opens this late at most. */
+const FIRST_INSERT_POLL_MS = 20;
+/** A run whose Com_insert differs from the client's own count by more than this is flagged. */
+const COUNT_MISMATCH_TOLERANCE = 0.01;
+/** innobench / sysbench inserts/s the harness must reach, per innodb_flush_log_at_trx_commit. */
+const THROUGHPUT_TARGETS: Record<string, number> = { '1': 1.0, '2': 0.9 };
+/** innobench's client CPU per insert may be at most this multiple of sysbench's. */
+const CLIENT_CPU_TARGET = 1.5;
+
+type Client = 'sysbench' | 'innobench';
+
+interface Options {
+  workers: number;
+  durationSec: number;
+  pairs: number;
+  trxCommitValues: string[];
+  flag: string;
+  host: string;
+  port: number;
+  database: string;
+  groups: number;
+  members: number;
+  images: number;
+}
+
+/** What a client says about its own run. */
+interface ClientReport {
+  inserts: number;
+  insertsPerSec: number;
+  p95Ms: number;
+}
+
+/** Counters read when the measured window opens and when it closes. */
+interface Snapshot {
+  comInsert: number;
+  serverCpuSec: number | null;
+  clientCpuSec: number;
+  /** CPU time every process on the machine has used, from /proc/stat. */
+  machineCpuSec: number;
+  atMs: number;
+}
+
+/** Which run this is. */
+interface RunLabel {
+  client: Client;
+  trxCommit: string;
+  pair: number;
+}
+
+interface RunResult extends RunLabel, ClientReport {
+  comInsertInWindow: number;
+  clientCpuSec: number;
+  serverCpuSec: number | null;
+  clientCpuSecPer1000: number;
+  serverCpuSecPer1000: number | null;
+  /** Com_insert and the client's count disagree: another client was writing, or inserts failed. */
+  countMismatch: boolean;
+  /**
+   * CPU used by everything but this client and the server, as a share of the machine over the
+   * window: on a shared machine, what else competed for the cores. Null for a remote server.
+   */
+  othersCpuPercent: number | null;
+}
+
+interface Comparison {
+  trxCommit: string;
+  /** innobench's mean divided by sysbench's mean, over the pairs. */
+  insertsPerSecRatio: number;
+  clientCpuPerInsertRatio: number;
+  serverCpuPerInsertRatio: number | null;
+  throughputTarget: number | null;
+  throughputMet: boolean | null;
+  clientCpuTarget: number;
+  clientCpuMet: boolean;
+}
+
+/** What the runs share: the control connection, where CPU is read, and the client running now. */
+interface Session {
+  control: mysql.Connection;
+  serverPid: number | null;
+  clockTicksPerSec: number;
+  scratchDir: string;
+  /** /usr/bin/time wrapping the client that runs now, so that a signal can stop the client. */
+  current: ChildProcess | null;
+  interrupted: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      workers: { type: 'string', default: '100' },
+      duration: { type: 'string', default: '15' },
+      pairs: { type: 'string', default: '2' },
+      'trx-commit': { type: 'string', default: '1,2' },
+      flag: { type: 'string', default: 'bench' },
+      host: { type: 'string', default: process.env.MYSQL_HOST ?? '127.0.0.1' },
+      port: { type: 'string', default: process.env.MYSQL_TCP_PORT ?? '3306' },
+      database: { type: 'string', default: 'innobench' },
+      groups: { type: 'string', default: '100' },
+      members: { type: 'string', default: '100' },
+      images: { type: 'string', default: '100' },
+    },
+    strict: true,
+  });
+  const trxCommitValues = values['trx-commit'].split(',').map((value) => value.trim());
+  for (const value of trxCommitValues) {
+    if (!/^[0-3]$/.test(value)) throw new Error(`--trx-commit: ${value} is not a value of innodb_flush_log_at_trx_commit (0-3)`);
+  }
+  for (const [name, value] of [['flag', values.flag], ['database', values.database]] as const) {
+    if (!/^\w+$/.test(value)) throw new Error(`--${name}: only letters, digits and _ (it names tables)`);
+  }
+  return {
+    workers: positiveInteger('workers', values.workers),
+    durationSec: positiveInteger('duration', values.duration.replace(/s$/, '')),
+    pairs: positiveInteger('pairs', values.pairs),
+    trxCommitValues,
+    flag: values.flag,
+    host: values.host,
+    port: positiveInteger('port', values.port),
+    database: values.database,
+    groups: positiveInteger('groups', values.groups),
+    members: positiveInteger('members', values.members),
+    images: positiveInteger('images', values.images),
+  };
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name}: ${text} is not a positive whole number`);
+  return value;
+}
+
+/** Why the comparison cannot run here, or null when it can. */
+function missingTool(): string | null {
+  if (spawnSync('sysbench', ['--version']).status !== 0) return 'sysbench is not installed';
+  if (!existsSync(GNU_TIME)) return `${GNU_TIME} (Debian's package "time") is not installed`;
+  if (!existsSync(INNOBENCH_CLI)) return `${INNOBENCH_CLI} is missing: run npm run build`;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side: status counters, CPU, the variable under test
+
+async function globalStatus(control: mysql.Connection, name: string): Promise<number> {
+  const [rows] = await control.query<mysql.RowDataPacket[]>('SHOW GLOBAL STATUS LIKE ?', [name]);
+  return Number(rows[0]?.Value ?? NaN);
+}
+
+/** mariadbd's pid when the server runs on this machine and its pid file is readable. */
+async function findServerPid(control: mysql.Connection): Promise<number | null> {
+  const [rows] = await control.query<mysql.RowDataPacket[]>('SELECT @@pid_file AS pidFile, @@datadir AS datadir');
+  const row = rows[0];
+  if (!row) return null;
+  const pidFile = isAbsolute(String(row.pidFile)) ? String(row.pidFile) : join(String(row.datadir), String(row.pidFile));
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return command === 'mariadbd' || command === 'mysqld' ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of a process, all its threads, in clock ticks. */
+function processCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Busy CPU time of the whole machine: user, nice, system, irq, softirq and steal, in ticks. */
+function machineCpuTicks(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return user + nice + system + irq + softirq + steal;
+}
+
+function serverCpuSec(session: Session): number | null {
+  return session.serverPid === null ? null : processCpuTicks(session.serverPid) / session.clockTicksPerSec;
+}
+
+async function readTrxCommit(control: mysql.Connection): Promise<string> {
+  const [rows] = await control.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.innodb_flush_log_at_trx_commit AS value');
+  return String(rows[0]?.value);
+}
+
+async function setTrxCommit(control: mysql.Connection, value: string): Promise<void> {
+  await control.query(`SET GLOBAL innodb_flush_log_at_trx_commit = ${Number(value)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client processes
+
+/** The command line that runs one client for one measured run. */
+function clientCommand(client: Client, options: Options, resultsDir: string): string[] {
+  if (client === 'sysbench') {
+    return [
+      'sysbench', SYSBENCH_SCRIPT,
+      `--threads=${options.workers}`, `--time=${options.durationSec}`, '--report-interval=0',
+      `--mysql-host=${options.host}`, `--mysql-port=${options.port}`, '--mysql-user=root',
+      `--mysql-db=${options.database}`, '--db-ps-mode=auto', '--percentile=95',
+      `--flag=${options.flag}`, 'run',
+    ];
+  }
+  return [
+    process.execPath, INNOBENCH_CLI, 'run', 'insert-features', ...innobenchConnection(options),
+    '--flag', options.flag, '--workers', String(options.workers), '--duration', `${options.durationSec}s`,
+    '--results', resultsDir, '--json',
+  ];
+}
+
+function innobenchConnection(options: Options): string[] {
+  return ['--host', options.host, '--port', String(options.port), '--user', 'root', '--database', options.database];
+}
+
+/** Loads the groups, members and images once; innobench's prepare resumes or does nothing when done. */
+function prepareData(options: Options): void {
+  const argv = [
+    INNOBENCH_CLI, 'prepare', 'insert-features', ...innobenchConnection(options), '--flag', options.flag,
+    '--groups', String(options.groups), '--members', String(options.members), '--images', String(options.images),
+  ];
+  console.log(`preparing data: innobench ${argv.slice(1).join(' ')}`);
+  const result = spawnSync(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`innobench prepare failed (exit ${result.status ?? result.signal})`);
+}
+
+interface Exited {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function whenExited(child: ChildProcess): Promise<Exited> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ stdout, stderr, code, signal }));
+  });
+}
+
+/** The client itself: /usr/bin/time's only child. */
+function clientPid(timePid: number): number {
+  const children = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/);
+  const pid = Number(children[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${GNU_TIME} (pid ${timePid}) has no child yet`);
+  return pid;
+}
+
+/**
+ * Reads Com_insert until it moves past `before`, then everything else at once: that opens the
+ * measured window. Null when the client exited first.
+ */
+async function snapshotAtFirstInsert(session: Session, child: ChildProcess, before: number): Promise<Snapshot | null> {
+  while (child.exitCode === null && child.signalCode === null) {
+    const comInsert = await globalStatus(session.control, 'Com_insert');
+    if (comInsert > before) {
+      return {
+        comInsert,
+        serverCpuSec: serverCpuSec(session),
+        clientCpuSec: processCpuTicks(clientPid(child.pid!)) / session.clockTicksPerSec,
+        machineCpuSec: machineCpuTicks() / session.clockTicksPerSec,
+        atMs: performance.now(),
+      };
+    }
+    await new Promise((resolveSleep) => setTimeout(resolveSleep, FIRST_INSERT_POLL_MS));
+  }
+  return null;
+}
+
+/** GNU time's `-f '%U %S'` output: user and system CPU seconds of the whole process. */
+function parseTimeFile(text: string): number {
+  const lines = text.trim().split('\n');
+  const [user, system] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+  if (user === undefined || system === undefined || Number.isNaN(user + system)) {
+    throw new Error(`cannot read ${GNU_TIME}'s output: ${text}`);
+  }
+  return user + system;
+}
+
+function parseSysbench(stdout: string): ClientReport {
+  const number = (pattern: RegExp): number => {
+    const match = pattern.exec(stdout);
+    if (!match?.[1]) throw new Error(`sysbench's output has no ${pattern.source}:\n${stdout}`);
+    return Number(match[1]);
+  };
+  const inserts = number(/total number of events:\s+(\d+)/);
+  const totalTimeSec = number(/total time:\s+([\d.]+)s/);
+  return { inserts, insertsPerSec: inserts / totalTimeSec, p95Ms: number(/95th percentile:\s+([\d.]+)/) };
+}
+
+function parseInnobench(stdout: string): ClientReport {
+  const run = JSON.parse(stdout) as RunFile;
+  if (!run.summary) throw new Error(`innobench's run.json has no summary (state ${run.state})`);
+  return { inserts: run.summary.ops, insertsPerSec: run.summary.opsPerSec, p95Ms: run.summary.latencyMs.p95 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+async function emptyFeatureTable(session: Session, options: Options): Promise<void> {
+  // Allowed: innobench's prepare created this table, and only features live in it.
+  await session.control.query(`TRUNCATE TABLE \`${options.database}\`.\`feature_${options.flag}_1\``);
+}
+
+async function runOnce(session: Session, options: Options, label: RunLabel): Promise<RunResult> {
+  const { client } = label;
+  await emptyFeatureTable(session, options);
+  const resultsDir = await mkdtemp(join(session.scratchDir, `${client}-`));
+  const cpuFile = join(resultsDir, 'cpu.txt');
+  try {
+    const comInsertBefore = await globalStatus(session.control, 'Com_insert');
+    const child = spawn(GNU_TIME, ['-f', '%U %S', '-o', cpuFile, ...clientCommand(client, options, resultsDir)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    session.current = child;
+    const exited = whenExited(child);
+    const start = await snapshotAtFirstInsert(session, child, comInsertBefore);
+    const { stdout, stderr, code, signal } = await exited;
+    if (session.interrupted) throw new Error('interrupted');
+    if (code !== 0) throw new Error(`${client} exited with ${code ?? signal}:\n${tail(stderr || stdout)}`);
+    if (!start) throw new Error(`${client} inserted nothing:\n${tail(stderr || stdout)}`);
+    const end: Snapshot = {
+      comInsert: await globalStatus(session.control, 'Com_insert'),
+      serverCpuSec: serverCpuSec(session),
+      clientCpuSec: parseTimeFile(await readFile(cpuFile, 'utf8')),
+      machineCpuSec: machineCpuTicks() / session.clockTicksPerSec,
+      atMs: performance.now(),
+    };
+    const report = client === 'sysbench' ? parseSysbench(stdout) : parseInnobench(stdout);
+    return result(label, report, start, end, end.comInsert - comInsertBefore);
+  } finally {
+    session.current = null;
+    await rm(resultsDir, { recursive: true, force: true });
+  }
+}
+
+function result(label: RunLabel, report: ClientReport, start: Snapshot, end: Snapshot, comInsertWholeRun: number): RunResult {
+  const comInsertInWindow = end.comInsert - start.comInsert;
+  const clientCpu = end.clientCpuSec - start.clientCpuSec;
+  const serverCpu = end.serverCpuSec === null || start.serverCpuSec === null ? null : end.serverCpuSec - start.serverCpuSec;
+  const machineCapacitySec = ((end.atMs - start.atMs) / 1000) * availableParallelism();
+  const othersCpu = serverCpu === null ? null : end.machineCpuSec - start.machineCpuSec - clientCpu - serverCpu;
+  return {
+    ...label,
+    ...report,
+    comInsertInWindow,
+    clientCpuSec: clientCpu,
+    serverCpuSec: serverCpu,
+    clientCpuSecPer1000: (clientCpu / comInsertInWindow) * 1000,
+    serverCpuSecPer1000: serverCpu === null ? null : (serverCpu / comInsertInWindow) * 1000,
+    countMismatch: Math.abs(comInsertWholeRun - report.inserts) > COUNT_MISMATCH_TOLERANCE * report.inserts,
+    othersCpuPercent: othersCpu === null ? null : Math.max(0, (othersCpu / machineCapacitySec) * 100),
+  };
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-15).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole comparison
+
+async function runAll(session: Session, options: Options): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  const total = options.trxCommitValues.length * options.pairs * 2;
+  for (const trxCommit of options.trxCommitValues) {
+    await setTrxCommit(session.control, trxCommit);
+    for (let pair = 1; pair <= options.pairs; pair++) {
+      for (const client of ['sysbench', 'innobench'] as const) {
+        if (session.interrupted) throw new Error('interrupted');
+        console.log(`run ${runs.length + 1}/${total}: ${client}, trx_commit=${trxCommit}, pair ${pair}, ${options.workers} connections, ${options.durationSec} s`);
+        const run = await runOnce(session, options, { client, trxCommit, pair });
+        console.log(`  ${formatRow(run)}`);
+        runs.push(run);
+      }
+    }
+  }
+  return runs;
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** innobench's mean over the pairs divided by sysbench's; null when either lacks the figure. */
+function ratio(runs: RunResult[], pick: (run: RunResult) => number | null): number | null {
+  const meanOf = (client: Client): number | null => {
+    const values = runs.filter((run) => run.client === client).map(pick);
+    return values.every((value): value is number => value !== null) ? mean(values) : null;
+  };
+  const innobench = meanOf('innobench');
+  const sysbench = meanOf('sysbench');
+  return innobench === null || sysbench === null ? null : innobench / sysbench;
+}
+
+function compare(runs: RunResult[], trxCommit: string): Comparison {
+  const atSetting = runs.filter((run) => run.trxCommit === trxCommit);
+  const insertsPerSecRatio = ratio(atSetting, (run) => run.insertsPerSec)!;
+  const clientCpuPerInsertRatio = ratio(atSetting, (run) => run.clientCpuSecPer1000)!;
+  const throughputTarget = THROUGHPUT_TARGETS[trxCommit] ?? null;
+  return {
+    trxCommit,
+    insertsPerSecRatio,
+    clientCpuPerInsertRatio,
+    serverCpuPerInsertRatio: ratio(atSetting, (run) => run.serverCpuSecPer1000),
+    throughputTarget,
+    throughputMet: throughputTarget === null ? null : insertsPerSecRatio >= throughputTarget,
+    clientCpuTarget: CLIENT_CPU_TARGET,
+    clientCpuMet: clientCpuPerInsertRatio <= CLIENT_CPU_TARGET,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const COLUMNS = ['client', 'trx_commit', 'inserts/s', 'p95 ms', 'client CPU s/1000', 'server CPU s/1000', "others' CPU %"];
+const WIDTHS = [9, 10, 9, 7, 17, 17, 13];
+
+function pad(cells: string[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(WIDTHS[i]!) : cell.padStart(WIDTHS[i]!))).join('  ');
+}
+
+function formatRow(run: RunResult): string {
+  return pad([
+    run.client,
+    run.trxCommit,
+    run.insertsPerSec.toFixed(0),
+    run.p95Ms.toFixed(2),
+    run.clientCpuSecPer1000.toFixed(3),
+    run.serverCpuSecPer1000 === null ? 'n/a' : run.serverCpuSecPer1000.toFixed(3),
+    run.othersCpuPercent === null ? 'n/a' : run.othersCpuPercent.toFixed(0),
+  ]) + (run.countMismatch ? '  *' : '');
+}
+
+function formatComparison(comparison: Comparison): string {
+  const verdict = (met: boolean | null) => (met === null ? '' : met ? ' PASS' : ' FAIL');
+  const throughput =
+    comparison.throughputTarget === null
+      ? 'no target'
+      : `target ≥ ${comparison.throughputTarget.toFixed(1)}×${verdict(comparison.throughputMet)}`;
+  const server = comparison.serverCpuPerInsertRatio === null ? 'n/a' : `${comparison.serverCpuPerInsertRatio.toFixed(2)}×`;
+  return [
+    `trx_commit=${comparison.trxCommit}:`,
+    `  inserts/s           ${comparison.insertsPerSecRatio.toFixed(2)}×  (${throughput})`,
+    `  client CPU/insert   ${comparison.clientCpuPerInsertRatio.toFixed(2)}×  (target ≤ ${comparison.clientCpuTarget.toFixed(1)}×${verdict(comparison.clientCpuMet)})`,
+    `  server CPU/insert   ${server}`,
+  ].join('\n');
+}
+
+function printReport(runs: RunResult[], comparisons: Comparison[]): void {
+  console.log(`\n${pad(COLUMNS)}`);
+  for (const run of runs) console.log(formatRow(run));
+  if (runs.some((run) => run.countMismatch)) {
+    console.log(`* Com_insert differed from the client's own count by more than ${COUNT_MISMATCH_TOLERANCE * 100} %: another client was writing, so that run's CPU figures are suspect`);
+  }
+  console.log("others' CPU %: the share of the machine's cores that other processes used during the run; above a few % the machine was shared and the figures are noisier");
+  console.log('\ninnobench / sysbench (mean over the pairs):');
+  for (const comparison of comparisons) console.log(formatComparison(comparison));
+}
+
+interface Report {
+  startedAt: string;
+  options: Options;
+  server: { version: string; localPid: number | null };
+  runs: RunResult[];
+  comparisons: Comparison[];
+}
+
+async function writeJson(report: Report): Promise<string> {
+  const file = join(PROJECT_ROOT, 'results', `bench-sysbench-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  await mkdir(dirname(file), { recursive: true });
+  const body = { format: 1, ...report };
+  await writeFile(file, JSON.stringify(body, null, 2) + '\n');
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+/** On SIGINT/SIGTERM: stop the running client; runOnce then throws and main restores the server. */
+function stopOnSignals(session: Session): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.log(`\n${signal}: stopping the running client, then restoring innodb_flush_log_at_trx_commit`);
+    session.interrupted = true;
+    const child = session.current;
+    // GNU time ignores SIGINT while it waits, so the signal goes to the client itself.
+    if (child?.pid) {
+      try {
+        process.kill(clientPid(child.pid), 'SIGINT');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** Puts the variable back, through a new connection if the control connection was lost. */
+async function restoreTrxCommit(session: Session, options: Options, value: string): Promise<void> {
+  try {
+    await setTrxCommit(session.control, value);
+  } catch {
+    const connection = await mysql.createConnection({ host: options.host, port: options.port, user: 'root' });
+    await setTrxCommit(connection, value).finally(() => connection.end());
+  }
+  console.log(`innodb_flush_log_at_trx_commit restored to ${value}`);
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const options = parseOptions(process.argv.slice(2));
+  const missing = missingTool();
+  if (missing) {
+    console.log(`bench:sysbench skipped: ${missing} (bash scripts/setup-mariadb.sh --with-tools installs the tools)`);
+    return;
+  }
+  prepareData(options);
+  const control = await mysql.createConnection({ host: options.host, port: options.port, user: 'root' });
+  const session: Session = {
+    control,
+    serverPid: await findServerPid(control),
+    clockTicksPerSec: Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()),
+    scratchDir: await mkdtemp(join(tmpdir(), 'innobench-vs-sysbench-')),
+    current: null,
+    interrupted: false,
+  };
+  if (session.serverPid === null) console.log('the server is not a local mariadbd/mysqld: server CPU is not measured');
+  const [versionRows] = await control.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
+  const originalTrxCommit = await readTrxCommit(control);
+  const stopHandlingSignals = stopOnSignals(session);
+  try {
+    const runs = await runAll(session, options);
+    const comparisons = options.trxCommitValues.map((trxCommit) => compare(runs, trxCommit));
+    printReport(runs, comparisons);
+    const server = { version: String(versionRows[0]?.version), localPid: session.serverPid };
+    console.log(`\nwritten: ${await writeJson({ startedAt, options, server, runs, comparisons })}`);
+  } finally {
+    await restoreTrxCommit(session, options, originalTrxCommit);
+    stopHandlingSignals();
+    await control.end().catch(() => undefined);
+    await rm(session.scratchDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:sysbench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,72 @@
+/**
+ * Point reads: one member's features by its key (the read the clustered design is for). Members
+ * are picked at random from the worker's groups.
+ */
+import type { CallbackConnection } from '../src/db/connect.js';
+import { deriveSeed, seededRandom } from '../src/data/random.js';
+import type { ControlContext, Done, Scenario, WorkerContext } from '../src/engine/scenario.js';
+import type { GroupShare } from '../src/engine/partition.js';
+import { designOf } from '../src/schema/designs/index.js';
+import { featureTable, libraryTables } from '../src/schema/tables.js';
+import { openLibrary, planGroupShares } from './library.js';
+
+export interface ReadState {
+  memberKeys: unknown[][];
+  sql: string;
+  random: () => number;
+}
+
+export async function initMemberReads(ctx: WorkerContext<GroupShare>): Promise<ReadState> {
+  const design = designOf(ctx.assignment.design);
+  const version = Number(ctx.options['model-version'] ?? 1);
+  const tables = libraryTables(String(ctx.options.flag), [version]);
+  const memberKeys: unknown[][] = [];
+  for (const groupKey of ctx.assignment.groupKeys) {
+    const rows = await new Promise<unknown[][]>((resolve, reject) =>
+      ctx.connection.query({ sql: design.groupMembersSql(tables), rowsAsArray: true }, [groupKey], (error, result) => (error ? reject(error) : resolve(result as unknown[][]))),
+    );
+    memberKeys.push(...rows);
+  }
+  return { memberKeys, sql: design.memberFeaturesSql(tables, featureTable(tables, version)), random: seededRandom(deriveSeed(Number(ctx.options.seed ?? 1), 23, ctx.workerId)) };
+}
+
+export function pickMember(state: ReadState): unknown[] | null {
+  if (state.memberKeys.length === 0) return null;
+  return state.memberKeys[Math.floor(state.random() * state.memberKeys.length)]!;
+}
+
+export function readMember(state: ReadState, connection: CallbackConnection, memberKey: unknown[], done: Done): void {
+  connection.execute({ sql: state.sql, rowsAsArray: true }, memberKey as Array<string | number>, (error, rows) => {
+    if (error) return done(error);
+    const list = rows as Array<[Buffer]>;
+    let bytes = 0;
+    for (const [feature] of list) bytes += feature.length;
+    done(null, { rows: list.length, committed: false, bytes });
+  });
+}
+
+export const scenario: Scenario<ReadState, unknown[], GroupShare> = {
+  name: 'read-member-features',
+  description: "read one member's features by its key",
+  defaultOp: 'read',
+  options: {},
+
+  async plan(ctx: ControlContext, workers: number) {
+    const library = await openLibrary(ctx);
+    const { assignments, groups } = await planGroupShares(ctx, library, workers);
+    return { assignments, description: `read-member-features from ${library.feature} (${library.design.name} design, ${groups} groups)` };
+  },
+  workerInit: initMemberReads,
+  next: pickMember,
+  execute: readMember,
+  transactional() {
+    return false;
+  },
+  async statements(ctx) {
+    const library = await openLibrary(ctx);
+    const [groups] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables) + ' LIMIT 1', rowsAsArray: true });
+    const [members] = await ctx.control.query({ sql: library.design.groupMembersSql(library.tables), rowsAsArray: true }, [(groups as unknown[][])[0]?.[0] ?? 0]);
+    const images = (library.spec.scale as { images: number }).images;
+    return [{ name: 'features of a member', sql: library.design.memberFeaturesSql(library.tables, library.feature), params: (members as unknown[][])[0] ?? [0], mustUseIndex: true, expectedRows: images }];
+  },
+};
