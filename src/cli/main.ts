@@ -7,6 +7,7 @@ import { runCommand } from './run.js';
 import { cleanupCommand } from './cleanup.js';
 import { statusCommand } from './status.js';
 import { summaryCheckCommand } from './summaryCheck.js';
+import { countFeaturesCommand } from './countFeatures.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     .fail((message, error) => {
       throw error ?? new CliError(message, EXIT_INVALID);
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 
