@@ -35,6 +35,9 @@
  * ROLLBACK, and only when every table it names is InnoDB (and, if those tables have triggers, every
  * table of the database is), so the rollback undoes everything. Auto-increment counters still
  * advance, and the statement's row locks are held until the rollback.
+ * Plans depend on index statistics: right after a bulk load they can be stale and the optimizer
+ * may scan where it would not on fresh statistics; `refreshStatistics` runs ANALYZE TABLE on the
+ * statements' tables first (the seed's advice when the rows column looks wrong).
  * MySQL: `EXPLAIN FORMAT=JSON <stmt>` (format version 1), read for access_type, key and
  * rows_examined_per_scan; no ANALYZE (MySQL's EXPLAIN ANALYZE prints a tree, not these fields).
  */
@@ -115,12 +118,16 @@ export interface AuditResult {
   pass: boolean;
   /** One line per failing statement. */
   failures: string[];
+  /** Tables whose statistics ANALYZE TABLE refreshed before the audit (refreshStatistics). */
+  refreshed: string[];
 }
 
 export interface AuditOptions {
   rowsFactor?: number;
   /** MariaDB: also run ANALYZE FORMAT=JSON where copy-safe (default true). */
   analyze?: boolean;
+  /** Runs ANALYZE TABLE on the tables the statements name first (fresh index statistics; changes nothing else). */
+  refreshStatistics?: boolean;
   /** Skips the server query that finds out. */
   flavour?: Flavour;
   version?: string;
@@ -141,7 +148,8 @@ export function judgeRow(row: PlanRow): JudgedRow {
   if (!writeTarget && !internal) {
     if (/^ALL$/i.test(type)) issues.push('full scan');
     else if (/^index$/i.test(type)) issues.push('full index scan');
-    if (issues.length && row.possibleKeys) hint = `an index was possible (${row.possibleKeys}) but not chosen: small table or stale statistics?`;
+    if (issues.length && row.rows !== null && row.rows <= 1) hint = 'the table looks empty (rows estimate ≤ 1): the plan will differ once it is filled; audit a filled library';
+    else if (issues.length && row.possibleKeys) hint = `an index was possible (${row.possibleKeys}) but not chosen: small table, or stale statistics (ANALYZE TABLE; explain --refresh-stats)?`;
     else if (issues.length && row.key === null) hint = 'no usable index: a missing index or join condition';
     else if (issues.length) hint = `no usable index for the condition; reads all of index ${row.key}`;
   }
@@ -400,13 +408,14 @@ export async function runExplainAudit(connection: PromiseConnection, statements:
     // MySQL 8.3+ can print a second JSON format; the reader below knows version 1.
     await connection.query('SET SESSION explain_json_format_version = 1').catch(() => undefined);
   }
+  const refreshed = options.refreshStatistics ? await refreshStatistics(connection, statements) : [];
   const results: StatementResult[] = [];
   for (const statement of statements) {
     results.push(await auditOne(connection, statement, flavour, analyze, rowsFactor));
   }
   const failures = results
     .filter((r) => !r.pass)
-    .map((r) => (r.error ? `${r.name}: could not be EXPLAINed: ${r.error}` : `${r.name}: must use an index but does a ${r.verdict}`));
+    .map((r) => (r.error ? `${r.name}: could not be EXPLAINed: ${r.error}` : `${r.name}: must use an index, plan has: ${r.verdict}`));
   return {
     flavour,
     version,
@@ -415,7 +424,19 @@ export async function runExplainAudit(connection: PromiseConnection, statements:
     statements: results,
     pass: failures.length === 0,
     failures,
+    refreshed,
   };
+}
+
+/** ANALYZE TABLE on the base tables of the current database that the statements name; returns them. */
+async function refreshStatistics(connection: PromiseConnection, statements: AuditStatement[]): Promise<string[]> {
+  const named = new Set(statements.flatMap((statement) => [...identifiersOf(statement.sql)]));
+  const [rows] = await connection.query(
+    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+  );
+  const tables = (rows as Array<{ name: string }>).map((row) => row.name).filter((name) => named.has(name.toLowerCase()));
+  if (tables.length) await connection.query(`ANALYZE TABLE ${tables.map((t) => '`' + t.replace(/`/g, '``') + '`').join(', ')}`);
+  return tables;
 }
 
 async function auditOne(
@@ -575,6 +596,7 @@ export function formatAuditTable(result: AuditResult, title = 'EXPLAIN audit'): 
       .trimEnd();
   const out: string[] = [];
   out.push(`${title}: ${result.flavour} ${result.version}, ${result.method}, rows factor ${result.rowsFactor}; * = must use an index`);
+  if (result.refreshed.length) out.push(`statistics refreshed first (ANALYZE TABLE): ${result.refreshed.join(', ')}`);
   out.push(render(header));
   out.push(widths.map((w) => '-'.repeat(w)).join('  '));
   let next = 0;

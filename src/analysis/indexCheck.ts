@@ -351,8 +351,8 @@ function parseIndexStatement(cursor: Cursor, line: number): PlannedIndex[] | nul
       const kind = indexKind(cursor);
       if (!kind) throw new PlanSyntaxError(`only ADD INDEX clauses are allowed in a plan's ALTER TABLE ${cursor.near()}`);
       cursor.acceptWord('IF', 'NOT', 'EXISTS');
+      if (cursor.isPunct('(') || cursor.isWord('USING')) throw new PlanSyntaxError(`index without a name: name it so that it can be verified and rolled back ${cursor.near()}`);
       const name = cursor.identifier('an index name');
-      if (name.toUpperCase() === 'USING' || cursor.isPunct('(')) throw new PlanSyntaxError(`index without a name: name it so that it can be verified and rolled back ${cursor.near()}`);
       skipUsing(cursor);
       const columns = columnList(cursor);
       indexOptions(cursor, [',']);
@@ -585,6 +585,8 @@ export interface WriteMeasure {
   rows: number;
   seconds: number;
   rowsPerSec: number;
+  /** Rows written in each whole second of the run: their spread shows how noisy the server is. */
+  perSecond: number[];
   errors: number;
   firstError?: string;
   connections: number;
@@ -803,7 +805,7 @@ export async function deriveQueries(connection: PromiseConnection, indexes: read
     const where = cols.map((col, k) => {
       const value = values[k];
       if (value === null || value === undefined) return `${col} IS NULL`;
-      return formatSql(`${col} ${k === cols.length - 1 ? '>=' : '='} ?`, [value]);
+      return formatSql(`${col} ${k === cols.length - 1 ? '>=' : '='} ?`, [value as string]);
     });
     queries.push({ sql: `SELECT * FROM ${table} WHERE ${where.join(' AND ')}`, derivedFor: index.name, line: index.line });
   }
@@ -978,7 +980,9 @@ export async function measureWrites(options: ConnectionOptions, target: WriteTar
   let seq = Math.floor(Date.now() / 1000) * 1000;
   const insertedIds: number[] = [];
   const started = process.hrtime.bigint();
-  const deadline = Date.now() + seconds * 1000;
+  const startedMs = Date.now();
+  const deadline = startedMs + seconds * 1000;
+  const perSecond: number[] = [];
   try {
     await Promise.all(
       clients.map(async (client) => {
@@ -987,6 +991,8 @@ export async function measureWrites(options: ConnectionOptions, target: WriteTar
             const [result] = await client.query(target.sql, target.params.map((make) => make(seq++)));
             const header = result as { affectedRows?: number; insertId?: number };
             rows += header.affectedRows ?? 0;
+            const second = Math.floor((Date.now() - startedMs) / 1000);
+            perSecond[second] = (perSecond[second] ?? 0) + (header.affectedRows ?? 0);
             if (target.cleanup && header.insertId) insertedIds.push(header.insertId);
           } catch (error) {
             errors++;
@@ -1003,7 +1009,8 @@ export async function measureWrites(options: ConnectionOptions, target: WriteTar
         await first!.query(`DELETE FROM ${target.cleanup.table} WHERE ${quoteIdent(target.cleanup.column)} IN (?)`, [insertedIds.slice(k, k + 1000)]);
       }
     }
-    return { rows, seconds: elapsed, rowsPerSec: rows / elapsed, errors, connections, ...(firstError ? { firstError } : {}) };
+    const whole = Array.from({ length: Math.floor(elapsed) }, (_, k) => perSecond[k] ?? 0);
+    return { rows, seconds: elapsed, rowsPerSec: rows / elapsed, perSecond: whole, errors, connections, ...(firstError ? { firstError } : {}) };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
@@ -1137,6 +1144,7 @@ export async function runIndexCheck(o: IndexCheckOptions): Promise<IndexCheckRep
     // The query cache would answer repeated timings from memory: off for this session where it exists.
     await control.query('SET SESSION query_cache_type = OFF').catch(() => undefined);
     if (mode === 'rollback') {
+      o.out('rollback:');
       report.dropped = await dropIndexes(control, o.plan.indexes, o.connection.database, o);
       return report;
     }
@@ -1223,7 +1231,11 @@ async function measure(control: PromiseConnection, o: IndexCheckOptions, queries
   let writes: WriteMeasure | null = null;
   if (writeTarget) {
     writes = await measureWrites(o.connection, writeTarget, o.writeSeconds, o.writeConnections);
-    o.out(`  writes: ${writes.rows} rows in ${writes.seconds.toFixed(1)} s from ${writes.connections} connections = ${writes.rowsPerSec.toFixed(0)} rows/s${writes.errors ? `, ${writes.errors} errors (first: ${writes.firstError})` : ''}`);
+    const spread = writes.perSecond.length > 1 ? ` (per second ${Math.min(...writes.perSecond)}–${Math.max(...writes.perSecond)})` : '';
+    o.out(
+      `  writes: ${writes.rows} rows in ${writes.seconds.toFixed(1)} s from ${writes.connections} connections = ${writes.rowsPerSec.toFixed(0)} rows/s${spread}` +
+        `${writes.errors ? `, ${writes.errors} errors (first: ${writes.firstError})` : ''}`,
+    );
   }
   return { indexes, missing, queries: measures, writes };
 }

@@ -33,6 +33,12 @@ export function explainCommand(yargs: Argv): Argv {
             type: 'boolean',
             group: 'Audit:',
           },
+          'refresh-stats': {
+            describe: 'run ANALYZE TABLE on the tables the statements use before EXPLAIN (statistics are often stale right after prepare)',
+            default: false,
+            type: 'boolean',
+            group: 'Audit:',
+          },
           json: { describe: 'print the structured result on stdout', default: false, type: 'boolean', group: 'Output:' },
         }),
     async (argv) => {
@@ -62,7 +68,7 @@ export function explainCommand(yargs: Argv): Argv {
           log,
         };
         const statements = await entry.scenario.statements(ctx);
-        const result = await runExplainAudit(control, statements, { rowsFactor, analyze: argv.analyze !== false });
+        const result = await runExplainAudit(control, statements, { rowsFactor, analyze: argv.analyze !== false, refreshStatistics: argv['refresh-stats'] === true });
         if (argv.json) process.stdout.write(JSON.stringify({ scenario: entry.scenario.name, flag, ...result }, null, 2) + '\n');
         else process.stdout.write(formatAuditTable(result, `EXPLAIN audit of ${entry.scenario.name} (clientFlag ${flag})`) + '\n');
         if (!result.pass) {

@@ -4,7 +4,7 @@
  */
 import type { Options } from 'yargs';
 import { resolveConnection, type ConnectionOptions } from '../config/connection.js';
-import { parseDurationMs, parseInteger, parseSizeBytes, type Parsed } from '../config/units.js';
+import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
 
@@ -39,6 +39,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   workers: { describe: 'concurrent workers, each with its own connection', default: 100, type: 'string', group: 'Load:' },
   threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', group: 'Load:' },
   duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', group: 'Load:' },
+  rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', group: 'Load:' },
   interval: { describe: 'report interval', default: '5s', type: 'string', group: 'Load:' },
   retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', group: 'Load:' },
   'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', group: 'Load:' },
@@ -64,6 +65,8 @@ export interface RunSettings {
   retryBackoffMs: number;
   results: string;
   json: boolean;
+  /** undefined: closed loop. */
+  ratePerSec: number | undefined;
   /** undefined: the scenario's default. */
   captureDeadlocks: boolean | undefined;
   deadlockPollMs: number;
@@ -145,6 +148,7 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
     json: argv.json === true,
+    ratePerSec: argv.rate === undefined ? undefined : v.take(parseRatePerSec('rate', argv.rate), 1),
     captureDeadlocks: typeof argv['capture-deadlocks'] === 'boolean' ? argv['capture-deadlocks'] : undefined,
     deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000), 100),
   };

@@ -107,6 +107,7 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
       log,
       version: VERSION,
       hooks: runHooks(settings, entry),
+      ...(settings.ratePerSec ? { ratePerSec: settings.ratePerSec } : {}),
     });
     log(summaryText(run));
     return run;

@@ -10,6 +10,7 @@ export function summaryText(run: RunFile): string {
     `  ops: ${s.ops} (${s.opsPerSec.toFixed(1)}/s), rows: ${s.rows} (${perSec(s.rows)}/s)${s.bytes ? `, bytes read: ${(s.bytes / 1048576).toFixed(1)} MiB (${(s.bytes / 1048576 / Math.max(s.elapsedSec, 0.001)).toFixed(1)} MiB/s)` : ''}, attempts: ${s.attempts}`,
     `  latency ms: p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} max ${s.latencyMs.max}`,
     `  harness: commits ${s.commits}, ROLLBACKs sent ${s.rollbacks}, retries ${s.retries}, deadlocks ${s.deadlocks}, lock-wait timeouts ${s.lockWaitTimeouts}, exhausted ${s.exhausted}, reconnects ${s.reconnects}`,
+    ...(s.dropped ? [`  dropped (open loop, no idle worker when due): ${s.dropped}`] : []),
     `  errors: ${s.errors}${Object.keys(s.errorsByCode).length ? ` ${JSON.stringify(s.errorsByCode)}` : ''}`,
   ];
   if (Object.keys(s.byOp).length > 1) {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONNECTION_DEFAULTS, describeConnection, readOptionFile, resolveConnection } from './connection.js';
+import { driverOptions } from '../db/connect.js';
 
 let dir: string;
 /** A home folder without a .my.cnf, so the user's real ~/.my.cnf never leaks into a test. */
@@ -112,6 +113,38 @@ describe('resolveConnection precedence', () => {
       assert.match(error.message, /no such file/);
       return true;
     });
+  });
+});
+
+describe('where the connection goes', () => {
+  // MySQL uses the socket only for host `localhost`: an explicit TCP host is never replaced by a
+  // socket that came from a lower-precedence source (a ~/.my.cnf or MYSQL_UNIX_PORT).
+  test('--host/--port on the command line are not overridden by a socket from the option file', () => {
+    const resolved = resolveConnection({ host: 'db.example.com', port: 3307, defaultsFile: optionFile('[client]\nsocket = /run/mysqld/mysqld.sock\n') }, {}, emptyHome);
+    const driver = driverOptions(resolved);
+    assert.equal(driver.socketPath, undefined, `connects to ${describeConnection(resolved)}`);
+    assert.equal(driver.host, 'db.example.com');
+    assert.equal(driver.port, 3307);
+  });
+
+  test('--host/--port on the command line are not overridden by MYSQL_UNIX_PORT', () => {
+    const resolved = resolveConnection({ host: 'db.example.com', port: 3307 }, { MYSQL_UNIX_PORT: '/run/mysqld/mysqld.sock' }, emptyHome);
+    const driver = driverOptions(resolved);
+    assert.equal(driver.socketPath, undefined, `connects to ${describeConnection(resolved)}`);
+    assert.equal(driver.host, 'db.example.com');
+  });
+
+  test('a --socket flag is used', () => {
+    const driver = driverOptions(resolveConnection({ socket: '/tmp/flag.sock' }, {}, emptyHome));
+    assert.equal(driver.socketPath, '/tmp/flag.sock');
+  });
+
+  test('the driver gets the password, the database, and no LOCAL INFILE or multiple statements', () => {
+    const driver = driverOptions({ host: 'h', port: 3306, user: 'u', password: 'pw', database: 'd' });
+    assert.equal(driver.password, 'pw');
+    assert.equal(driver.database, 'd');
+    assert.equal(driver.multipleStatements, false);
+    assert.equal(driverOptions({ host: 'h', port: 3306, user: 'u', database: 'd' }, false).database, undefined);
   });
 });
 

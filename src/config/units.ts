@@ -44,3 +44,14 @@ function fail(option: string, input: unknown, why: string): { ok: false; error: 
   const shown = String(input).length > 40 ? `${String(input).slice(0, 40)}…` : String(input);
   return { ok: false, error: `--${option} ${JSON.stringify(shown)}: ${why}` };
 }
+
+/** An arrival rate such as `2000/s`, `120000/m` or a bare `2000` (per second). */
+export function parseRatePerSec(option: string, input: unknown): Parsed<number> {
+  const text = String(input).trim().toLowerCase();
+  const match = /^(\d+(?:\.\d+)?)(?:\/(s|m|h))?$/.exec(text);
+  if (!match) return fail(option, input, 'expected a rate such as 2000/s or 120000/m');
+  const perSec = Number(match[1]) / { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
+  if (perSec <= 0) return fail(option, input, 'must be greater than zero');
+  if (perSec > 10_000_000) return fail(option, input, 'must be at most 10000000/s');
+  return { ok: true, value: perSec };
+}

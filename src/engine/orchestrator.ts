@@ -46,6 +46,8 @@ export interface RunRequest {
   log: (line: string) => void;
   onInterval?: (stats: IntervalStats) => void;
   version: string;
+  /** Open loop: operations per second over all workers; closed loop when absent. */
+  ratePerSec?: number;
   /** Diagnostics run beside the load (see runHooks.ts). */
   hooks?: RunHook[];
 }
@@ -83,7 +85,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     scenario: req.scenario.name,
     state: 'running',
     startedAt: new Date().toISOString(),
-    config: redactConfig({ ...req.options, workers: req.workers, threads: req.threads, durationMs: req.durationMs, intervalMs: req.intervalMs, retry: req.retry, connection: req.connection }),
+    config: redactConfig({ ...req.options, workers: req.workers, threads: req.threads, ratePerSec: req.ratePerSec ?? null, durationMs: req.durationMs, intervalMs: req.intervalMs, retry: req.retry, connection: req.connection }),
     environment: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, hostname: hostname(), innobench: req.version },
     server,
   };
@@ -107,6 +109,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       retry: req.retry,
       port: channel.port2,
     };
+    if (req.ratePerSec) task.ratePerSec = (req.ratePerSec * workers.length) / req.workers;
     tasks.push(pool.run(task, { transferList: [channel.port2] }));
   }
 

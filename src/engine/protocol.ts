@@ -17,6 +17,8 @@ export interface ThreadTask {
   workers: Array<{ workerId: number; assignment: unknown }>;
   features: FeatureSource;
   retry: RetryPolicy;
+  /** This thread's share of an open-loop arrival rate (operations per second); closed loop when absent. */
+  ratePerSec?: number;
   port: MessagePort;
 }
 

@@ -7,7 +7,8 @@ import { connectWorker, type CallbackConnection } from '../db/connect.js';
 import { OpMeters } from '../metrics/opMeters.js';
 import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
 import type { Scenario } from './scenario.js';
-import { runWorkerLoop } from './workerLoop.js';
+import { createWorker, runWorkerLoop } from './workerLoop.js';
+import { runArrivalRate } from './arrivalRate.js';
 import { scrubSecret } from '../config/redact.js';
 
 export default async function threadTask(task: ThreadTask): Promise<void> {
@@ -39,25 +40,28 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
     );
     send({ type: 'ready', threadIndex: task.threadIndex });
     await started;
-    const ends = await Promise.all(
-      workers.map((worker) =>
-        runWorkerLoop({
-          scenario,
-          state: worker.state,
-          connection: worker.connection,
-          transactional,
-          meters,
-          retry: task.retry,
-          isStopping: () => stopping,
-          reconnect: () => connectWorker(task.connection),
-          opOf,
-        }).then((result) => {
-          connections.push(result.connection);
-          return result.end;
-        }),
-      ),
-    );
-    send({ type: 'done', threadIndex: task.threadIndex, meters: meters.takeSnapshot(), workDone: ends.every((end) => end === 'work-done') });
+    const loopParams = workers.map((worker) => ({
+      scenario,
+      state: worker.state,
+      connection: worker.connection,
+      transactional,
+      meters,
+      retry: task.retry,
+      isStopping: () => stopping,
+      reconnect: () => connectWorker(task.connection),
+      opOf,
+    }));
+    let workDone: boolean;
+    if (task.ratePerSec) {
+      const openLoopWorkers = loopParams.map((params) => createWorker(params));
+      workDone = (await runArrivalRate(openLoopWorkers, task.ratePerSec, meters, scenario.defaultOp, () => stopping)).workDone;
+      connections.push(...openLoopWorkers.map((worker) => worker.connection()));
+    } else {
+      const ends = await Promise.all(loopParams.map((params) => runWorkerLoop(params)));
+      connections.push(...ends.map((result) => result.connection));
+      workDone = ends.every((result) => result.end === 'work-done');
+    }
+    send({ type: 'done', threadIndex: task.threadIndex, meters: meters.takeSnapshot(), workDone });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     send({ type: 'fatal', threadIndex: task.threadIndex, message: scrubSecret(message, task.connection.password) });

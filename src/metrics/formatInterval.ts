@@ -16,6 +16,7 @@ export function consoleLine(stats: IntervalStats): string {
     ` err/s: ${perSec(all.counts.errors)} retry/s: ${perSec(all.counts.retries)}`;
   if (all.counts.deadlocks) line += ` deadlocks/s: ${perSec(all.counts.deadlocks)}`;
   if (all.counts.reconnects) line += ` reconnects: ${all.counts.reconnects}`;
+  if (all.counts.dropped) line += ` dropped/s: ${perSec(all.counts.dropped)}`;
   const status = stats.status;
   if (status) {
     const rate = (name: string): string => fixed((status.delta[name] ?? 0) / status.seconds, 1);
@@ -47,6 +48,7 @@ export function timelineRows(stats: IntervalStats): Array<Record<string, string 
     rollbacks: interval.counts.rollbacks,
     reconnects: interval.counts.reconnects,
     rows: interval.counts.rows,
+    dropped: interval.counts.dropped,
   }));
 }
 

@@ -29,6 +29,7 @@ export function emptyCounts(): OpCounts {
     reconnects: 0,
     rows: 0,
     bytes: 0,
+    dropped: 0,
   };
 }
 
@@ -46,6 +47,7 @@ export function addCounts(into: OpCounts, more: OpCounts): OpCounts {
   into.reconnects += more.reconnects;
   into.rows += more.rows;
   into.bytes += more.bytes;
+  into.dropped += more.dropped;
   for (const [code, n] of Object.entries(more.errorsByCode)) into.errorsByCode[code] = (into.errorsByCode[code] ?? 0) + n;
   return into;
 }

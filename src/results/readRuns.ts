@@ -70,6 +70,10 @@ export interface MatrixFile {
   warmupMs?: number;
   /** The run options passed to every child (connection options taken out). */
   runArgs: string[];
+  /** Where the runs went (no password). */
+  connection?: { host: string; port: number; socket?: string; user: string; database: string };
+  /** Restart command and drop-in, when non-dynamic variables were applied with a restart. */
+  restart?: { command: string; dropIn: string };
   /** Configurations in declaration order; the first is the reference of comparisons. */
   combinations: Array<{ label: string; settings: Record<string, string> }>;
   runs: MatrixRunRecord[];

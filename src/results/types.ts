@@ -38,6 +38,8 @@ export interface OpCounts {
   rows: number;
   /** Bytes read by the successful operations, where a scenario reports them. */
   bytes: number;
+  /** Open loop (--rate): operations that were due while every worker was busy, so never started. */
+  dropped: number;
 }
 
 export interface OpSummary extends OpCounts {

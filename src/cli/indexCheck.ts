@@ -1,0 +1,110 @@
+/**
+ * `innobench index-check`: the operations guide's index optimisation with its acceptance criteria
+ * (see src/analysis/indexCheck.ts for the plan and queries file formats and the workloads).
+ *
+ *   index-check --plan plan.sql [--queries q.sql]            current state: missing indexes, EXPLAIN, timings
+ *   index-check --plan plan.sql [--queries q.sql] --apply    before → apply (with progress) → after, ACCEPT/REJECT
+ *   index-check --plan plan.sql --apply --rollback           a trial: the same, then the indexes it added are dropped
+ *   index-check --plan plan.sql --rollback                   drops the plan's indexes that exist
+ *
+ * Exit 0 on ACCEPT (or a finished rollback), 1 on REJECT or failure, 2 on an invalid plan or option.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { parseInteger } from '../config/units.js';
+import { parsePlan, parseQueries, rollbackStatements, runIndexCheck, WRITE_GENERATORS, type PlannedQuery } from '../analysis/indexCheck.js';
+import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
+import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
+
+export function indexCheckCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'index-check',
+    "index plan before/after: missing indexes, EXPLAIN, query time and write throughput, the operations guide's acceptance (≥ 50 % faster, < 10 % write loss); --rollback drops the plan's indexes",
+    (y) =>
+      y.options({
+        ...CONNECTION_OPTIONS,
+        plan: { describe: 'index DDL file (ALTER TABLE t ADD INDEX i (a, b); CREATE INDEX i ON t (a, b);)', type: 'string', demandOption: true, group: 'Plan:' },
+        queries: { describe: 'queries that should use the indexes, each optionally after "-- expect: idx_name" (default: one derived per index)', type: 'string', group: 'Plan:' },
+        apply: { describe: 'add the missing indexes, measure again and judge', type: 'boolean', default: false, group: 'Plan:' },
+        rollback: { describe: "drop the plan's indexes that exist (with --apply: those this run added, after measuring)", type: 'boolean', default: false, group: 'Plan:' },
+        repeat: { describe: 'timed runs of each query (median and p95)', default: 20, type: 'string', group: 'Measure:' },
+        'write-seconds': { describe: "seconds of the write workload on the plan's first table (0: not measured)", default: 10, type: 'string', group: 'Measure:' },
+        'write-connections': { describe: 'connections running the write workload', default: 4, type: 'string', group: 'Measure:' },
+        'write-sql': { describe: 'the write statement instead of generated INSERTs, with ? placeholders', type: 'string', group: 'Measure:' },
+        'write-params': {
+          describe: `generators of the --write-sql placeholders, comma-separated, in order (default: seq for each): ${Object.entries(WRITE_GENERATORS)
+            .map(([name, g]) => `${name} = ${g.describe}`)
+            .join('; ')}`,
+          type: 'string',
+          group: 'Measure:',
+        },
+        json: { describe: 'print the report as JSON on stdout (progress and tables go to stderr)', type: 'boolean', default: false, group: 'Output:' },
+      }),
+    async (argv) => {
+      const v = new Validator();
+      const connection = connectionFrom(argv, v);
+      const repeat = v.take(parseInteger('repeat', argv.repeat, 1, 100_000), 20);
+      const writeSeconds = v.take(parseInteger('write-seconds', argv['write-seconds'], 0, 3600), 10);
+      const writeConnections = v.take(parseInteger('write-connections', argv['write-connections'], 1, 256), 4);
+      const planText = readText('plan', argv.plan, v);
+      const plan = planText === null ? null : parsePlan(planText);
+      if (plan) {
+        for (const e of plan.errors) v.errors.push(`--plan line ${e.line}: ${e.reason}: ${e.sql}`);
+        if (plan.errors.length === 0 && plan.indexes.length === 0) v.errors.push(`--plan ${String(argv.plan)}: no ALTER TABLE … ADD INDEX or CREATE INDEX statement found`);
+      }
+      let queries: PlannedQuery[] | null = null;
+      if (typeof argv.queries === 'string') {
+        const text = readText('queries', argv.queries, v);
+        if (text !== null) {
+          const parsed = parseQueries(text);
+          for (const e of parsed.errors) v.errors.push(`--queries line ${e.line}: ${e.reason}: ${e.sql}`);
+          if (parsed.errors.length === 0 && parsed.queries.length === 0) v.errors.push(`--queries ${argv.queries}: no query found`);
+          queries = parsed.queries;
+        }
+      }
+      const writeSql = typeof argv['write-sql'] === 'string' ? argv['write-sql'] : undefined;
+      const writeParams = typeof argv['write-params'] === 'string' ? argv['write-params'].split(',').map((p) => p.trim()).filter(Boolean) : undefined;
+      if (writeParams && !writeSql) v.errors.push('--write-params needs --write-sql');
+      for (const name of writeParams ?? []) if (!WRITE_GENERATORS[name]) v.errors.push(`--write-params: unknown generator ${JSON.stringify(name)} (known: ${Object.keys(WRITE_GENERATORS).join(', ')})`);
+      if (v.errors.length || !plan) throw invalid(v.errors);
+
+      const json = argv.json === true;
+      const out = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
+      if (plan.ignored.length) log(`note: ${plan.ignored.length} statement(s) of the plan are not index DDL and were skipped (first: line ${plan.ignored[0]!.line}, ${plan.ignored[0]!.sql})`);
+      out(`plan: ${plan.indexes.length} index(es) on ${new Set(plan.indexes.map((i) => `${i.schema ?? connection.database}.${i.table}`)).size} table(s) in ${connection.database}`);
+      out('rollback statements:');
+      for (const sql of rollbackStatements(plan)) out(`  ${sql};`);
+
+      const report = await runIndexCheck({
+        connection,
+        plan,
+        queries,
+        apply: argv.apply === true,
+        rollback: argv.rollback === true,
+        repeat,
+        writeSeconds,
+        writeConnections,
+        ...(writeSql ? { writeSql } : {}),
+        ...(writeParams ? { writeParams } : {}),
+        out,
+        progress: log,
+      });
+      if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      if (report.acceptance && !report.acceptance.accepted) {
+        const failed = report.acceptance.criteria.filter((c) => c.result === 'FAIL').map((c) => c.name);
+        throw new CliError(`index-check: REJECT (${failed.join(', ') || 'nothing could be judged'})`, EXIT_FAILED);
+      }
+      const failedApply = report.applied.filter((a) => a.error);
+      if (failedApply.length) throw new CliError(`index-check: ${failedApply.length} index(es) could not be added`, EXIT_FAILED);
+    },
+  );
+}
+
+function readText(option: string, path: unknown, v: Validator): string | null {
+  try {
+    return readFileSync(String(path), 'utf8');
+  } catch (error) {
+    v.errors.push(`--${option} ${JSON.stringify(String(path))}: ${error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * Stage profiles. The attribution is checked on rows captured from MariaDB 10.11 (a statement that
+ * fires a trigger). The shared server (127.0.0.1:3306) runs with performance_schema OFF, so there
+ * the SET profiling fallback is tested. The performance_schema path runs against a private
+ * MariaDB started for the test in /tmp (its own datadir, socket and port, killed and removed
+ * after); the test skips when mariadb-install-db / mariadbd are missing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysqlPromise, { type Connection } from 'mysql2/promise';
+import { RunFolder } from '../results/runFolder.js';
+import type { HookContext } from '../engine/runHooks.js';
+import {
+  FALLBACK_LABEL,
+  PS_LABEL,
+  STAGES_FILE,
+  StageAttribution,
+  stageProfileHook,
+  stageProfileText,
+  type FallbackStageProfileSummary,
+  type PsStageProfileSummary,
+  type PsStageRow,
+  type PsStatementRow,
+} from './stageProfile.js';
+
+const SERVER = {
+  host: process.env.IB_TEST_HOST ?? '127.0.0.1',
+  port: Number(process.env.IB_TEST_PORT ?? 3306),
+  user: process.env.IB_TEST_USER ?? 'root',
+  password: process.env.IB_TEST_PASSWORD ?? '',
+};
+
+// ---- attribution, on rows read from MariaDB 10.11.19 ----
+
+function statement(eventId: number, endEventId: number, sql: string, extra: Partial<PsStatementRow> = {}): PsStatementRow {
+  return {
+    threadId: 15,
+    eventId,
+    endEventId,
+    eventName: 'statement/sql/insert',
+    timerWait: 1e9,
+    sqlText: sql,
+    digestText: null,
+    currentSchema: 't1',
+    objectType: null,
+    objectSchema: null,
+    objectName: null,
+    nestingEventId: null,
+    nestingLevel: 0,
+    rowsExamined: 0,
+    ...extra,
+  };
+}
+
+/** Stages id..id+names.length-1, all nested (as the server reported) under `nesting`. */
+function stages(first: number, nesting: number, names: string[]): PsStageRow[] {
+  return names.map((name, i) => ({ threadId: 15, eventId: first + i, eventName: `stage/sql/${name}`, timerWait: 1e6 * (i + 1), nestingEventId: nesting }));
+}
+
+// `insert into gm values ((select id from g where name='a'), 7)` (66…107) fires trigger instri (86…96).
+// The server nested stage 85 and stages 97…107 (Commit and the rest of the INSERT's end) under 86.
+const PARENT = statement(66, 107, "insert into gm values ((select id from g where name='a'), 7)", {
+  digestText: 'INSERT INTO `gm` VALUES ( ( SELECT ID FROM `g` WHERE NAME = ? ) , ? ) ',
+  timerWait: 1_419_452_000,
+});
+const TRIGGER = statement(86, 96, 'insert into gc values (NEW.group_id, 1) on duplicate key update count = count+1', {
+  eventName: 'statement/sp/stmt',
+  objectType: 'TRIGGER',
+  objectSchema: 't1',
+  objectName: 'instri',
+  nestingEventId: 66,
+  nestingLevel: 1,
+  timerWait: 32_621_000,
+});
+const PARENT_STAGES = stages(67, 66, ['starting', 'checking permissions', 'Opening tables', 'After opening tables', 'System lock', 'table lock', 'Opening tables', 'After opening tables', 'System lock', 'table lock', 'Unlocking tables', 'closing tables', 'init for update', 'Optimizing', 'Statistics', 'Preparing', 'Update', 'Executing']);
+const SENDING = stages(85, 86, ['Sending data']);
+const TRIGGER_STAGES = stages(87, 86, ['checking permissions', 'Opening tables', 'After opening tables', 'init for update', 'Update', 'End of update loop', 'Query end', 'closing tables', 'Query end', 'Starting cleanup']);
+const AFTER = stages(97, 86, ['End of update loop', 'Query end', 'Commit', 'Query end', 'closing tables', 'Unlocking tables', 'closing tables', 'Query end', 'Starting cleanup', 'Freeing items', 'Reset for next command']);
+
+test('StageAttribution gives stages to the innermost statement whose event-id range holds them', () => {
+  const attribution = new StageAttribution('t1');
+  attribution.add([PARENT, TRIGGER], [...PARENT_STAGES, ...SENDING, ...TRIGGER_STAGES, ...AFTER]);
+  assert.equal(attribution.statementsSeen, 1);
+  assert.equal(attribution.statementsWithStages, 1);
+  assert.equal(attribution.stagesReattributed, 12, 'stage 85 and stages 97…107');
+  const [parent, trigger] = attribution.profiles(50);
+  assert.equal(parent!.statement, 'INSERT INTO `gm` VALUES ( ( SELECT ID FROM `g` WHERE NAME = ? ) , ? )');
+  assert.equal(parent!.kind, 'statement');
+  assert.equal(parent!.totalMs, 1.419);
+  assert.ok(parent!.topStages.some((s) => s.stage === 'stage/sql/Commit'), 'the commit belongs to the INSERT, not to the trigger');
+  assert.equal(parent!.topStages.reduce((n, s) => n + s.calls, 0), 18 + 1 + 11);
+  assert.deepEqual(parent!.firedTriggers, [{ trigger: 't1.instri', statement: 'insert into gc values (NEW.group_id, ?) on duplicate key update count = count+?', count: 1, totalMs: 0.033 }]);
+  assert.equal(trigger!.kind, 'trigger');
+  assert.equal(trigger!.object, 't1.instri');
+  assert.deepEqual(trigger!.firedBy, [parent!.statement]);
+  assert.equal(trigger!.topStages.reduce((n, s) => n + s.calls, 0), 10);
+  assert.ok(!trigger!.topStages.some((s) => s.stage === 'stage/sql/Commit'));
+});
+
+test('StageAttribution: rows arriving over two polls count once; a statement with a lost stage keeps its time, not its stages', () => {
+  const attribution = new StageAttribution('t1');
+  // Poll 1: the statement still running: some stages, no statement row.
+  attribution.add([], PARENT_STAGES);
+  // Poll 2: the statement ended; the ring still holds everything.
+  attribution.add([PARENT, TRIGGER], [...PARENT_STAGES, ...SENDING, ...TRIGGER_STAGES, ...AFTER]);
+  // Poll 3: the same rows again.
+  attribution.add([PARENT, TRIGGER], [...SENDING, ...TRIGGER_STAGES, ...AFTER]);
+  assert.equal(attribution.statementsSeen, 1);
+  assert.equal(attribution.statementsWithStages, 1);
+  // A second statement whose stage 110 was overwritten before it was read.
+  const next = statement(108, 112, 'insert into gm values (1, 8)');
+  attribution.add([next], stages(109, 108, ['starting', 'x']).concat(stages(111, 108, ['y', 'z'])).filter((s) => s.eventId !== 110));
+  assert.equal(attribution.statementsSeen, 2);
+  assert.equal(attribution.statementsWithStages, 1);
+  const profile = attribution.profiles().find((p) => p.statement.startsWith('insert into gm values (?+)'))!;
+  assert.equal(profile.count, 1);
+  assert.equal(profile.withStages, 0);
+  assert.deepEqual(profile.topStages, []);
+});
+
+test('StageAttribution ignores statements of other databases', () => {
+  const attribution = new StageAttribution('other');
+  attribution.add([PARENT, TRIGGER], [...PARENT_STAGES, ...SENDING, ...TRIGGER_STAGES, ...AFTER]);
+  assert.equal(attribution.statementsSeen, 0);
+});
+
+// ---- the shared server: SET profiling fallback ----
+
+async function withDatabase(server: typeof SERVER, body: (ctx: HookContext, admin: Connection) => Promise<void>): Promise<void> {
+  const database = `ib_test_${randomBytes(5).toString('hex')}`;
+  const admin = await mysqlPromise.createConnection(server);
+  await admin.query(`CREATE DATABASE \`${database}\``);
+  await admin.query(`USE \`${database}\``);
+  const dir = mkdtempSync(join(tmpdir(), 'ib-stages-'));
+  try {
+    await body({ connection: { ...server, database }, folder: RunFolder.create(dir, 'run'), options: {}, scenario: 'test', log: () => undefined }, admin);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function performanceSchemaOn(server: typeof SERVER): Promise<boolean> {
+  const connection = await mysqlPromise.createConnection(server);
+  try {
+    const [rows] = await connection.query('SELECT @@performance_schema AS ps');
+    return Number((rows as Array<{ ps: number }>)[0]?.ps) === 1;
+  } finally {
+    await connection.end();
+  }
+}
+
+test('performance_schema OFF: the hook says how to turn it on and profiles the sample with SET profiling', async (t) => {
+  if (await performanceSchemaOn(SERVER)) {
+    t.skip('performance_schema is ON on the shared server: the fallback is not used there');
+    return;
+  }
+  await withDatabase(SERVER, async (ctx) => {
+    const hook = stageProfileHook({ sample: { sql: 'SELECT SLEEP(?) AS nap', params: [0.01] }, replays: 4, everyMs: 50 });
+    await hook.start(ctx);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const summary = (await hook.stop({ ...ctx, statusDelta: {} })) as FallbackStageProfileSummary;
+    assert.equal(summary.source, FALLBACK_LABEL);
+    assert.match(summary.howToEnable, /performance_schema=ON/);
+    assert.match(summary.howToEnable, /restart/);
+    assert.equal(summary.replays, 4);
+    assert.equal(summary.profiled, 4);
+    assert.ok(summary.topStages.length > 0);
+    assert.equal(summary.topStages[0]!.stage, 'User sleep');
+    assert.ok(summary.avgMs >= 10, `avg ${summary.avgMs}`);
+    const text = readFileSync(join(ctx.folder.dir, STAGES_FILE), 'utf8');
+    assert.match(text, /SET profiling fallback \(sampled connection\)/);
+    assert.match(text, /performance_schema=ON/);
+    t.diagnostic(text);
+  });
+});
+
+test('performance_schema OFF: a sample that fires a trigger is reported as recorded under the trigger\'s statement', async (t) => {
+  if (await performanceSchemaOn(SERVER)) {
+    t.skip('performance_schema is ON on the shared server');
+    return;
+  }
+  await withDatabase(SERVER, async (ctx, admin) => {
+    await admin.query('CREATE TABLE gm (group_id INT, person_id INT, PRIMARY KEY (group_id, person_id))');
+    await admin.query('CREATE TABLE gc (group_id INT PRIMARY KEY, count INT NOT NULL)');
+    await admin.query('CREATE TRIGGER instri AFTER INSERT ON gm FOR EACH ROW INSERT INTO gc VALUES (NEW.group_id, 1) ON DUPLICATE KEY UPDATE count = count + 1');
+    const hook = stageProfileHook({ sample: { sql: 'INSERT INTO gm VALUES (?, ?)', params: [1, 2], rollback: true }, replays: 2, everyMs: 50 });
+    await hook.start(ctx);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const summary = (await hook.stop({ ...ctx, statusDelta: {} })) as FallbackStageProfileSummary;
+    assert.deepEqual(summary.recordedAs, ['INSERT INTO gc VALUES (NEW.group_id, 1) ON DUPLICATE KEY UPDATE count = count + 1']);
+    assert.match(summary.notes.join('\n'), /1 trigger\(s\)/);
+    assert.match(summary.notes.join('\n'), /rolled back/);
+    const [rows] = await admin.query('SELECT COUNT(*) AS n FROM gm');
+    assert.equal((rows as Array<{ n: number }>)[0]!.n, 0, 'replays were rolled back');
+  });
+});
+
+test('without a sample statement the fallback reports that it had nothing to profile', async (t) => {
+  if (await performanceSchemaOn(SERVER)) {
+    t.skip('performance_schema is ON on the shared server');
+    return;
+  }
+  await withDatabase(SERVER, async (ctx) => {
+    const hook = stageProfileHook();
+    await hook.start(ctx);
+    const summary = (await hook.stop({ ...ctx, statusDelta: {} })) as FallbackStageProfileSummary;
+    assert.equal(summary.profiled, 0);
+    assert.match(summary.notes.join('\n'), /no sample statement/);
+  });
+});
+
+// ---- performance_schema ON: a private MariaDB ----
+
+function which(command: string): string | null {
+  const found = spawnSync('sh', ['-c', `command -v ${command} || ls /usr/sbin/${command} 2>/dev/null`], { encoding: 'utf8' });
+  const path = found.stdout.trim().split('\n')[0];
+  return found.status === 0 && path ? path : null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface PrivateServer {
+  server: typeof SERVER;
+  dir: string;
+  child: ChildProcess;
+}
+
+async function startPrivateServer(installDb: string, mariadbd: string): Promise<PrivateServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ib_ps_'));
+  const datadir = join(dir, 'data');
+  // --no-defaults first: the machine's my.cnf (user=mysql, its datadir) must not apply.
+  const install = spawnSync(installDb, ['--no-defaults', '--user=root', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8', timeout: 20_000 });
+  if (install.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
+  }
+  const port = await freePort();
+  const child = spawn(
+    mariadbd,
+    [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${datadir}`,
+      `--socket=${join(dir, 'sock')}`,
+      `--pid-file=${join(dir, 'pid')}`,
+      `--log-error=${join(dir, 'error.log')}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--performance-schema=ON',
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=32M',
+    ],
+    { stdio: 'ignore' },
+  );
+  const server = { host: '127.0.0.1', port, user: 'root', password: '' };
+  for (let i = 0; i < 100; i++) {
+    try {
+      const connection = await mysqlPromise.createConnection(server);
+      await connection.end();
+      return { server, dir, child };
+    } catch {
+      if (child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await stopPrivateServer({ server, dir, child });
+  throw new Error(`the private mariadbd did not answer on port ${port}`);
+}
+
+async function stopPrivateServer(instance: PrivateServer): Promise<void> {
+  if (instance.child.exitCode === null && instance.child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => instance.child.once('exit', () => resolve()));
+    instance.child.kill('SIGTERM');
+    const timer = setTimeout(() => instance.child.kill('SIGKILL'), 8000);
+    await exited;
+    clearTimeout(timer);
+  }
+  rmSync(instance.dir, { recursive: true, force: true });
+}
+
+async function setupRows(server: typeof SERVER): Promise<string> {
+  const connection = await mysqlPromise.createConnection(server);
+  try {
+    const [instruments] = await connection.query("SELECT NAME, ENABLED, TIMED FROM performance_schema.setup_instruments WHERE NAME LIKE 'statement/%' OR NAME LIKE 'stage/%' ORDER BY NAME");
+    const [consumers] = await connection.query('SELECT NAME, ENABLED FROM performance_schema.setup_consumers ORDER BY NAME');
+    return JSON.stringify([instruments, consumers]);
+  } finally {
+    await connection.end();
+  }
+}
+
+test('performance_schema ON (private MariaDB): stages per statement, triggers marked, setup restored', { timeout: 30_000 }, async (t) => {
+  const installDb = which('mariadb-install-db');
+  const mariadbd = which('mariadbd');
+  if (!installDb || !mariadbd) {
+    t.skip('mariadb-install-db or mariadbd is not installed: the performance_schema path cannot be tested here');
+    return;
+  }
+  const instance = await startPrivateServer(installDb, mariadbd);
+  try {
+    const before = await setupRows(instance.server);
+    await withDatabase(instance.server, async (ctx, admin) => {
+      await admin.query('CREATE TABLE g (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL UNIQUE)');
+      await admin.query('CREATE TABLE gm (group_id INT, person_id INT, PRIMARY KEY (group_id, person_id))');
+      await admin.query('CREATE TABLE gc (group_id INT PRIMARY KEY, count INT NOT NULL)');
+      await admin.query('CREATE TRIGGER instri AFTER INSERT ON gm FOR EACH ROW INSERT INTO gc VALUES (NEW.group_id, 1) ON DUPLICATE KEY UPDATE count = count + 1');
+      await admin.query("INSERT INTO g (name) VALUES ('a'), ('b')");
+      // A worker connected before the hook starts: performance_schema still sees it.
+      const worker = await mysqlPromise.createConnection(ctx.connection);
+      const hook = stageProfileHook({ pollMs: 50 });
+      await hook.start(ctx);
+      assert.notEqual(await setupRows(instance.server), before, 'instruments and consumers switched on');
+      for (let i = 0; i < 10; i++) {
+        await worker.execute('INSERT INTO gm VALUES ((SELECT id FROM g WHERE name = ?), ?)', ['a', i]);
+        await worker.query('SELECT COUNT(*) FROM g WHERE name = ?', ['b']);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      await worker.end();
+      const summary = (await hook.stop({ ...ctx, statusDelta: {} })) as PsStageProfileSummary;
+      assert.equal(await setupRows(instance.server), before, 'setup_instruments and setup_consumers restored');
+      assert.equal(summary.source, PS_LABEL);
+      assert.equal(summary.restored, true);
+      t.diagnostic(JSON.stringify(summary.statements.map((s) => [s.statement, s.count, s.withStages])));
+      assert.equal(summary.statementsSeen, 20);
+      assert.equal(summary.statementsWithStages, 20);
+      assert.ok(summary.stagesReattributed > 0, 'MariaDB nests the INSERT\'s last stages under the trigger\'s statement');
+      const insert = summary.statements.find((s) => s.kind === 'statement' && /^INSERT INTO `gm`/.test(s.statement));
+      assert.ok(insert, JSON.stringify(summary.statements.map((s) => s.statement)));
+      assert.equal(insert.count, 10);
+      assert.equal(insert.firedTriggers.length, 1);
+      assert.equal(insert.firedTriggers[0]!.count, 10);
+      assert.equal(insert.firedTriggers[0]!.trigger, `${ctx.connection.database}.instri`);
+      assert.ok(insert.topStages.length > 0);
+      const trigger = summary.statements.find((s) => s.kind === 'trigger');
+      assert.ok(trigger);
+      assert.equal(trigger.count, 10);
+      assert.deepEqual(trigger.firedBy, [insert.statement]);
+      assert.ok(!trigger.topStages.some((s) => s.stage === 'stage/sql/Commit'), 'the commit stays with the firing INSERT');
+      assert.ok(summary.statements.some((s) => /^SELECT COUNT/.test(s.statement) && s.count === 10));
+      const text = readFileSync(join(ctx.folder.dir, STAGES_FILE), 'utf8');
+      assert.equal(text, stageProfileText(summary));
+      t.diagnostic(text);
+    });
+  } finally {
+    await stopPrivateServer(instance);
+  }
+  assert.equal(existsSync(instance.dir), false);
+});
