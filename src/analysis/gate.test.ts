@@ -46,6 +46,8 @@ function makeRun(figures: RunFigures = {}): RunFile {
     environment: { node: 'v20.19.0', platform: 'linux', cpus: 8, hostname: 'bench', innobench: '0.1.0' },
     server: { version: '11.4.2-MariaDB', flavour: 'MariaDB', variables: {} },
     summary: {
+      bytes: 0,
+      dropped: 0,
       ops: opsPerSec * 60,
       attempts: opsPerSec * 60,
       retries: 0,

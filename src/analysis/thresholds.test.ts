@@ -137,6 +137,8 @@ const counts = {
   errorsByCode: {},
   reconnects: 0,
   rows: 100,
+  bytes: 0,
+  dropped: 0,
 };
 
 test('readMetric maps metric names onto run.json', () => {

@@ -8,6 +8,8 @@ import { cleanupCommand } from './cleanup.js';
 import { statusCommand } from './status.js';
 import { summaryCheckCommand } from './summaryCheck.js';
 import { countFeaturesCommand } from './countFeatures.js';
+import { mergeCommand } from './merge.js';
+import { explainCommand } from './explain.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
     .fail((message, error) => {
       throw error ?? new CliError(message, EXIT_INVALID);
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 

@@ -403,6 +403,13 @@ export async function executeMatrix(plan: MatrixPlan, json: boolean): Promise<vo
           verifiedAt,
         });
       }
+      if (interrupted && run?.state !== 'completed') {
+        // Stopped by the user: a run cut short (or killed before it could catch the signal) is not a failure.
+        record.state = 'interrupted';
+        if (result.code !== 0) record.error = `stopped (exit ${result.code ?? result.signal})`;
+        save();
+        break;
+      }
       record.state = run?.state === 'running' || run === null ? 'failed' : run.state;
       if (record.state === 'failed') {
         record.error = run?.error ?? `exit ${result.code ?? result.signal}: ${lastLines(result.stderr)}`;

@@ -41,6 +41,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', group: 'Load:' },
   rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', group: 'Load:' },
   interval: { describe: 'report interval', default: '5s', type: 'string', group: 'Load:' },
+  shard: { describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`)', type: 'string', group: 'Load:' },
   retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', group: 'Load:' },
   'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', group: 'Load:' },
   'capture-deadlocks': { describe: 'capture deadlocks (SHOW ENGINE INNODB STATUS polling + error log); default: on for the deadlock lab', type: 'boolean', group: 'Load:' },
@@ -67,6 +68,8 @@ export interface RunSettings {
   json: boolean;
   /** undefined: closed loop. */
   ratePerSec: number | undefined;
+  /** 0-based share of N; undefined: all the work. */
+  shard: { index: number; of: number } | undefined;
   /** undefined: the scenario's default. */
   captureDeadlocks: boolean | undefined;
   deadlockPollMs: number;
@@ -148,8 +151,20 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
     json: argv.json === true,
+    shard: argv.shard === undefined ? undefined : parseShard(String(argv.shard), v),
     ratePerSec: argv.rate === undefined ? undefined : v.take(parseRatePerSec('rate', argv.rate), 1),
     captureDeadlocks: typeof argv['capture-deadlocks'] === 'boolean' ? argv['capture-deadlocks'] : undefined,
     deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000), 100),
   };
+}
+
+function parseShard(text: string, v: Validator): { index: number; of: number } | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const of = Number(match?.[2]);
+  if (!match || of < 1 || of > 1000 || index < 1 || index > of) {
+    v.errors.push(`--shard ${JSON.stringify(text)}: expected i/N with 1 ≤ i ≤ N ≤ 1000, e.g. 1/2`);
+    return undefined;
+  }
+  return { index: index - 1, of };
 }

@@ -95,9 +95,36 @@ export interface PsStageProfileSummary {
   /** Stages whose NESTING_EVENT_ID named another statement than their event-id range does. */
   stagesReattributed: number;
   statements: StatementProfile[];
+  /**
+   * Server-side prepared statements (what the workers run), from prepared_statements_instances:
+   * every execution up to the last poll, not a sample; MariaDB's statement history has no text
+   * for their executions (statement/com/Execute).
+   */
+  preparedStatements: PreparedStatementTotals[];
   restored: boolean;
   file: string;
   notes: string[];
+}
+
+export interface PreparedStatementTotals {
+  statement: string;
+  executions: number;
+  totalMs: number;
+  avgMs: number;
+  /** Over each instance's life, which may have begun before the run. */
+  maxMs: number;
+  avgRowsExamined: number;
+  connections: number;
+}
+
+interface PreparedInstance {
+  threadId: number;
+  text: string;
+  base: { count: number; sum: number; rows: number };
+  count: number;
+  sum: number;
+  max: number;
+  rows: number;
 }
 
 export interface FallbackStageProfileSummary {
@@ -171,7 +198,12 @@ interface ThreadState {
   stages: Map<number, PsStageRow>;
 }
 
-function statementKey(row: PsStatementRow): string {
+function statementKey(row: PsStatementRow, prepared?: Set<string>): string {
+  if (row.eventName === 'statement/com/Execute' && !row.sqlText && prepared?.size) {
+    // MariaDB records no text for COM_STMT_EXECUTE: name it by the connection's prepared statements.
+    const texts = [...prepared].sort();
+    return texts.length === 1 ? texts[0]! : `COM_STMT_EXECUTE of one of: ${texts.join(' | ')}`;
+  }
   const text = row.digestText ?? (row.sqlText ? normalizeStatement(row.sqlText) : row.eventName);
   return text.replace(/\s+/g, ' ').trim();
 }
@@ -188,12 +220,21 @@ function objectOf(row: PsStatementRow): string | undefined {
 export class StageAttribution {
   private readonly threads = new Map<number, ThreadState>();
   private readonly groups = new Map<string, Group>();
+  /** Per thread, the (normalized) texts of the statements it prepared. */
+  private readonly prepared = new Map<number, Set<string>>();
   statementsSeen = 0;
   statementsWithStages = 0;
   stagesReattributed = 0;
   untimed = 0;
 
   constructor(private readonly database: string | null) {}
+
+  /** What a connection prepared (performance_schema.prepared_statements_instances). */
+  notePrepared(threadId: number, sqlText: string): void {
+    let texts = this.prepared.get(threadId);
+    if (!texts) this.prepared.set(threadId, (texts = new Set()));
+    texts.add(normalizeStatement(sqlText));
+  }
 
   add(statements: PsStatementRow[], stages: PsStageRow[]): void {
     for (const row of statements) {
@@ -235,7 +276,7 @@ export class StageAttribution {
   private record(top: PsStatementRow, nested: PsStatementRow[], stages: PsStageRow[] | null): void {
     this.statementsSeen++;
     if (top.timerWait === 0) this.untimed++;
-    const topKey = statementKey(top);
+    const topKey = statementKey(top, this.prepared.get(top.threadId));
     const topGroup = this.group(topKey, 'statement');
     this.count(topGroup, top, stages !== null);
     const nestedGroups = new Map<number, Group>();
@@ -358,6 +399,13 @@ export function stageProfileText(summary: StageProfileSummary): string {
       for (const fired of statement.firedTriggers) out.push(`  fires trigger ${fired.trigger} (${fired.count}×, ${fired.totalMs.toFixed(3)} ms inside this statement's time): ${fired.statement}`);
       out.push(...stageTable(statement.topStages));
     }
+    if (summary.preparedStatements.length) {
+      out.push('');
+      out.push('prepared statements (performance_schema.prepared_statements_instances, every execution):');
+      for (const p of summary.preparedStatements) {
+        out.push(`  ${p.executions}× total ${p.totalMs.toFixed(3)} ms, avg ${p.avgMs.toFixed(3)} ms, max ${p.maxMs.toFixed(3)} ms, rows examined avg ${p.avgRowsExamined}, ${p.connections} connection(s): ${p.statement}`);
+      }
+    }
   } else {
     out.push(summary.howToEnable);
     out.push('');
@@ -411,6 +459,7 @@ class PsProfiler {
   private ownThread = 0;
   private historySize = { statements: 0, stages: 0 };
   private readonly attribution: StageAttribution;
+  private readonly instances = new Map<string, PreparedInstance>();
   readonly notes: string[] = [];
   restored = false;
 
@@ -449,7 +498,56 @@ class PsProfiler {
     const [actors] = await this.connection.query("SELECT COUNT(*) AS n FROM performance_schema.threads WHERE PROCESSLIST_DB = ? AND INSTRUMENTED = 'NO'", [this.options.database]);
     const uninstrumented = Number((actors as Array<{ n: number }>)[0]?.n ?? 0);
     if (uninstrumented > 0) this.notes.push(`${uninstrumented} connection(s) on ${this.options.database} are not instrumented (performance_schema.setup_actors): their statements are not seen`);
+    await this.readPrepared(true);
     this.timer = setInterval(() => void this.poll(), this.pollMs);
+  }
+
+  /** Execution totals of the prepared statements alive now; `baseline`: what they held before the run. */
+  private async readPrepared(baseline: boolean): Promise<void> {
+    const [rows] = await this.connection.query(
+      `SELECT ${CONTROL_MARK} OWNER_THREAD_ID AS threadId, STATEMENT_ID AS statementId, OBJECT_INSTANCE_BEGIN AS instance, SQL_TEXT AS sqlText,
+              COUNT_EXECUTE AS count, SUM_TIMER_EXECUTE AS sum, MAX_TIMER_EXECUTE AS max, SUM_ROWS_EXAMINED AS rows_
+       FROM performance_schema.prepared_statements_instances WHERE OWNER_THREAD_ID <> ?`,
+      [this.ownThread],
+    );
+    for (const row of rows as Array<{ threadId: number; statementId: number; instance: number | string; sqlText: string | null; count: number; sum: number; max: number; rows_: number }>) {
+      const key = `${row.threadId}/${row.statementId}/${row.instance}`;
+      const text = row.sqlText ? normalizeStatement(String(row.sqlText)) : '(no text)';
+      const now = { count: Number(row.count), sum: Number(row.sum), rows: Number(row.rows_) };
+      let instance = this.instances.get(key);
+      if (!instance) {
+        instance = { threadId: Number(row.threadId), text, base: baseline ? now : { count: 0, sum: 0, rows: 0 }, count: 0, sum: 0, max: 0, rows: 0 };
+        this.instances.set(key, instance);
+      }
+      Object.assign(instance, now, { max: Number(row.max) });
+      if (row.sqlText) this.attribution.notePrepared(instance.threadId, String(row.sqlText));
+    }
+  }
+
+  private preparedTotals(): PreparedStatementTotals[] {
+    const byText = new Map<string, { executions: number; ps: number; max: number; rows: number; threads: Set<number> }>();
+    for (const instance of this.instances.values()) {
+      const executions = instance.count - instance.base.count;
+      if (executions <= 0) continue;
+      const totals = byText.get(instance.text) ?? { executions: 0, ps: 0, max: 0, rows: 0, threads: new Set<number>() };
+      totals.executions += executions;
+      totals.ps += instance.sum - instance.base.sum;
+      totals.rows += instance.rows - instance.base.rows;
+      totals.max = Math.max(totals.max, instance.max);
+      totals.threads.add(instance.threadId);
+      byText.set(instance.text, totals);
+    }
+    return [...byText.entries()]
+      .map(([statement, totals]) => ({
+        statement,
+        executions: totals.executions,
+        totalMs: ms(totals.ps),
+        avgMs: ms(totals.ps / totals.executions),
+        maxMs: ms(totals.max),
+        avgRowsExamined: Math.round((totals.rows / totals.executions) * 100) / 100,
+        connections: totals.threads.size,
+      }))
+      .sort((a, b) => b.totalMs - a.totalMs);
   }
 
   poll(): Promise<void> {
@@ -483,6 +581,8 @@ class PsProfiler {
        FROM performance_schema.events_stages_history_long WHERE THREAD_ID <> ?`,
       [this.ownThread],
     );
+    // After the histories: an execution read there has ended, so its statement is already prepared.
+    await this.readPrepared(false);
     this.attribution.add(
       (statements as Array<Record<string, unknown>>).map((row) => ({
         threadId: Number(row.threadId),
@@ -538,6 +638,12 @@ class PsProfiler {
       notes.push(`${a.stagesReattributed} stage(s) had a NESTING_EVENT_ID other than the statement whose event-id range holds them (stages after a trigger's statement ended are nested under it by the server) and were given to the enclosing statement`);
     }
     if (a.untimed > 0) notes.push(`${a.untimed} statement(s) were not timed (TIMED = NO for their instrument)`);
+    if (this.instances.size > 0) {
+      notes.push(
+        'MariaDB records no SQL text for executions of server-side prepared statements (statement/com/Execute): an execution is named by the statement its connection prepared, or "one of" them when the connection prepared several; preparedStatements has the exact per-statement totals (until the last poll, up to ' +
+          `${this.pollMs} ms before the workers disconnected)`,
+      );
+    }
     if (a.statementsSeen === 0) notes.push(`no statement on ${this.options.database} was read: did the run send any, and are its connections instrumented?`);
     notes.push('times in ms (performance_schema picoseconds / 1e9); a statement\'s total includes the triggers it fired, its stage list does not');
     return {
@@ -549,6 +655,7 @@ class PsProfiler {
       statementsWithStages: a.statementsWithStages,
       stagesReattributed: a.stagesReattributed,
       statements: a.profiles(topStages).slice(0, TOP_STATEMENTS),
+      preparedStatements: this.preparedTotals(),
       restored: this.restored,
       file: STAGES_FILE,
       notes,

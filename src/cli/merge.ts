@@ -1,0 +1,37 @@
+/** `innobench merge <run>...`: one result from shards run at the same time on several client machines. */
+import type { Argv } from 'yargs';
+import { RunFolder, newRunId } from '../results/runFolder.js';
+import { loadRunWithHistograms, mergeRuns } from '../results/merge.js';
+import { percentileDistributionMs } from '../metrics/histogram.js';
+import { CliError, EXIT_INVALID, log } from './exit.js';
+import { summaryText } from './summaryText.js';
+
+export function mergeCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'merge <runs..>',
+    'merge runs of the same scenario taken at the same time on several hosts (--shard i/N) into one result',
+    (y) =>
+      y
+        .positional('runs', { describe: 'run folders', type: 'string', array: true })
+        .options({ results: { describe: 'folder that receives the merged run', default: 'results', type: 'string' }, json: { type: 'boolean', default: false } }),
+    async (argv) => {
+      const dirs = (argv.runs as string[] | undefined) ?? [];
+      if (dirs.length < 2) throw new CliError('merge needs at least two run folders', EXIT_INVALID);
+      const loaded = dirs.map((dir) => {
+        try {
+          return loadRunWithHistograms(dir);
+        } catch (error) {
+          throw new CliError(`${dir}: not a readable run folder (${error instanceof Error ? error.message : String(error)})`, EXIT_INVALID);
+        }
+      });
+      const first = loaded[0]!.run;
+      const { run, histograms } = mergeRuns(loaded, newRunId(`${first.scenario}-merged`));
+      const folder = RunFolder.create(String(argv.results), run.runId);
+      folder.writeRun(run);
+      for (const [op, histogram] of histograms) folder.writeAtomic(`latency-${op.replace(/[^a-z0-9-]/gi, '_')}.hgrm`, percentileDistributionMs(histogram));
+      log(`merged ${dirs.length} runs into ${folder.dir} (server counters from ${loaded[0]!.run.runId}'s sampler, not summed)`);
+      log(summaryText(run));
+      if (argv.json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');
+    },
+  );
+}
