@@ -30,7 +30,10 @@ export async function openLibrary(ctx: ControlContext): Promise<OpenLibrary> {
 
 export async function planGroupShares(ctx: ControlContext, library: OpenLibrary, workers: number): Promise<{ assignments: GroupShare[]; groups: number }> {
   const [rows] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables), rowsAsArray: true });
-  const groupKeys = (rows as Array<[number | string]>).map((row) => row[0]);
+  const allGroupKeys = (rows as Array<[number | string]>).map((row) => row[0]);
+  // --shard i/N: this client machine takes every N-th group, so shards never overlap.
+  const shard = ctx.options.shard as { index: number; of: number } | undefined;
+  const groupKeys = shard ? allGroupKeys.filter((_, g) => g % shard.of === shard.index) : allGroupKeys;
   const assignments = assignGroups(groupKeys, workers).map((share) => ({ ...share, design: library.design.name }));
   return { assignments, groups: groupKeys.length };
 }
@@ -52,19 +55,23 @@ function queryArrays(connection: CallbackConnection, sql: string, params: unknow
   });
 }
 
-/** One real image of the library, for statements that need real parameters (EXPLAIN audit). */
+/**
+ * One real image of the library, for statements that need real parameters (EXPLAIN audit): one
+ * still without a feature where there is one, so an audited INSERT would not hit a duplicate.
+ */
 export async function sampleImage(ctx: ControlContext, library: OpenLibrary): Promise<{ keys: unknown[]; memberId?: number; groupKey: unknown }> {
-  if (library.design.name === 'natural') {
-    const [rows] = await ctx.control.query(`SELECT group_name, member_name, file_id FROM \`${library.tables.image}\` LIMIT 1`);
-    const row = (rows as Array<{ group_name: string; member_name: string; file_id: string }>)[0];
-    if (!row) throw new Error(`${library.tables.image} is empty`);
-    return { keys: [row.group_name, row.member_name, row.file_id], groupKey: row.group_name };
-  }
-  const [rows] = await ctx.control.query(
-    `SELECT i.id, i.member_id AS memberId, m.group_id AS groupId FROM \`${library.tables.image}\` i JOIN \`${library.tables.member}\` m ON m.id = i.member_id LIMIT 1`,
-  );
-  const row = (rows as Array<{ id: number; memberId: number; groupId: number }>)[0];
+  const natural = library.design.name === 'natural';
+  const select = natural
+    ? `SELECT i.group_name, i.member_name, i.file_id FROM \`${library.tables.image}\` i LEFT JOIN \`${library.feature}\` f
+       ON f.group_name = i.group_name AND f.member_name = i.member_name AND f.file_id = i.file_id`
+    : `SELECT i.id, i.member_id AS memberId, m.group_id AS groupId FROM \`${library.tables.image}\` i
+       JOIN \`${library.tables.member}\` m ON m.id = i.member_id LEFT JOIN \`${library.feature}\` f ON f.image_id = i.id`;
+  const pendingColumn = natural ? 'f.file_id' : 'f.image_id';
+  let [rows] = await ctx.control.query(`${select} WHERE ${pendingColumn} IS NULL LIMIT 1`);
+  if ((rows as unknown[]).length === 0) [rows] = await ctx.control.query(`${select} LIMIT 1`);
+  const row = (rows as Array<Record<string, string | number>>)[0];
   if (!row) throw new Error(`${library.tables.image} is empty`);
+  if (natural) return { keys: [row.group_name, row.member_name, row.file_id], groupKey: row.group_name };
   const keys = library.design.featureKeyColumns.includes('member_id') ? [row.memberId, row.id] : [row.id];
-  return { keys, memberId: row.memberId, groupKey: row.groupId };
+  return { keys, memberId: Number(row.memberId), groupKey: row.groupId };
 }

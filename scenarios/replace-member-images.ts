@@ -52,6 +52,7 @@ export const scenario: Scenario<State, number, Assignment> = {
   description: "replace all images and features of a member in one transaction (the seed's deadlock storm)",
   defaultOp: 'replace',
   captureDeadlocks: true,
+  needsFeatures: true,
   options: {
     strategy: { describe: 'how a member is replaced', choices: [...STRATEGIES], default: 'delete-insert', type: 'string' },
     order: { describe: 'same: every worker walks the members in the same order; shuffled: each its own order', choices: ['same', 'shuffled'], default: 'same', type: 'string' },
@@ -129,6 +130,7 @@ export const scenario: Scenario<State, number, Assignment> = {
 
   async statements(ctx) {
     const library = await openLibrary(ctx);
+    if (library.design.name === 'natural') throw new Error('replace-member-images needs the surrogate or clustered design (it replaces images by id)');
     const { memberId = 0 } = await sampleImage(ctx, library);
     const images = (library.spec.scale as { images: number }).images;
     const t = library.tables;

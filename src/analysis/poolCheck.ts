@@ -7,8 +7,8 @@
  * `SHOW PROCESSLIST | grep Sleep`), and each pool's checked-out count is read in-process.
  *
  * mysql2 has no public pool statistics: the checked-out count is read from the pool's internals,
- * `_allConnections.length - _freeConnections.length` (and `_connectionQueue.length` for the tasks
- * waiting), on the callback pool under the promise wrapper. Those fields are private to mysql2
+ * `_allConnections.length - _freeConnections.length` (and `_allConnections.length` for the open
+ * ones), on the callback pool under the promise wrapper. Those fields are private to mysql2
  * (checked with 3.x); `poolInternals` fails with a clear message if they change.
  *
  * The guide's SQLAlchemy settings and what mysql2 has for them (POOL_SETTING_MAP):
@@ -147,7 +147,7 @@ export interface PoolSample {
   checkedOut: number[];
   /** Per pool: connections open. */
   open: number[];
-  /** Per pool: tasks waiting for a connection. */
+  /** Per pool: tasks waiting for a connection (counted by the workload). */
   waiting: number[];
   /** Operations completed since the previous sample. */
   ops: number;
@@ -296,7 +296,7 @@ interface CorePoolInternals {
 }
 
 /** The callback pool under mysql2's promise pool, with the private fields read here (see the header). */
-export function poolInternals(pool: PromisePool): { checkedOut: number; open: number; waiting: number } {
+export function poolInternals(pool: PromisePool): { checkedOut: number; open: number; queued: number } {
   const core = (pool as unknown as { pool?: Partial<CorePoolInternals> }).pool;
   if (!core || typeof core._allConnections?.length !== 'number' || typeof core._freeConnections?.length !== 'number' || typeof core._connectionQueue?.length !== 'number') {
     throw new Error("mysql2's pool internals (_allConnections, _freeConnections, _connectionQueue) are not where pool-check reads them: this mysql2 version is not supported");
@@ -304,7 +304,7 @@ export function poolInternals(pool: PromisePool): { checkedOut: number; open: nu
   return {
     open: core._allConnections.length,
     checkedOut: core._allConnections.length - core._freeConnections.length,
-    waiting: core._connectionQueue.length,
+    queued: core._connectionQueue.length,
   };
 }
 
@@ -385,17 +385,23 @@ export async function runPoolCheck(connection: ConnectionOptions, settings: Pool
       firstErrors[kind] ??= error instanceof Error ? error.message : String(error);
     };
 
+    // Tasks waiting for a connection, counted here: mysql2's _connectionQueue also keeps the
+    // requests of tasks that gave up at the pool timeout.
+    const waiting = new Array<number>(settings.processes).fill(0);
     const task = async (poolIndex: number, taskIndex: number): Promise<void> => {
       const pool = pools[poolIndex]!;
       let mine = 0;
       while (!stopped) {
         let conn: PoolConnection;
+        waiting[poolIndex]!++;
         try {
           conn = await acquire(pool, settings.poolTimeoutMs, stop.signal);
         } catch (error) {
           if (stopped) break;
           record(error);
           continue;
+        } finally {
+          waiting[poolIndex]!--;
         }
         let broken = false;
         try {
@@ -431,7 +437,7 @@ export async function runPoolCheck(connection: ConnectionOptions, settings: Pool
         ...server,
         checkedOut: internals.map((i) => i.checkedOut),
         open: internals.map((i) => i.open),
-        waiting: internals.map((i) => i.waiting),
+        waiting: [...waiting],
         ops: ops - lastOps,
         errors: errorCount - lastErrors,
       };

@@ -38,7 +38,9 @@ export function prepareCommand(yargs: Argv): Argv {
       };
       if (argv['row-format']) spec.rowFormat = String(argv['row-format']);
       if (argv.memberships) spec.memberships = true;
-      if (argv['with-features']) spec.withFeatures = library.featureBytes;
+      const scenario = SCENARIOS[String(argv.scenario)]!.scenario;
+      if (argv['with-features'] || scenario.needsFeatures) spec.withFeatures = library.featureBytes;
+      if (scenario.needsFeatures && !argv['with-features']) log(`${scenario.name} reads or replaces features: loading them too (--with-features)`);
       if (spec.memberships && spec.design === 'natural') v.errors.push('--memberships needs a surrogate or clustered design (group_member references group ids)');
       const concurrency = v.take(parseInteger('load-connections', argv['load-connections'], 1, 64), 4);
       if (v.errors.length) throw invalid(v.errors);

@@ -79,6 +79,8 @@ export interface StatementProfile {
   avgMs: number;
   maxMs: number;
   avgRowsExamined: number;
+  /** Mean time of the `withStages` statements: below avgMs when the long ones lost stages (see notes). */
+  avgMsWithStages: number;
   /** Stage time of the statement itself (nested statements excluded), over `withStages` statements. */
   ownStageMs: number;
   firedTriggers: Array<{ trigger: string; statement: string; count: number; totalMs: number }>;
@@ -185,6 +187,7 @@ interface Group {
   count: number;
   withStages: number;
   totalPs: number;
+  withStagesPs: number;
   maxPs: number;
   rowsExamined: number;
   stages: Map<string, StageTotals>;
@@ -313,7 +316,7 @@ export class StageAttribution {
   private group(key: string, kind: Group['kind'], object?: string): Group {
     let group = this.groups.get(key);
     if (!group) {
-      group = { statement: key, kind, firedBy: new Set(), count: 0, withStages: 0, totalPs: 0, maxPs: 0, rowsExamined: 0, stages: new Map(), fired: new Map() };
+      group = { statement: key, kind, firedBy: new Set(), count: 0, withStages: 0, totalPs: 0, withStagesPs: 0, maxPs: 0, rowsExamined: 0, stages: new Map(), fired: new Map() };
       if (object) group.object = object;
       this.groups.set(key, group);
     }
@@ -322,7 +325,10 @@ export class StageAttribution {
 
   private count(group: Group, row: PsStatementRow, withStages: boolean): void {
     group.count++;
-    if (withStages) group.withStages++;
+    if (withStages) {
+      group.withStages++;
+      group.withStagesPs += row.timerWait;
+    }
     group.totalPs += row.timerWait;
     group.maxPs = Math.max(group.maxPs, row.timerWait);
     group.rowsExamined += row.rowsExamined;
@@ -341,6 +347,7 @@ export class StageAttribution {
           totalMs: ms(group.totalPs),
           avgMs: ms(group.totalPs / group.count),
           maxMs: ms(group.maxPs),
+          avgMsWithStages: group.withStages ? ms(group.withStagesPs / group.withStages) : 0,
           avgRowsExamined: Math.round((group.rowsExamined / group.count) * 100) / 100,
           ownStageMs: ms(ownPs),
           firedTriggers: [...group.fired.values()].map((fired) => ({ trigger: fired.trigger, statement: fired.statement, count: fired.count, totalMs: ms(fired.ps) })),
@@ -393,7 +400,7 @@ export function stageProfileText(summary: StageProfileSummary): string {
       const head = statement.kind === 'statement' ? statement.statement : `${statement.statement}`;
       out.push(`${head}`);
       out.push(
-        `  ${statement.count}× total ${statement.totalMs.toFixed(3)} ms, avg ${statement.avgMs.toFixed(3)} ms, max ${statement.maxMs.toFixed(3)} ms, rows examined avg ${statement.avgRowsExamined}; stages of ${statement.withStages} statement(s), own stage time ${statement.ownStageMs.toFixed(3)} ms`,
+        `  ${statement.count}× total ${statement.totalMs.toFixed(3)} ms, avg ${statement.avgMs.toFixed(3)} ms, max ${statement.maxMs.toFixed(3)} ms, rows examined avg ${statement.avgRowsExamined}; stages of ${statement.withStages} statement(s) (avg ${statement.avgMsWithStages.toFixed(3)} ms), own stage time ${statement.ownStageMs.toFixed(3)} ms`,
       );
       if (statement.firedBy) out.push(`  fired by: ${statement.firedBy.join(' | ')}`);
       for (const fired of statement.firedTriggers) out.push(`  fires trigger ${fired.trigger} (${fired.count}×, ${fired.totalMs.toFixed(3)} ms inside this statement's time): ${fired.statement}`);
@@ -632,6 +639,13 @@ class PsProfiler {
     if (a.statementsSeen > a.statementsWithStages) {
       notes.push(
         `${a.statementsSeen - a.statementsWithStages} of ${a.statementsSeen} statements lost stages (history ring of ${this.historySize.stages} rows overwritten between polls, or started before the hook): their times count, their stages do not`,
+      );
+    }
+    const biased = a.profiles().filter((p) => p.withStages >= 10 && p.withStages < p.count && p.avgMsWithStages < 0.75 * p.avgMs);
+    if (biased.length) {
+      notes.push(
+        `the statements that kept all their stages are the short ones (${biased.map((p) => `${p.avgMsWithStages} ms vs ${p.avgMs} ms on average for ${p.statement.slice(0, 60)}`).join('; ')}): a long statement's first stages are overwritten while it waits, so the stage breakdown under-represents the slow tail; ` +
+          'raise performance_schema_events_stages_history_long_size (my.cnf, restart; ~20 stage rows per statement) or poll more often',
       );
     }
     if (a.stagesReattributed > 0) {

@@ -72,6 +72,8 @@ export interface Scenario<S = unknown, I = unknown, A = unknown> {
   statements?(ctx: ControlContext): Promise<AuditStatement[]>;
   /** After the run: checks that nothing was lost or duplicated. */
   verify?(ctx: ControlContext): Promise<Verification>;
+  /** Whether `prepare` must load features too (reads, and replacing a member's images and features). */
+  needsFeatures?: boolean;
   /** Whether runs of this scenario capture deadlocks unless told otherwise (the deadlock lab does). */
   captureDeadlocks?: boolean;
 }

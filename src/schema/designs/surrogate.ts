@@ -73,7 +73,7 @@ function pendingSql(tables: LibraryTables, feature: string, keyColumns: string):
     JOIN ${q(tables.member)} m ON m.id = i.member_id
     LEFT JOIN ${q(feature)} f ON f.image_id = i.id
     WHERE m.group_id IN (?) AND f.image_id IS NULL AND i.id % ? = ?
-    ORDER BY m.group_id, m.id, i.id`;
+    ORDER BY i.member_id, i.id`;
 }
 
 export const surrogate: Design = {
