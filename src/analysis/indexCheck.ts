@@ -1093,7 +1093,7 @@ export async function runWithProgress(
 
 export function formatProgress(p: AlterProgress): string {
   const stage = p.stage !== undefined && p.maxStage ? `stage ${p.stage}/${p.maxStage}, ${(p.progressPct ?? 0).toFixed(1)} %, ` : '';
-  return `  adding ${p.index} on ${p.table}: ${stage}${p.seconds.toFixed(0)} s${p.state ? `, ${p.state}` : ''}`;
+  return `  adding ${p.index} on ${p.table}: ${stage}${p.seconds.toFixed(1)} s${p.state ? `, ${p.state}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ import { summaryCheckCommand } from './summaryCheck.js';
 import { countFeaturesCommand } from './countFeatures.js';
 import { mergeCommand } from './merge.js';
 import { explainCommand } from './explain.js';
+import { statusReportCommand } from './statusReport.js';
+import { indexCheckCommand } from './indexCheck.js';
+import { poolCheckCommand } from './poolCheck.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -27,7 +30,7 @@ async function main(): Promise<void> {
     .fail((message, error) => {
       throw error ?? new CliError(message, EXIT_INVALID);
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 

@@ -46,6 +46,11 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', group: 'Load:' },
   'capture-deadlocks': { describe: 'capture deadlocks (SHOW ENGINE INNODB STATUS polling + error log); default: on for the deadlock lab', type: 'boolean', group: 'Load:' },
   'deadlock-poll': { describe: 'how often SHOW ENGINE INNODB STATUS is read while capturing', default: '100ms', type: 'string', group: 'Load:' },
+  'slow-log': { describe: 'log statements slower than this to mysql.slow_log for the run (GLOBAL log_output=TABLE, slow_query_log=ON, long_query_time; all restored): 0 = every statement, 500ms, 1s', type: 'string', group: 'Diagnostics:' },
+  'stage-profile': { describe: 'stage breakdown per statement (performance_schema when ON; otherwise SET profiling on --stage-profile-sql)', type: 'boolean', group: 'Diagnostics:' },
+  'stage-profile-sql': { describe: 'statement the SET profiling fallback replays (performance_schema OFF)', type: 'string', group: 'Diagnostics:' },
+  'stage-profile-rollback': { describe: 'replay the fallback statement inside a rolled-back transaction', type: 'boolean', default: false, group: 'Diagnostics:' },
+  'status-capture': { describe: 'every <interval>: SHOW GLOBAL STATUS, SHOW ENGINE INNODB STATUS, SHOW FULL PROCESSLIST into status-capture/ (see innobench status-report)', type: 'string', group: 'Diagnostics:' },
   results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', group: 'Output:' },
   json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
 };
@@ -73,6 +78,11 @@ export interface RunSettings {
   /** undefined: the scenario's default. */
   captureDeadlocks: boolean | undefined;
   deadlockPollMs: number;
+  slowLogSec?: number;
+  stageProfile: boolean;
+  stageProfileSql?: string;
+  stageProfileRollback: boolean;
+  statusCaptureMs?: number;
 }
 
 type Argv = Record<string, unknown>;
@@ -155,6 +165,14 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     ratePerSec: argv.rate === undefined ? undefined : v.take(parseRatePerSec('rate', argv.rate), 1),
     captureDeadlocks: typeof argv['capture-deadlocks'] === 'boolean' ? argv['capture-deadlocks'] : undefined,
     deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000), 100),
+    // parseDurationMs refuses 0, but `--slow-log 0` (log every statement) is the main use.
+    ...(argv['slow-log'] === undefined
+      ? {}
+      : { slowLogSec: /^0+(\.0+)?(s|ms)?$/.test(String(argv['slow-log']).trim()) ? 0 : v.take(parseDurationMs('slow-log', argv['slow-log'], 3_600_000), 1000) / 1000 }),
+    stageProfile: argv['stage-profile'] === true,
+    ...(typeof argv['stage-profile-sql'] === 'string' ? { stageProfileSql: argv['stage-profile-sql'] } : {}),
+    stageProfileRollback: argv['stage-profile-rollback'] === true,
+    ...(argv['status-capture'] === undefined ? {} : { statusCaptureMs: v.take(parseDurationMs('status-capture', argv['status-capture'], 3_600_000), 1000) }),
   };
 }
 

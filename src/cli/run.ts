@@ -16,6 +16,9 @@ import { sweepTable } from './sweepTable.js';
 import { VERSION } from './version.js';
 import type { RunHook } from '../engine/runHooks.js';
 import { deadlockCaptureHook } from '../metrics/deadlockCapture.js';
+import { slowLogHook } from '../diagnostics/slowLog.js';
+import { stageProfileHook } from '../diagnostics/stageProfile.js';
+import { statusCaptureHook } from '../diagnostics/statusCapture.js';
 
 type RawArgs = Record<string, unknown>;
 
@@ -127,6 +130,11 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
 function runHooks(settings: ReturnType<typeof runSettings>, entry: ScenarioEntry): RunHook[] {
   const hooks: RunHook[] = [];
   if (settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) hooks.push(deadlockCaptureHook(settings.deadlockPollMs));
+  if (settings.statusCaptureMs !== undefined) hooks.push(statusCaptureHook(settings.statusCaptureMs));
+  if (settings.slowLogSec !== undefined) hooks.push(slowLogHook(settings.slowLogSec));
+  if (settings.stageProfile) {
+    hooks.push(stageProfileHook(settings.stageProfileSql ? { sample: { sql: settings.stageProfileSql, rollback: settings.stageProfileRollback } } : {}));
+  }
   return hooks;
 }
 

@@ -8,6 +8,7 @@ export function summaryText(run: RunFile): string {
   const lines = [
     `run ${run.runId} ${run.state} (${s.endReason}) after ${s.elapsedSec.toFixed(1)}s`,
     `  ops: ${s.ops} (${s.opsPerSec.toFixed(1)}/s), rows: ${s.rows} (${perSec(s.rows)}/s)${s.bytes ? `, bytes read: ${(s.bytes / 1048576).toFixed(1)} MiB (${(s.bytes / 1048576 / Math.max(s.elapsedSec, 0.001)).toFixed(1)} MiB/s)` : ''}, attempts: ${s.attempts}`,
+    ...(s.clientCpuSec !== undefined && s.ops > 0 ? [`  client CPU: ${s.clientCpuSec.toFixed(2)} s (${((s.clientCpuSec / s.ops) * 1000).toFixed(4)} s per 1000 ops)`] : []),
     `  latency ms: p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} max ${s.latencyMs.max}`,
     `  harness: commits ${s.commits}, ROLLBACKs sent ${s.rollbacks}, retries ${s.retries}, deadlocks ${s.deadlocks}, lock-wait timeouts ${s.lockWaitTimeouts}, exhausted ${s.exhausted}, reconnects ${s.reconnects}`,
     ...(s.dropped ? [`  dropped (open loop, no idle worker when due): ${s.dropped}`] : []),

@@ -124,6 +124,36 @@ test('StageAttribution: rows arriving over two polls count once; a statement wit
   assert.deepEqual(profile.topStages, []);
 });
 
+test('StageAttribution turns time between stages into "(no stage: after X)" lines', () => {
+  const msPs = 1e9;
+  const attribution = new StageAttribution('t1');
+  const top = statement(10, 14, 'insert into t values (1)', { timerWait: 100 * msPs, timerStart: 1000 * msPs, timerEnd: 1100 * msPs });
+  const timed = (eventId: number, name: string, from: number, to: number): PsStageRow => ({
+    threadId: 15,
+    eventId,
+    eventName: `stage/sql/${name}`,
+    timerWait: (to - from) * msPs,
+    timerStart: (1000 + from) * msPs,
+    timerEnd: (1000 + to) * msPs,
+    nestingEventId: 10,
+  });
+  attribution.add([top], [timed(11, 'starting', 1, 10), timed(12, 'Commit', 10, 20), timed(13, 'Starting cleanup', 50, 60), timed(14, 'Freeing items', 60, 90)]);
+  const [profile] = attribution.profiles(10);
+  assert.deepEqual(
+    profile!.topStages.map((line) => [line.stage, line.totalMs, line.calls, line.pct]),
+    [
+      ['(no stage: after Commit)', 30, 0, 30],
+      ['stage/sql/Freeing items', 30, 1, 30],
+      ['(no stage: after Freeing items)', 10, 0, 10],
+      ['stage/sql/Commit', 10, 1, 10],
+      ['stage/sql/Starting cleanup', 10, 1, 10],
+      ['stage/sql/starting', 9, 1, 9],
+      ['(no stage: before the first stage)', 1, 0, 1],
+    ],
+  );
+  assert.equal(profile!.ownStageMs, 100, 'stages and gaps add up to the statement time');
+});
+
 test('StageAttribution ignores statements of other databases', () => {
   const attribution = new StageAttribution('other');
   attribution.add([PARENT, TRIGGER], [...PARENT_STAGES, ...SENDING, ...TRIGGER_STAGES, ...AFTER]);

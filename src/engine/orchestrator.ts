@@ -92,10 +92,25 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   folder.writeRun(run);
   req.log(`run ${runId}: ${plan.description}; ${req.workers} workers on ${req.threads} thread(s), results in ${folder.dir}`);
 
+  // Hooks start before the workers connect: MariaDB copies settings such as long_query_time into a
+  // session when it connects, so a slow log switched on later would not see the workers at all.
+  const hookContext = { connection: req.connection, folder, options: req.options, scenario: req.scenario.name, log: req.log };
+  const started: RunHook[] = [];
+  let hookStartError: unknown = null;
+  for (const hook of hooks) {
+    try {
+      await hook.start(hookContext);
+      started.push(hook);
+    } catch (error) {
+      hookStartError = new Error(`${hook.name} could not start: ${error instanceof Error ? error.message : String(error)}`);
+      break;
+    }
+  }
+
   const hub = new ThreadHub();
   const pool = new Piscina({ filename: THREAD_TASK, minThreads: req.threads, maxThreads: req.threads, concurrentTasksPerWorker: 1, idleTimeout: 100 });
   const tasks: Array<Promise<unknown>> = [];
-  for (let threadIndex = 0; threadIndex < req.threads; threadIndex++) {
+  for (let threadIndex = 0; threadIndex < (hookStartError ? 0 : req.threads); threadIndex++) {
     const workers = plan.assignments.map((assignment, workerId) => ({ workerId, assignment })).filter((w) => w.workerId % req.threads === threadIndex);
     const channel = new MessageChannel();
     hub.attach(threadIndex, channel.port1);
@@ -114,20 +129,18 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   }
 
   const sampler = await connectControl(req.connection);
-  const hookContext = { connection: req.connection, folder, options: req.options, scenario: req.scenario.name, log: req.log };
-  const started: RunHook[] = [];
   const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
   let endReason: Summary['endReason'] = 'duration';
+  let cpuAtStart: NodeJS.CpuUsage | null = null;
+  let clientCpuSec: number | undefined;
   let elapsedSec = 0;
   try {
+    if (hookStartError) throw hookStartError;
     await hub.allReady();
-    for (const hook of hooks) {
-      await hook.start(hookContext);
-      started.push(hook);
-    }
     let previousSample = await sampleStatus(sampler);
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
+    cpuAtStart = process.cpuUsage();
     let previousTickAt = startedAt;
     const stopWake = new Promise<void>((resolve) => req.stop.addEventListener('abort', () => resolve(), { once: true }));
 
@@ -142,6 +155,8 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
         endReason = hub.fatal ? 'error' : req.stop.aborted ? 'interrupted' : hub.runningCount === 0 && hub.allWorkDone ? 'work-done' : 'duration';
         hub.broadcast({ type: 'stop' });
         snapshots = await hub.drain();
+        const cpu = process.cpuUsage(cpuAtStart ?? undefined);
+        clientCpuSec = Math.round((cpu.user + cpu.system) / 1000) / 1000;
       } else snapshots = await hub.collect(seq);
       const tickAt = finishing ? Math.min(performance.now(), now) : now;
       const sample = await sampleSafely(sampler, req.log);
@@ -181,6 +196,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   }
 
   const summary = summarize(totals, elapsedSec, run.state === 'failed' ? 'error' : endReason);
+  if (clientCpuSec !== undefined) summary.clientCpuSec = clientCpuSec;
   if (plan.accountingTable && rowsBefore !== undefined && run.state !== 'failed') {
     summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(control, plan.accountingTable));
   }

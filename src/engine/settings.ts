@@ -6,7 +6,7 @@
  *
  * Verification rule: a value matches when the server reports exactly it; numbers compare as
  * numbers (0.5 = 0.500000); ON/OFF compare with 1/0, TRUE/FALSE, YES/NO; sizes (a value written
- * with a unit, or a variable whose name ends in _size or _capacity) also match when the server
+ * with a unit, or a variable whose name ends in _size, or innodb_redo_log_capacity) also match when the server
  * rounded them by less than the variable's block size (MariaDB's
  * information_schema.SYSTEM_VARIABLES.NUMERIC_BLOCK_SIZE, e.g. 4096 for innodb_log_file_size;
  * 1 MiB, MySQL's redo rounding unit, where the server does not say). Anything else refuses the run.
@@ -146,7 +146,8 @@ const TRUE_WORDS = new Set(['on', '1', 'true', 'yes']);
 const FALSE_WORDS = new Set(['off', '0', 'false', 'no']);
 
 function isSizeVariable(name: string, requested: SettingValue): boolean {
-  return requested.isSize || /_(size|capacity)$/.test(name);
+  // innodb_io_capacity ends in _capacity too but counts IOPS: only the redo capacity is bytes.
+  return requested.isSize || /_size$/.test(name) || name === 'innodb_redo_log_capacity';
 }
 
 /** Whether `inEffect` is the requested value, and how that was judged (see the file comment). */

@@ -103,6 +103,22 @@ function rate(rows: ReturnType<typeof readStatusRows>, counter: string, scale = 
 
 const MIB = 1024 * 1024;
 
+/**
+ * A run's interval rows without the last one when it is partial (shorter than 95 % of the
+ * interval): its rate over a fraction of a second would draw a cliff that is not load. Kept when
+ * it is the only row.
+ */
+function withoutPartialTail(dir: string, intervalMs: unknown): Pick<RunSeriesData, 'timeline' | 'status'> {
+  const timeline = readTimeline(dir);
+  const status = readStatusRows(dir);
+  const last = timeline[timeline.length - 1];
+  if (typeof intervalMs === 'number' && intervalMs > 0 && timeline.length > 1 && last && last.seconds < 0.95 * (intervalMs / 1000)) {
+    timeline.pop();
+    if (status.length > 0 && status[status.length - 1]!.seq === last.seq) status.pop();
+  }
+  return { timeline, status };
+}
+
 /** The charts: one set for a single configuration with one run, overlays of every run otherwise. */
 export function chartSpecs(runs: readonly RunSeriesData[], curves: Array<{ label: string; color: string; x: number[]; y: number[] }>): ChartSpec[] {
   const charts: ChartSpec[] = [];
@@ -270,7 +286,7 @@ export function renderReport(set: RunSet, options: RenderOptions = {}): string {
     for (const run of config.runs) {
       const stored = set.runs.find((entry) => entry.dir === run.dir)?.run;
       if (stored && !runsByKey.has(config.key)) runsByKey.set(config.key, stored);
-      seriesRuns.push({ runId: run.runId, label: config.label, color: colorOf.get(config.key)!, timeline: readTimeline(run.dir), status: readStatusRows(run.dir) });
+      seriesRuns.push({ runId: run.runId, label: config.label, color: colorOf.get(config.key)!, ...withoutPartialTail(run.dir, stored?.config.intervalMs) });
     }
   }
   const curves = report.configurations.flatMap((config) => {
@@ -317,7 +333,7 @@ export function renderReport(set: RunSet, options: RenderOptions = {}): string {
   }
 
   // Charts.
-  sections.push(`<section><h2>Over time and distribution</h2><div class="charts">${charts.map((chart) => `<figure class="chart" id="chart-${chart.id}"><figcaption>${escapeHtml(chart.title)}</figcaption><div class="plot"></div></figure>`).join('\n')}</div></section>`);
+  sections.push(`<section><h2>Over time and distribution</h2><p class="note">Server counters are server-wide: other clients' work on the same server is included. A last partial interval is left out of the time charts.</p><div class="charts">${charts.map((chart) => `<figure class="chart" id="chart-${chart.id}"><figcaption>${escapeHtml(chart.title)}</figcaption><div class="plot"></div></figure>`).join('\n')}</div></section>`);
 
   // Runs.
   const runRows = report.configurations.flatMap((config) =>
@@ -374,6 +390,7 @@ figcaption { font-weight: 600; margin-bottom: 4px; }
 .plot { min-height: 300px; }
 .svgs { display: flex; flex-wrap: wrap; gap: 20px; }
 .warn { color: #a40; }
+.note { color: #555; font-size: 12.5px; }
 footer { color: #666; font-size: 12px; margin-top: 24px; }
 </style>
 </head>

@@ -50,6 +50,8 @@ export interface OpSummary extends OpCounts {
 export interface Summary extends OpSummary {
   /** Seconds from the first operation to the end of the measured window. */
   elapsedSec: number;
+  /** CPU seconds (user + system, all threads) this process spent in the measured window. */
+  clientCpuSec?: number;
   /** Why the run ended: its duration elapsed, the work ran out, SIGINT, or a fatal error. */
   endReason: 'duration' | 'work-done' | 'interrupted' | 'error';
   /** Per operation type ("insert", "delete-insert", ...). */

@@ -1,0 +1,156 @@
+/**
+ * `innobench gate` as CI runs it: a child process on synthetic run folders, judged by its exit
+ * code — 0 pass, 1 a threshold failed, 2 invalid thresholds or an incomplete current run — with
+ * the JUnit and Markdown files written beside.
+ */
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'ib-gate-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+interface RunSpec {
+  runId: string;
+  opsPerSec: number;
+  p99?: number;
+  errors?: number;
+  accountingOk?: boolean;
+  state?: 'completed' | 'running' | 'failed';
+  startedAt?: string;
+  label?: string;
+  scenario?: string;
+}
+
+function writeRun(parent: string, spec: RunSpec): string {
+  const dir = join(parent, spec.runId);
+  mkdirSync(dir, { recursive: true });
+  const ops = Math.round(spec.opsPerSec * 10);
+  const run = {
+    format: 1,
+    runId: spec.runId,
+    scenario: spec.scenario ?? 'insert-features',
+    state: spec.state ?? 'completed',
+    startedAt: spec.startedAt ?? '2026-01-01T00:00:00.000Z',
+    config: { intervalMs: 1000 },
+    environment: { node: process.version, platform: 'test', cpus: 1, hostname: 'test', innobench: 'test' },
+    server: { version: '10.11', flavour: 'MariaDB', variables: {} },
+    summary: {
+      ops, attempts: ops, retries: 0, deadlocks: 0, lockWaitTimeouts: 0, exhausted: 0, commits: ops, rollbacks: 0,
+      errors: spec.errors ?? 0, errorsByCode: {}, reconnects: 0, rows: ops, bytes: 0, dropped: 0,
+      opsPerSec: spec.opsPerSec,
+      latencyMs: { p50: 1, p95: 3, p99: spec.p99 ?? 5, max: 10, mean: 1.5 },
+      elapsedSec: 10, endReason: 'duration', byOp: {},
+      accounting: { harnessRows: ops, comInsertDelta: ops, tableRowsBefore: 0, tableRowsAfter: ops, tableRowsDelta: ops, ok: spec.accountingOk ?? true, note: 'test' },
+    },
+    status: { delta: {}, rate: {}, gauges: {}, resets: 0 },
+    ...(spec.label ? { settings: { matrixId: 'matrix-g', label: spec.label, combination: {}, repeat: 1, applied: [], verifiedAt: '' } } : {}),
+  };
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(run, null, 2));
+  return dir;
+}
+
+function gate(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [MAIN, 'gate', ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let registered = true;
+function requireGate(t: TestContext): boolean {
+  if (!registered) t.skip('gate is not registered in main.ts yet');
+  return registered;
+}
+
+const baseline = join(root, 'baseline');
+const ops = [1000, 1012, 990, 1005, 995];
+
+before(() => {
+  ops.forEach((value, i) => writeRun(baseline, { runId: `base-${i + 1}`, opsPerSec: value, startedAt: `2026-01-0${i + 1}T00:00:00.000Z` }));
+  const probe = spawnSync(process.execPath, [MAIN, 'gate', '--help'], { encoding: 'utf8' });
+  registered = probe.status === 0 && /--baseline/.test(probe.stdout);
+});
+
+describe('innobench gate exit codes', () => {
+  test('0: within the thresholds', (t) => {
+    if (!requireGate(t)) return;
+    const current = writeRun(root, { runId: 'current-ok', opsPerSec: 985 });
+    const junit = join(root, 'out', 'pass.xml');
+    const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%', '--threshold', 'errors == 0', '--junit', junit]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /innobench gate: PASS/);
+    assert.match(readFileSync(junit, 'utf8'), /failures="0"/);
+  });
+
+  test('1: a regression beyond the threshold and outside the baseline noise, with JUnit and Markdown', (t) => {
+    if (!requireGate(t)) return;
+    const current = writeRun(root, { runId: 'current-slow', opsPerSec: 700 });
+    const junit = join(root, 'out', 'fail.xml');
+    const markdown = join(root, 'out', 'fail.md');
+    const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%', '--junit', junit, '--markdown', markdown]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /innobench gate: FAIL/);
+    assert.match(readFileSync(junit, 'utf8'), /<failure /);
+    assert.match(readFileSync(markdown, 'utf8'), /### innobench gate: FAIL/);
+  });
+
+  test('2: every invalid threshold is reported at once, nothing is judged', (t) => {
+    if (!requireGate(t)) return;
+    const current = writeRun(root, { runId: 'current-any', opsPerSec: 1000 });
+    const junit = join(root, 'out', 'invalid.xml');
+    const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec => 5%', '--threshold', 'nosuch <= 3', '--threshold', 'errors == 0', '--junit', junit]);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /opsPerSec => 5%/);
+    assert.match(result.stderr, /unknown metric "nosuch"/);
+    assert.equal(existsSync(junit), false, 'no report for a gate that did not judge');
+  });
+
+  test('2: the current run did not complete (killed: still "running")', (t) => {
+    if (!requireGate(t)) return;
+    const current = writeRun(root, { runId: 'current-killed', opsPerSec: 1000, state: 'running' });
+    const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%']);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stdout, /ERROR/);
+  });
+
+  test('2: missing --current and an unreadable baseline', (t) => {
+    if (!requireGate(t)) return;
+    const result = gate(['--baseline', join(root, 'does-not-exist')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--current/);
+    assert.match(result.stderr, /does-not-exist/);
+  });
+
+  test('default thresholds apply when none are given (and are named)', (t) => {
+    if (!requireGate(t)) return;
+    const good = writeRun(root, { runId: 'current-default-ok', opsPerSec: 1000 });
+    const pass = gate(['--baseline', baseline, '--current', good]);
+    assert.equal(pass.code, 0, pass.stdout + pass.stderr);
+    assert.match(pass.stderr, /opsPerSec >= -10%/);
+    assert.match(pass.stdout, /latency\.p99 <= \+20%/);
+    const unbalanced = writeRun(root, { runId: 'current-default-bad', opsPerSec: 1000, accountingOk: false });
+    assert.equal(gate(['--baseline', baseline, '--current', unbalanced]).code, 1);
+  });
+
+  test('--baseline-last N keeps the latest N; a matrix baseline needs --baseline-label', (t) => {
+    if (!requireGate(t)) return;
+    const current = writeRun(root, { runId: 'current-last', opsPerSec: 1000 });
+    const last = gate(['--baseline', baseline, '--baseline-last', '2', '--current', current, '--threshold', 'opsPerSec >= -5%', '--json']);
+    assert.equal(last.code, 0, last.stderr);
+    assert.deepEqual((JSON.parse(last.stdout) as { baselineRunIds: string[] }).baselineRunIds, ['base-4', 'base-5']);
+
+    const matrix = join(root, 'matrix-g');
+    writeRun(matrix, { runId: 'm1', opsPerSec: 1000, label: 'x=1' });
+    writeRun(matrix, { runId: 'm2', opsPerSec: 2000, label: 'x=2' });
+    writeFileSync(join(matrix, 'matrix.json'), JSON.stringify({ format: 1, kind: 'matrix', matrixId: 'matrix-g', combinations: [{ label: 'x=1', settings: {} }, { label: 'x=2', settings: {} }], runs: [{ runId: 'm1', label: 'x=1' }, { runId: 'm2', label: 'x=2' }] }));
+    const ambiguous = gate(['--baseline', matrix, '--current', current, '--threshold', 'opsPerSec >= -5%']);
+    assert.equal(ambiguous.code, 2, ambiguous.stderr);
+    assert.match(ambiguous.stderr, /--baseline-label/);
+    const chosen = gate(['--baseline', matrix, '--baseline-label', 'x=1', '--current', current, '--threshold', 'opsPerSec >= -5%']);
+    assert.equal(chosen.code, 0, chosen.stdout + chosen.stderr);
+  });
+});
