@@ -42,6 +42,9 @@ export function summaryText(run: RunFile): string {
     );
     for (const note of dc.notes) lines.push(`    note: ${note}`);
   }
+  for (const outage of s.serverOutages ?? []) {
+    lines.push(`  server unreachable from ${outage.from} to ${outage.to ?? 'the end of the run'}${outage.seconds !== null ? ` (${outage.seconds} s)` : ''}`);
+  }
   if (run.error) lines.push(`  error: ${run.error}`);
   return lines.join('\n');
 }

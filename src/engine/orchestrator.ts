@@ -15,7 +15,8 @@ import { serverSnapshot } from '../db/serverSnapshot.js';
 import { quoteIdent } from '../db/identifiers.js';
 import type { FeatureSource } from '../data/featureSource.js';
 import { intervalStats, mergeSnapshots, type IntervalStats, type MergedInterval } from '../metrics/intervalStats.js';
-import { addDeltas, ratesPerSecond, sampleStatus, statusDelta, type StatusDelta, type StatusSample } from '../metrics/serverStatus.js';
+import { addDeltas, ratesPerSecond, statusDelta, type StatusDelta } from '../metrics/serverStatus.js';
+import { StatusSampler } from '../metrics/statusSampler.js';
 import { consoleLine, statusRow, timelineRows } from '../metrics/formatInterval.js';
 import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
 import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/opMeters.js';
@@ -128,7 +129,8 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     tasks.push(pool.run(task, { transferList: [channel.port2] }));
   }
 
-  const sampler = await connectControl(req.connection);
+  const sampler = new StatusSampler(req.connection, req.log);
+  await sampler.open();
   const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
   let endReason: Summary['endReason'] = 'duration';
   let cpuAtStart: NodeJS.CpuUsage | null = null;
@@ -137,7 +139,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   try {
     if (hookStartError) throw hookStartError;
     await hub.allReady();
-    let previousSample = await sampleStatus(sampler);
+    let previousSample = await sampler.sample();
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
     cpuAtStart = process.cpuUsage();
@@ -159,7 +161,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
         clientCpuSec = Math.round((cpu.user + cpu.system) / 1000) / 1000;
       } else snapshots = await hub.collect(seq);
       const tickAt = finishing ? Math.min(performance.now(), now) : now;
-      const sample = await sampleSafely(sampler, req.log);
+      const sample = await sampler.sample();
       const status = sample && previousSample ? statusDelta(previousSample, sample) : undefined;
       if (sample) previousSample = sample;
       const merged = mergeSnapshots(snapshots);
@@ -184,7 +186,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   } finally {
     await Promise.allSettled(tasks);
     await pool.destroy();
-    await sampler.end().catch(() => undefined);
+    await sampler.close();
   }
   const diagnostics: Record<string, unknown> = {};
   for (const hook of started) {
@@ -197,11 +199,23 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
 
   const summary = summarize(totals, elapsedSec, run.state === 'failed' ? 'error' : endReason);
   if (clientCpuSec !== undefined) summary.clientCpuSec = clientCpuSec;
-  if (plan.accountingTable && rowsBefore !== undefined && run.state !== 'failed') {
-    summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(control, plan.accountingTable));
-  }
-  if (req.scenario.verify && run.state !== 'failed') {
-    summary.verification = await req.scenario.verify({ connection: req.connection, control, options: req.options, log: req.log });
+  if (sampler.outages.length) summary.serverOutages = sampler.outages;
+  // After a server restart the control connection is gone: the checks use a fresh one, and a
+  // server still down leaves a note instead of losing the summary.
+  if (run.state !== 'failed' && (plan.accountingTable || req.scenario.verify)) {
+    try {
+      const checker = await connectControl(req.connection);
+      try {
+        if (plan.accountingTable && rowsBefore !== undefined) {
+          summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(checker, plan.accountingTable));
+        }
+        if (req.scenario.verify) summary.verification = await req.scenario.verify({ connection: req.connection, control: checker, options: req.options, log: req.log });
+      } finally {
+        await checker.end().catch(() => undefined);
+      }
+    } catch (error) {
+      req.log(`after-run checks skipped: ${scrubSecret(error instanceof Error ? error.message : String(error), req.connection.password)}`);
+    }
   }
   if (diagnostics.deadlockCapture) summary.deadlockCapture = diagnostics.deadlockCapture as DeadlockCaptureSummary;
   if (Object.keys(diagnostics).length) run.diagnostics = diagnostics;
@@ -216,15 +230,6 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-async function sampleSafely(sampler: PromiseConnection, log: (line: string) => void): Promise<StatusSample | null> {
-  try {
-    return await sampleStatus(sampler);
-  } catch (error) {
-    log(`status sample failed: ${error instanceof Error ? error.message : String(error)}`);
-    return null;
-  }
 }
 
 async function countRows(control: PromiseConnection, table: string): Promise<number> {

@@ -50,6 +50,8 @@ export interface OpSummary extends OpCounts {
 export interface Summary extends OpSummary {
   /** Seconds from the first operation to the end of the measured window. */
   elapsedSec: number;
+  /** When the status sampler could not reach the server (to: null = still unreachable at the end). */
+  serverOutages?: Array<{ from: string; to: string | null; seconds: number | null }>;
   /** CPU seconds (user + system, all threads) this process spent in the measured window. */
   clientCpuSec?: number;
   /** Why the run ended: its duration elapsed, the work ran out, SIGINT, or a fatal error. */
