@@ -8,7 +8,7 @@
 # only, it installs Debian's mariadb-server and mariadb-client when missing, starts the server
 # without systemd (CI machines and containers have none), and lets root log in over TCP with an
 # empty password. --with-tools also installs sysbench and GNU time (/usr/bin/time), which
-# `npm run bench:sysbench` needs. Safe to run again: every step checks before it acts.
+# `npm run bench:sysbench` needs, and Chromium for the HTML report's browser test. Safe to run again: every step checks before it acts.
 #
 # INNOBENCH_MARIADB_CONF_DIR overrides where the config file is written (for testing).
 set -euo pipefail
@@ -72,6 +72,8 @@ install_tools() {
   local wanted=()
   command -v sysbench >/dev/null || wanted+=(sysbench)
   [[ -x /usr/bin/time ]] || wanted+=(time)
+  # The HTML report's test renders it in Debian's Chromium (driven by playwright-core).
+  [[ -x /usr/bin/chromium ]] || wanted+=(chromium)
   [[ ${#wanted[@]} -eq 0 ]] || apt_install "${wanted[@]}"
 }
 

@@ -13,6 +13,11 @@ import { explainCommand } from './explain.js';
 import { statusReportCommand } from './statusReport.js';
 import { indexCheckCommand } from './indexCheck.js';
 import { poolCheckCommand } from './poolCheck.js';
+import { runsCommand } from './runs.js';
+import { compareCommand } from './compare.js';
+import { gateCommand } from './gate.js';
+import { matrixCommand } from './matrix.js';
+import { reportCommand } from './report.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -30,7 +35,7 @@ async function main(): Promise<void> {
     .fail((message, error) => {
       throw error ?? new CliError(message, EXIT_INVALID);
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 

@@ -143,6 +143,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
     cpuAtStart = process.cpuUsage();
+    let cpuAtTick = cpuAtStart;
     let previousTickAt = startedAt;
     const stopWake = new Promise<void>((resolve) => req.stop.addEventListener('abort', () => resolve(), { once: true }));
 
@@ -165,7 +166,16 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       const status = sample && previousSample ? statusDelta(previousSample, sample) : undefined;
       if (sample) previousSample = sample;
       const merged = mergeSnapshots(snapshots);
-      const stats = intervalStats(seq, (tickAt - startedAt) / 1000, Math.max(0.001, (tickAt - previousTickAt) / 1000), merged, status);
+      const stats: IntervalStats = intervalStats(seq, (tickAt - startedAt) / 1000, Math.max(0.001, (tickAt - previousTickAt) / 1000), merged, status);
+      const cpuNow = process.cpuUsage();
+      const memory = process.memoryUsage();
+      stats.client = {
+        rssMb: Math.round(memory.rss / 104857.6) / 10,
+        heapUsedMb: Math.round(memory.heapUsed / 104857.6) / 10,
+        cpuPct: Math.round(((cpuNow.user - cpuAtTick.user + cpuNow.system - cpuAtTick.system) / 1000 / Math.max(1, tickAt - previousTickAt)) * 1000) / 10,
+        loopDelayP99Ms: hub.loopDelayP99Ms,
+      };
+      cpuAtTick = cpuNow;
       previousTickAt = tickAt;
       elapsedSec = stats.elapsedSec;
       addToTotals(totals, merged, status);

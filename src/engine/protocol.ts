@@ -26,7 +26,8 @@ export type MainToThread = { type: 'start' } | { type: 'tick'; seq: number } | {
 
 export type ThreadToMain =
   | { type: 'ready'; threadIndex: number }
-  | { type: 'snapshot'; threadIndex: number; seq: number; meters: MetersSnapshot }
+  /** loopDelayP99Ms: the thread's event-loop delay this interval (a saturated thread shows here first). */
+  | { type: 'snapshot'; threadIndex: number; seq: number; meters: MetersSnapshot; loopDelayP99Ms: number }
   /** The last figures of a thread whose workers have all ended, and why they ended. */
   | { type: 'done'; threadIndex: number; meters: MetersSnapshot; workDone: boolean }
   | { type: 'fatal'; threadIndex: number; message: string };

@@ -18,6 +18,8 @@ export class ThreadHub {
   /** Resolves when no thread runs any more (all ended or failed). */
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
   fatal: string | null = null;
+  /** The worst event-loop delay p99 among the threads' last snapshots. */
+  loopDelayP99Ms = 0;
   /** Every thread that ended did so because its workers ran out of work. */
   allWorkDone = true;
 
@@ -36,6 +38,7 @@ export class ThreadHub {
         let bySeq = this.snapshots.get(message.seq);
         if (!bySeq) this.snapshots.set(message.seq, (bySeq = new Map()));
         bySeq.set(message.threadIndex, message.meters);
+        this.loopDelayP99Ms = bySeq.size === 1 ? message.loopDelayP99Ms : Math.max(this.loopDelayP99Ms, message.loopDelayP99Ms);
         break;
       }
       case 'done':

@@ -3,6 +3,7 @@
  * the common start, runs their loops, and answers each interval tick with a snapshot of its
  * meters. Nothing else crosses to the main thread.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connectWorker, type CallbackConnection } from '../db/connect.js';
 import { OpMeters } from '../metrics/opMeters.js';
 import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
@@ -19,10 +20,16 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
   let resolveStart!: () => void;
   const started = new Promise<void>((resolve) => (resolveStart = resolve));
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   port.on('message', (message: MainToThread) => {
     if (message.type === 'start') resolveStart();
     else if (message.type === 'stop') stopping = true;
-    else if (message.type === 'tick') send({ type: 'snapshot', threadIndex: task.threadIndex, seq: message.seq, meters: meters.takeSnapshot() });
+    else if (message.type === 'tick') {
+      const loopDelayP99Ms = Math.round(loopDelay.percentile(99) / 1e4) / 100;
+      loopDelay.reset();
+      send({ type: 'snapshot', threadIndex: task.threadIndex, seq: message.seq, meters: meters.takeSnapshot(), loopDelayP99Ms });
+    }
   });
 
   const connections: CallbackConnection[] = [];
@@ -68,6 +75,7 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
   } finally {
     // end() says goodbye (COM_QUIT), so the server does not count the run's connections as aborted.
     await Promise.all([...new Set(connections)].map((c) => new Promise<void>((resolve) => c.end(() => resolve()))));
+    loopDelay.disable();
     port.close();
   }
 }

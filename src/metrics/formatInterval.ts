@@ -49,6 +49,10 @@ export function timelineRows(stats: IntervalStats): Array<Record<string, string 
     reconnects: interval.counts.reconnects,
     rows: interval.counts.rows,
     dropped: interval.counts.dropped,
+    client_rss_mb: stats.client?.rssMb ?? '',
+    client_heap_mb: stats.client?.heapUsedMb ?? '',
+    client_cpu_pct: stats.client?.cpuPct ?? '',
+    client_loop_delay_p99_ms: stats.client?.loopDelayP99Ms ?? '',
   }));
 }
 

@@ -21,6 +21,17 @@ export interface IntervalStats {
   byOp: Record<string, OpInterval>;
   all: OpInterval;
   status?: StatusDelta;
+  /** The harness's own health, so a long run shows whether the client itself degraded. */
+  client?: ClientHealth;
+}
+
+export interface ClientHealth {
+  rssMb: number;
+  heapUsedMb: number;
+  /** Process CPU (all threads) over the interval, in % of one core. */
+  cpuPct: number;
+  /** Worst event-loop delay p99 among the load threads. */
+  loopDelayP99Ms: number;
 }
 
 export interface MergedInterval {
