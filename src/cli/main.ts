@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     .recommendCommands()
     .wrap(Math.min(120, process.stdout.columns || 100))
     .fail((message, error) => {
-      throw error ?? new CliError(message, EXIT_INVALID);
+      // yargs reports its own validation failures (missing values, unknown options) as YError.
+      if (!error || error.name === 'YError') throw new CliError(message || error?.message || 'invalid command line', EXIT_INVALID);
+      throw error;
     });
   for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand]) cli = register(cli);
   await cli.parseAsync();

@@ -19,39 +19,39 @@ export const CONNECTION_OPTIONS: Record<string, Options> = {
 };
 
 export const LIBRARY_OPTIONS: Record<string, Options> = {
-  flag: { describe: 'clientFlag: names the library, one table set per flag', default: 'demo', type: 'string', group: 'Data:' },
-  seed: { describe: 'seed of the generated names and features', default: 1, type: 'string', group: 'Data:' },
-  'feature-bytes': { describe: 'bytes per feature', default: 2000, type: 'string', group: 'Data:' },
-  'feature-file': { describe: 'binary file features are sliced from (default: a generated 64 MiB file)', type: 'string', group: 'Data:' },
+  flag: { describe: 'clientFlag: names the library, one table set per flag', default: 'demo', type: 'string', requiresArg: true, group: 'Data:' },
+  seed: { describe: 'seed of the generated names and features', default: 1, type: 'string', requiresArg: true, group: 'Data:' },
+  'feature-bytes': { describe: 'bytes per feature', default: 2000, type: 'string', requiresArg: true, group: 'Data:' },
+  'feature-file': { describe: 'binary file features are sliced from (default: a generated 64 MiB file)', type: 'string', requiresArg: true, group: 'Data:' },
 };
 
 export const SCALE_OPTIONS: Record<string, Options> = {
-  scale: { describe: 'tiny (4×10×10), small (100×1000×10), seed (1000×1000×10)', choices: ['tiny', 'small', 'seed'], default: 'tiny', group: 'Data:' },
-  groups: { describe: 'groups (overrides --scale)', type: 'string', group: 'Data:' },
-  members: { describe: 'members per group (overrides --scale)', type: 'string', group: 'Data:' },
-  images: { describe: 'images per member (overrides --scale)', type: 'string', group: 'Data:' },
-  versions: { describe: 'model versions, one feature table each (e.g. 1,2)', default: '1', type: 'string', group: 'Data:' },
-  'row-format': { describe: 'InnoDB ROW_FORMAT of the tables (e.g. COMPRESSED)', choices: ['DYNAMIC', 'COMPACT', 'REDUNDANT', 'COMPRESSED'], type: 'string', group: 'Data:' },
-  'load-connections': { describe: 'connections loading groups in parallel', default: 4, type: 'string', group: 'Data:' },
+  scale: { describe: 'tiny (4×10×10), small (100×1000×10), seed (1000×1000×10)', choices: ['tiny', 'small', 'seed'], default: 'tiny', requiresArg: true, group: 'Data:' },
+  groups: { describe: 'groups (overrides --scale)', type: 'string', requiresArg: true, group: 'Data:' },
+  members: { describe: 'members per group (overrides --scale)', type: 'string', requiresArg: true, group: 'Data:' },
+  images: { describe: 'images per member (overrides --scale)', type: 'string', requiresArg: true, group: 'Data:' },
+  versions: { describe: 'model versions, one feature table each (e.g. 1,2)', default: '1', type: 'string', requiresArg: true, group: 'Data:' },
+  'row-format': { describe: 'InnoDB ROW_FORMAT of the tables (e.g. COMPRESSED)', choices: ['DYNAMIC', 'COMPACT', 'REDUNDANT', 'COMPRESSED'], type: 'string', requiresArg: true, group: 'Data:' },
+  'load-connections': { describe: 'connections loading groups in parallel', default: 4, type: 'string', requiresArg: true, group: 'Data:' },
 };
 
 export const RUN_OPTIONS: Record<string, Options> = {
-  workers: { describe: 'concurrent workers, each with its own connection', default: 100, type: 'string', group: 'Load:' },
-  threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', group: 'Load:' },
-  duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', group: 'Load:' },
-  rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', group: 'Load:' },
-  interval: { describe: 'report interval', default: '5s', type: 'string', group: 'Load:' },
-  shard: { describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`)', type: 'string', group: 'Load:' },
-  retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', group: 'Load:' },
-  'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', group: 'Load:' },
+  workers: { describe: 'concurrent workers, each with its own connection', default: 100, type: 'string', requiresArg: true, group: 'Load:' },
+  threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', requiresArg: true, group: 'Load:' },
+  duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', requiresArg: true, group: 'Load:' },
+  rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', requiresArg: true, group: 'Load:' },
+  interval: { describe: 'report interval', default: '5s', type: 'string', requiresArg: true, group: 'Load:' },
+  shard: { describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`)', type: 'string', requiresArg: true, group: 'Load:' },
+  retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', requiresArg: true, group: 'Load:' },
+  'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', requiresArg: true, group: 'Load:' },
   'capture-deadlocks': { describe: 'capture deadlocks (SHOW ENGINE INNODB STATUS polling + error log); default: on for the deadlock lab', type: 'boolean', group: 'Load:' },
-  'deadlock-poll': { describe: 'how often SHOW ENGINE INNODB STATUS is read while capturing', default: '100ms', type: 'string', group: 'Load:' },
-  'slow-log': { describe: 'log statements slower than this to mysql.slow_log for the run (GLOBAL log_output=TABLE, slow_query_log=ON, long_query_time; all restored): 0 = every statement, 500ms, 1s', type: 'string', group: 'Diagnostics:' },
+  'deadlock-poll': { describe: 'how often SHOW ENGINE INNODB STATUS is read while capturing', default: '100ms', type: 'string', requiresArg: true, group: 'Load:' },
+  'slow-log': { describe: 'log statements slower than this to mysql.slow_log for the run (GLOBAL log_output=TABLE, slow_query_log=ON, long_query_time; all restored): 0 = every statement, 500ms, 1s', type: 'string', requiresArg: true, group: 'Diagnostics:' },
   'stage-profile': { describe: 'stage breakdown per statement (performance_schema when ON; otherwise SET profiling on --stage-profile-sql)', type: 'boolean', group: 'Diagnostics:' },
-  'stage-profile-sql': { describe: 'statement the SET profiling fallback replays (performance_schema OFF)', type: 'string', group: 'Diagnostics:' },
+  'stage-profile-sql': { describe: 'statement the SET profiling fallback replays (performance_schema OFF)', type: 'string', requiresArg: true, group: 'Diagnostics:' },
   'stage-profile-rollback': { describe: 'replay the fallback statement inside a rolled-back transaction', type: 'boolean', default: false, group: 'Diagnostics:' },
-  'status-capture': { describe: 'every <interval>: SHOW GLOBAL STATUS, SHOW ENGINE INNODB STATUS, SHOW FULL PROCESSLIST into status-capture/ (see innobench status-report)', type: 'string', group: 'Diagnostics:' },
-  results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', group: 'Output:' },
+  'status-capture': { describe: 'every <interval>: SHOW GLOBAL STATUS, SHOW ENGINE INNODB STATUS, SHOW FULL PROCESSLIST into status-capture/ (see innobench status-report)', type: 'string', requiresArg: true, group: 'Diagnostics:' },
+  results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', requiresArg: true, group: 'Output:' },
   json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
 };
 

@@ -9,10 +9,15 @@ const SECRET_KEYS = /pass(word)?|pwd|secret|token/i;
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    if (SECRET_KEYS.test(key)) continue;
-    copy[key] = value && typeof value === 'object' && !Array.isArray(value) ? redactConfig(value as Record<string, unknown>) : value;
+    if (!SECRET_KEYS.test(key)) copy[key] = redactValue(value);
   }
   return copy;
+}
+
+function redactValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) return redactConfig(value as Record<string, unknown>);
+  return value;
 }
 
 /** Replaces every occurrence of the secret in a message (drivers sometimes echo what they were given). */

@@ -68,7 +68,7 @@ async function loadGroup(connection: PromiseConnection, request: LoadRequest, g:
   await connection.query('START TRANSACTION');
   try {
     let written = await design.loadGroup(connection, tables, group);
-    if (request.features) written += await loadGroupFeatures(connection, request, group.name, request.features);
+    if (request.features) written += await loadGroupFeatures(connection, request, g, group.name, request.features);
     await connection.query('COMMIT');
     return written;
   } catch (error) {
@@ -78,8 +78,10 @@ async function loadGroup(connection: PromiseConnection, request: LoadRequest, g:
 }
 
 /** Features of one group's images, keyed as the design keys them; the slice follows the key's position. */
-async function loadGroupFeatures(connection: PromiseConnection, request: LoadRequest, name: string, features: FeatureSource): Promise<number> {
+async function loadGroupFeatures(connection: PromiseConnection, request: LoadRequest, g: number, name: string, features: FeatureSource): Promise<number> {
   const { tables, design } = request;
+  // Each group starts at its own place in the feature file, so groups do not share slices.
+  const firstSlice = g * request.scale.members * request.scale.images;
   let written = 0;
   for (const feature of tables.features.values()) {
     const [keyRows] = await connection.query({ sql: design.pendingFeatureKeysSql(tables, feature), rowsAsArray: true }, [
@@ -87,7 +89,7 @@ async function loadGroupFeatures(connection: PromiseConnection, request: LoadReq
       1,
       0,
     ]);
-    const rows = (keyRows as unknown[][]).map((key, index) => [...key, featureSlice(features, index + written)]);
+    const rows = (keyRows as unknown[][]).map((key, index) => [...key, featureSlice(features, firstSlice + index + written)]);
     // 2000-byte features: keep statements near 1 MB, well below max_allowed_packet.
     for (let start = 0; start < rows.length; start += 500) {
       await insertRows(connection, `INSERT INTO ${q(feature)} (${design.featureKeyColumns.join(', ')}, feature) VALUES ?`, rows.slice(start, start + 500));

@@ -152,7 +152,8 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       const deadline = Math.min(startedAt + seq * req.intervalMs, endAt);
       await Promise.race([sleep(deadline - performance.now()), stopWake, hub.ended]);
       const now = performance.now();
-      const finishing = req.stop.aborted || hub.fatal !== null || hub.runningCount === 0 || now >= endAt;
+      // A timer may fire a hair before its deadline: the tick that was due at the end is the end.
+      const finishing = req.stop.aborted || hub.fatal !== null || hub.runningCount === 0 || now >= endAt || deadline >= endAt;
       let snapshots: MetersSnapshot[];
       if (finishing) {
         endReason = hub.fatal ? 'error' : req.stop.aborted ? 'interrupted' : hub.runningCount === 0 && hub.allWorkDone ? 'work-done' : 'duration';

@@ -24,7 +24,11 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
   loopDelay.enable();
   port.on('message', (message: MainToThread) => {
     if (message.type === 'start') resolveStart();
-    else if (message.type === 'stop') stopping = true;
+    else if (message.type === 'stop') {
+      // A stop can come before the start (another thread failed to start): never wait for a start then.
+      stopping = true;
+      resolveStart();
+    }
     else if (message.type === 'tick') {
       const loopDelayP99Ms = Math.round(loopDelay.percentile(99) / 1e4) / 100;
       loopDelay.reset();

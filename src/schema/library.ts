@@ -54,7 +54,7 @@ export async function prepareLibrary(control: PromiseConnection, request: Prepar
     if (existing.state === 'complete') return { state: 'already-complete' };
     request.log(`clientFlag ${spec.flag}: resuming an interrupted prepare`);
   } else {
-    await assertOwned(control, planned.map((entry) => entry.table));
+    await assertOwned(control, planned.map((entry) => entry.table), spec.flag);
   }
   await saveLibrary(control, { flag: spec.flag, design: spec.design, spec: { ...spec }, state: 'loading' });
   for (const { table, sql } of planned) {

@@ -85,12 +85,22 @@ export async function existingTables(control: PromiseConnection, names: string[]
   return new Set((rows as Array<{ name: string }>).map((row) => row.name));
 }
 
-/** Refuses, with the names, when any of `tables` exists but was not created by the harness. */
-export async function assertOwned(control: PromiseConnection, tables: string[]): Promise<void> {
+/**
+ * Refuses, with the names, when any of `tables` exists but was not created by the harness for
+ * this clientFlag: names are concatenated, so `group_member_x` is both the group table of flag
+ * `member_x` and the membership table of flag `x`.
+ */
+export async function assertOwned(control: PromiseConnection, tables: string[], flag: string): Promise<void> {
   const existing = await existingTables(control, tables);
-  const owned = await ownedTables(control);
-  const foreign = [...existing].filter((name) => !owned.has(name));
+  const [rows] = await control.query(`SELECT table_name AS name, flag FROM ${quoteIdent(OBJECTS_TABLE)}`);
+  const ownerOf = new Map((rows as Array<{ name: string; flag: string }>).map((row) => [row.name, row.flag]));
+  const foreign = [...existing].filter((name) => ownerOf.get(name) === undefined);
   if (foreign.length > 0) {
     throw new Error(`refusing to touch ${foreign.map((n) => `\`${n}\``).join(', ')}: not created by innobench (rename it, or use another --flag or --database)`);
+  }
+  const planned = new Set(tables);
+  const taken = [...ownerOf].filter(([name, owner]) => planned.has(name) && owner !== flag);
+  if (taken.length > 0) {
+    throw new Error(`refusing to touch ${taken.map(([n, owner]) => `\`${n}\` (clientFlag ${owner})`).join(', ')}: it belongs to another library; use another --flag`);
   }
 }

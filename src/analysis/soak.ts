@@ -1,0 +1,52 @@
+/**
+ * Is the harness itself steady over a long run? The least-squares slope of its RSS over the
+ * intervals of timeline.csv, after a warm-up share is dropped (heaps grow at the start and then
+ * settle; histograms, not sample lists, keep memory flat after that).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SoakReport {
+  intervals: number;
+  rssStartMb: number;
+  rssEndMb: number;
+  /** MB per minute over the steady part of the run. */
+  rssSlopeMbPerMin: number;
+  maxLoopDelayMs: number;
+  meanCpuPct: number;
+}
+
+export function leastSquaresSlope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const meanX = xs.reduce((a, b) => a + b, 0) / n;
+  const meanY = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - meanX) * (ys[i]! - meanY);
+    den += (xs[i]! - meanX) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** Reads the `all` rows of a run's timeline.csv (the harness's own columns hold no commas or quotes). */
+export function soakReport(runDir: string, warmupShare = 0.2): SoakReport {
+  const [header, ...lines] = readFileSync(join(runDir, 'timeline.csv'), 'utf8').trim().split('\n');
+  const columns = (header ?? '').split(',');
+  const column = (name: string): number => columns.indexOf(name);
+  const rows = lines.map((line) => line.split(',')).filter((cells) => cells[column('op')] === 'all' && cells[column('client_rss_mb')] !== '');
+  const elapsed = rows.map((cells) => Number(cells[column('elapsed_s')]));
+  const rss = rows.map((cells) => Number(cells[column('client_rss_mb')]));
+  const steadyFrom = Math.floor(rows.length * warmupShare);
+  const slopePerSec = leastSquaresSlope(elapsed.slice(steadyFrom), rss.slice(steadyFrom));
+  const cpu = rows.map((cells) => Number(cells[column('client_cpu_pct')]));
+  return {
+    intervals: rows.length,
+    rssStartMb: rss[0] ?? 0,
+    rssEndMb: rss[rss.length - 1] ?? 0,
+    rssSlopeMbPerMin: Math.round(slopePerSec * 60 * 1000) / 1000,
+    maxLoopDelayMs: Math.max(0, ...rows.map((cells) => Number(cells[column('client_loop_delay_p99_ms')]))),
+    meanCpuPct: cpu.length ? Math.round((cpu.reduce((a, b) => a + b, 0) / cpu.length) * 10) / 10 : 0,
+  };
+}
