@@ -39,6 +39,7 @@
  * "gone away", lost-connection, pool-timeout or too-many-connections error fails the check; and
  * the planned total, processes × pool size, must stay under 80 % of max_connections.
  */
+import { leastSquaresSlope } from './stats.js';
 import { setMaxListeners } from 'node:events';
 import mysqlPromise, { type Pool as PromisePool, type PoolConnection } from 'mysql2/promise';
 import type { ConnectionOptions } from '../config/connection.js';
@@ -182,26 +183,8 @@ export interface PoolVerdict {
 
 export const BUDGET_FRACTION = 0.8;
 
-/** Least-squares slope of y over x; 0 with fewer than two distinct x. */
-export function slope(xs: readonly number[], ys: readonly number[]): number {
-  const n = Math.min(xs.length, ys.length);
-  if (n < 2) return 0;
-  let mx = 0;
-  let my = 0;
-  for (let k = 0; k < n; k++) {
-    mx += xs[k]!;
-    my += ys[k]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let k = 0; k < n; k++) {
-    sxy += (xs[k]! - mx) * (ys[k]! - my);
-    sxx += (xs[k]! - mx) ** 2;
-  }
-  return sxx === 0 ? 0 : sxy / sxx;
-}
+/** Least-squares slope (shared with the soak check). */
+export const slope = leastSquaresSlope;
 
 /**
  * Growth of one pool's checked-out count, either

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leastSquaresSlope, soakReport } from './soak.js';
+import { soakReport } from './soak.js';
+import { leastSquaresSlope } from './stats.js';
 
 test('least-squares slope of a line and of a flat series', () => {
   assert.equal(leastSquaresSlope([0, 1, 2, 3], [1, 3, 5, 7]), 2);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { leastSquaresSlope } from './stats.js';
 
 export interface SoakReport {
   intervals: number;
@@ -14,20 +15,6 @@ export interface SoakReport {
   rssSlopeMbPerMin: number;
   maxLoopDelayMs: number;
   meanCpuPct: number;
-}
-
-export function leastSquaresSlope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  if (n < 2) return 0;
-  const meanX = xs.reduce((a, b) => a + b, 0) / n;
-  const meanY = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - meanX) * (ys[i]! - meanY);
-    den += (xs[i]! - meanX) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 /** Reads the `all` rows of a run's timeline.csv (the harness's own columns hold no commas or quotes). */

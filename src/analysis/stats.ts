@@ -295,3 +295,24 @@ export function formatRelative(diff: RelativeDiff): string {
     `[${formatSignedPercent(diff.ciPct.lo, decimals)}, ${formatSignedPercent(diff.ciPct.hi, decimals)}]`;
   return diff.significant ? text : `no significant difference (${text})`;
 }
+
+/** Least-squares slope of ys over xs (0 with fewer than two points or no spread in xs). */
+export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return 0;
+  let meanX = 0;
+  let meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanX += xs[i]!;
+    meanY += ys[i]!;
+  }
+  meanX /= n;
+  meanY /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - meanX) * (ys[i]! - meanY);
+    sxx += (xs[i]! - meanX) ** 2;
+  }
+  return sxx === 0 ? 0 : sxy / sxx;
+}

@@ -356,6 +356,22 @@ export function textTable(rows: string[][], indent = ''): string[] {
   return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
 }
 
+/** One configuration's figures as table cells (the text table and the HTML report share them). */
+export function configurationCells(config: ConfigurationFigures): string[] {
+  return [
+    config.label,
+    String(config.n),
+    formatMeanCI(config.opsPerSec),
+    formatFigure(config.latencyMs?.p50),
+    formatFigure(config.latencyMs?.p95),
+    formatFigure(config.latencyMs?.p99),
+    formatFigure(config.cost.fsyncsPerOp),
+    formatBytes(config.cost.redoBytesPerOp),
+    formatFigure(config.cost.logWaits),
+    formatFigure(config.cost.handlerWritePerOp),
+  ];
+}
+
 export function formatCompare(report: CompareReport): string {
   const lines: string[] = [];
   const pct = Math.round(report.level * 100);
@@ -369,18 +385,7 @@ export function formatCompare(report: CompareReport): string {
     lines.push(
       ...textTable([
         ['configuration', 'n', `ops/s mean [${pct} % CI]`, 'p50 ms', 'p95 ms', 'p99 ms', 'fsyncs/op', 'redo/op', 'log waits', 'Handler_write/op'],
-        ...report.configurations.map((config) => [
-          config.label,
-          String(config.n),
-          formatMeanCI(config.opsPerSec),
-          formatFigure(config.latencyMs?.p50),
-          formatFigure(config.latencyMs?.p95),
-          formatFigure(config.latencyMs?.p99),
-          formatFigure(config.cost.fsyncsPerOp),
-          formatBytes(config.cost.redoBytesPerOp),
-          formatFigure(config.cost.logWaits),
-          formatFigure(config.cost.handlerWritePerOp),
-        ]),
+        ...report.configurations.map(configurationCells),
       ]),
     );
 

@@ -2,11 +2,30 @@
  * Connection options resolved the way the MySQL command-line tools resolve them:
  * command-line flags, then the MYSQL_* environment variables the `mysql` client reads, then the
  * `[client]` (and `[innobench]`) sections of `--defaults-file` or `~/.my.cnf`, then defaults.
+ *
+ * TLS follows the `mysql` client's `--ssl-mode` (DISABLED, PREFERRED, REQUIRED, VERIFY_CA,
+ * VERIFY_IDENTITY) with `--ssl-ca/--ssl-cert/--ssl-key`, also read from the option file (and
+ * MariaDB's `ssl`, `skip-ssl`, `ssl-verify-server-cert` there). One difference: with no TLS option
+ * at all innobench does not encrypt (the `mysql` client would try PREFERRED), so that a benchmark's
+ * transport never changes behind the user's back; `--ssl-ca` alone means VERIFY_CA, as in MySQL.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseIni } from 'ini';
+
+export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** TLS settings: plain data (they cross to the load threads); files are read when connecting. */
+export interface TlsOptions {
+  mode: SslMode;
+  /** PEM file of the CA(s) the server's certificate must chain to (VERIFY_CA, VERIFY_IDENTITY). */
+  ca?: string;
+  /** PEM client certificate and key, for accounts that REQUIRE X509. */
+  cert?: string;
+  key?: string;
+}
 
 export interface ConnectionOptions {
   host: string;
@@ -15,6 +34,8 @@ export interface ConnectionOptions {
   user: string;
   password?: string;
   database: string;
+  /** Absent: no TLS (the default). */
+  ssl?: TlsOptions;
 }
 
 export interface ConnectionFlags {
@@ -25,11 +46,18 @@ export interface ConnectionFlags {
   password?: string;
   database?: string;
   defaultsFile?: string;
+  sslMode?: string;
+  sslCa?: string;
+  sslCert?: string;
+  sslKey?: string;
 }
 
 export const CONNECTION_DEFAULTS = { host: '127.0.0.1', port: 3306, user: 'root', database: 'innobench' } as const;
 
-type OptionFileValues = Partial<Record<'host' | 'port' | 'socket' | 'user' | 'password' | 'database', string>>;
+const OPTION_FILE_KEYS = ['host', 'port', 'socket', 'user', 'password', 'database', 'ssl_mode', 'ssl_ca', 'ssl_cert', 'ssl_key', 'ssl', 'skip_ssl', 'ssl_verify_server_cert'] as const;
+type OptionFileValues = Partial<Record<(typeof OPTION_FILE_KEYS)[number], string>>;
+/** Options that may stand alone in an option file (`ssl`, `skip-ssl`): present means on. */
+const BOOLEAN_KEYS = new Set(['ssl', 'skip_ssl', 'ssl_verify_server_cert']);
 
 /** Reads the `[client]` and `[innobench]` groups of an option file; later groups win, as in MySQL. */
 export function readOptionFile(path: string): OptionFileValues {
@@ -42,10 +70,14 @@ export function readOptionFile(path: string): OptionFileValues {
     if (!section) continue;
     for (const [rawKey, rawValue] of Object.entries(section)) {
       // MySQL treats - and _ alike in option names and strips quotes around values.
-      const key = rawKey.replace(/-/g, '_');
-      if (!['host', 'port', 'socket', 'user', 'password', 'database'].includes(key)) continue;
+      const key = rawKey.replace(/-/g, '_') as keyof OptionFileValues;
+      if (!(OPTION_FILE_KEYS as readonly string[]).includes(key)) continue;
+      if (rawValue === true && BOOLEAN_KEYS.has(key)) {
+        merged[key] = '1';
+        continue;
+      }
       if (typeof rawValue !== 'string') continue;
-      merged[key as keyof OptionFileValues] = rawValue.replace(/^(['"])(.*)\1$/, '$2');
+      merged[key] = rawValue.replace(/^(['"])(.*)\1$/, '$2');
     }
   }
   return merged;
@@ -68,7 +100,48 @@ export function resolveConnection(
   };
   if (socket) resolved.socket = socket;
   if (password !== undefined) resolved.password = password;
+  const ssl = resolveTls(flags, fileValues);
+  if (ssl) resolved.ssl = ssl;
   return resolved;
+}
+
+/** A boolean option-file value: 1, ON, TRUE (MySQL's spelling) or bare. */
+function fileFlag(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  return !/^(0|off|false|no)$/i.test(value.trim());
+}
+
+/** The SSL mode a text names, or undefined when it names none (case-insensitive, - or _). */
+export function parseSslMode(text: string): SslMode | undefined {
+  const normal = text.trim().toUpperCase().replace(/-/g, '_');
+  return (SSL_MODES as readonly string[]).includes(normal) ? (normal as SslMode) : undefined;
+}
+
+/**
+ * TLS from flags over the option file; undefined when nothing asks for it. Throws (one line naming
+ * the option) on an unknown mode; the CLI checks the files exist.
+ */
+export function resolveTls(flags: ConnectionFlags, file: OptionFileValues = {}): TlsOptions | undefined {
+  const ca = flags.sslCa ?? file.ssl_ca;
+  const cert = flags.sslCert ?? file.ssl_cert;
+  const key = flags.sslKey ?? file.ssl_key;
+  let mode: SslMode | undefined;
+  if (flags.sslMode !== undefined) {
+    mode = parseSslMode(flags.sslMode);
+    if (!mode) throw new Error(`--ssl-mode ${JSON.stringify(flags.sslMode.slice(0, 40))}: expected one of ${SSL_MODES.join(', ')}`);
+  } else if (file.ssl_mode !== undefined) {
+    mode = parseSslMode(file.ssl_mode);
+    if (!mode) throw new Error(`ssl-mode ${JSON.stringify(file.ssl_mode.slice(0, 40))} in the option file: expected one of ${SSL_MODES.join(', ')}`);
+  } else if (fileFlag(file.skip_ssl) || fileFlag(file.ssl) === false) mode = 'DISABLED';
+  else if (fileFlag(file.ssl_verify_server_cert)) mode = 'VERIFY_IDENTITY';
+  else if (ca) mode = 'VERIFY_CA';
+  else if (cert || key || fileFlag(file.ssl)) mode = 'REQUIRED';
+  if (!mode || mode === 'DISABLED') return undefined;
+  const tls: TlsOptions = { mode };
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  return tls;
 }
 
 function optionFileValues(defaultsFile: string | undefined, home: string): OptionFileValues {
@@ -89,5 +162,6 @@ function numberOrUndefined(text: string | undefined): number | undefined {
 /** How a connection is shown to people: never with its password. */
 export function describeConnection(options: ConnectionOptions): string {
   const where = options.socket ? `socket ${options.socket}` : `${options.host}:${options.port}`;
-  return `${options.user}@${where}/${options.database}${options.password ? ' (password set)' : ''}`;
+  const tls = options.ssl && options.ssl.mode !== 'DISABLED' ? `, TLS ${options.ssl.mode}` : '';
+  return `${options.user}@${where}/${options.database}${options.password ? ' (password set)' : ''}${tls}`;
 }

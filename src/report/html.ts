@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Histogram } from '../metrics/histogram.js';
-import { buildComparison, formatBytes, formatFigure, formatMeanCI, type CompareReport, type ConfigurationFigures } from '../cli/compare.js';
+import { buildComparison, configurationCells, formatBytes, formatFigure, formatMeanCI, type CompareReport, type ConfigurationFigures } from '../cli/compare.js';
 import { meanCI } from '../analysis/stats.js';
 import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type StoredRun } from '../results/readRuns.js';
 
@@ -235,19 +235,7 @@ function table(header: string[], rows: string[][], className = ''): string {
 function configurationTable(report: CompareReport, colorOf: Map<string, string>): string {
   const pct = Math.round(report.level * 100);
   const header = ['', 'configuration', 'n', `ops/s mean [${pct} % CI]`, 'p50 ms', 'p95 ms', 'p99 ms', 'fsyncs/op', 'redo/op', 'log waits', 'Handler_write/op'];
-  const rows = report.configurations.map((config) => [
-    '■',
-    config.label,
-    String(config.n),
-    formatMeanCI(config.opsPerSec),
-    formatFigure(config.latencyMs?.p50),
-    formatFigure(config.latencyMs?.p95),
-    formatFigure(config.latencyMs?.p99),
-    formatFigure(config.cost.fsyncsPerOp),
-    formatBytes(config.cost.redoBytesPerOp),
-    formatFigure(config.cost.logWaits),
-    formatFigure(config.cost.handlerWritePerOp),
-  ]);
+  const rows = report.configurations.map((config) => ['■', ...configurationCells(config)]);
   const html = table(header, rows, 'figures');
   // Colour the swatch cells to match the charts.
   let index = 0;
