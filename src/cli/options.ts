@@ -3,7 +3,8 @@
  * validation that turns raw flags into settings, collecting every error at once.
  */
 import type { Options } from 'yargs';
-import { resolveConnection, type ConnectionOptions } from '../config/connection.js';
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolveConnection, type ConnectionOptions, type TlsOptions } from '../config/connection.js';
 import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
@@ -16,6 +17,14 @@ export const CONNECTION_OPTIONS: Record<string, Options> = {
   password: { describe: 'password; prefer MYSQL_PWD or an option file: argv is visible to other users', type: 'string', group: 'Connection:' },
   database: { describe: "the harness's database, created if missing", type: 'string', group: 'Connection:' },
   'defaults-file': { describe: 'option file whose [client] and [innobench] groups are read (default ~/.my.cnf)', type: 'string', group: 'Connection:' },
+  'ssl-mode': {
+    describe: 'TLS: DISABLED, PREFERRED, REQUIRED (encrypt, no certificate check), VERIFY_CA, VERIFY_IDENTITY. Default: DISABLED unless a TLS option is given (--ssl-ca alone: VERIFY_CA)',
+    type: 'string',
+    group: 'Connection:',
+  },
+  'ssl-ca': { describe: "PEM file of the CA the server's certificate must chain to", type: 'string', group: 'Connection:' },
+  'ssl-cert': { describe: 'PEM client certificate (accounts that REQUIRE X509)', type: 'string', group: 'Connection:' },
+  'ssl-key': { describe: 'PEM key of --ssl-cert', type: 'string', group: 'Connection:' },
 };
 
 export const LIBRARY_OPTIONS: Record<string, Options> = {
@@ -112,14 +121,45 @@ export function connectionFrom(argv: Argv, v: Validator): ConnectionOptions {
   if (typeof argv.password === 'string') flags.password = argv.password;
   if (typeof argv.database === 'string') flags.database = argv.database;
   if (typeof argv['defaults-file'] === 'string') flags.defaultsFile = argv['defaults-file'];
+  for (const [option, key] of [
+    ['ssl-mode', 'sslMode'],
+    ['ssl-ca', 'sslCa'],
+    ['ssl-cert', 'sslCert'],
+    ['ssl-key', 'sslKey'],
+  ] as const) {
+    const value = argv[option];
+    if (value === undefined) continue;
+    // Given twice, or as a bare flag: yargs hands over an array or a boolean.
+    if (typeof value !== 'string' || value.trim() === '') v.errors.push(`--${option}: expected ${option === 'ssl-mode' ? 'a mode' : 'a file'}, given ${JSON.stringify(String(value).slice(0, 40))}`);
+    else flags[key] = value;
+  }
   try {
     const connection = resolveConnection(flags);
     v.check(databaseNameError(connection.database) && `--database: ${databaseNameError(connection.database)}`);
+    if (connection.ssl) checkTlsFiles(connection.ssl, v);
     return connection;
   } catch (error) {
     v.errors.push(error instanceof Error ? error.message : String(error));
     return { host: '', port: 0, user: '', database: '' };
   }
+}
+
+/** Every TLS file given must be a readable file, checked before anything connects. */
+function checkTlsFiles(tls: TlsOptions, v: Validator): void {
+  for (const [option, path] of [
+    ['ssl-ca', tls.ca],
+    ['ssl-cert', tls.cert],
+    ['ssl-key', tls.key],
+  ] as const) {
+    if (path === undefined) continue;
+    try {
+      accessSync(path, constants.R_OK);
+      if (!statSync(path).isFile()) v.errors.push(`--${option} ${path}: not a file`);
+    } catch (error) {
+      v.errors.push(`--${option} ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  if (Boolean(tls.cert) !== Boolean(tls.key)) v.errors.push(`--ssl-cert and --ssl-key go together: ${tls.cert ? '--ssl-key' : '--ssl-cert'} is missing`);
 }
 
 export function librarySettings(argv: Argv, v: Validator): LibrarySettings {

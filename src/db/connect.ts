@@ -110,13 +110,24 @@ export function driverOptions(options: ConnectionOptions, withDatabase = true): 
   return driver;
 }
 
+/**
+ * mysql2 emits 'error' on a connection that has no command in flight when the server goes away (a
+ * restart, a kill, wait_timeout). Without a listener that is an uncaught exception that ends the
+ * whole process; the connect() call's own once-listener absorbs only the first. The error is not
+ * lost: the next command on the connection fails with it, where the caller handles it.
+ */
+function survivesServerLoss<C extends { on(event: 'error', listener: (error: Error) => void): unknown }>(connection: C): C {
+  connection.on('error', () => undefined);
+  return connection;
+}
+
 /** A promise connection, or an Error whose message is one clear line without the password. */
 export async function connectControl(options: ConnectionOptions, withDatabase = true): Promise<PromiseConnection> {
   try {
     try {
-      return await mysqlPromise.createConnection(driverOptions(options, withDatabase));
+      return survivesServerLoss(await mysqlPromise.createConnection(driverOptions(options, withDatabase)));
     } catch (error) {
-      if (options.ssl?.mode === 'PREFERRED' && isNoTlsSupport(error)) return await mysqlPromise.createConnection(driverOptions(withoutTls(options), withDatabase));
+      if (options.ssl?.mode === 'PREFERRED' && isNoTlsSupport(error)) return survivesServerLoss(await mysqlPromise.createConnection(driverOptions(withoutTls(options), withDatabase)));
       throw error;
     }
   } catch (error) {
@@ -137,7 +148,6 @@ async function explainControlError(error: unknown, options: ConnectionOptions, w
     if (!options.ssl && (await acceptedOverTls(options, withDatabase))) {
       return `cannot connect to ${where}: access denied without TLS: this account requires TLS (REQUIRE SSL); add --ssl-mode REQUIRED, or VERIFY_CA with --ssl-ca <server CA>`;
     }
-    return `cannot connect to ${where}: access denied (wrong user or password${options.ssl ? '' : ', or an account that requires TLS and a server without it'})`;
   }
   return explainConnectError(error, where);
 }
@@ -167,7 +177,7 @@ function connectCallback(options: ConnectionOptions): Promise<CallbackConnection
       if (error) {
         connection.destroy();
         reject(error);
-      } else resolve(connection);
+      } else resolve(survivesServerLoss(connection));
     });
   });
 }

@@ -164,6 +164,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       } else snapshots = await hub.collect(seq);
       const tickAt = finishing ? Math.min(performance.now(), now) : now;
       const sample = await sampler.sample();
+      if (finishing) hub.releaseAll();
       const status = sample && previousSample ? statusDelta(previousSample, sample) : undefined;
       if (sample) previousSample = sample;
       const merged = mergeSnapshots(snapshots);
@@ -195,6 +196,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     run.error = scrubSecret(error instanceof Error ? error.message : String(error), req.connection.password);
     hub.broadcast({ type: 'stop' });
   } finally {
+    hub.releaseAll();
     await Promise.allSettled(tasks);
     await pool.destroy();
     await sampler.close();

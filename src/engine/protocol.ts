@@ -22,7 +22,12 @@ export interface ThreadTask {
   port: MessagePort;
 }
 
-export type MainToThread = { type: 'start' } | { type: 'tick'; seq: number } | { type: 'stop' };
+/**
+ * 'release' lets a finished thread close its connections. It comes after the final status sample:
+ * the server folds a session's counters into the global ones only when the session ends, so a
+ * sample racing with the disconnects would miss some of the run's Com_insert.
+ */
+export type MainToThread = { type: 'start' } | { type: 'tick'; seq: number } | { type: 'stop' } | { type: 'release' };
 
 export type ThreadToMain =
   | { type: 'ready'; threadIndex: number }

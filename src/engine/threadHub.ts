@@ -65,6 +65,11 @@ export class ThreadHub {
     for (const threadIndex of this.running) this.ports.get(threadIndex)?.postMessage(message);
   }
 
+  /** Lets every thread close its connections (see 'release' in protocol.ts). */
+  releaseAll(): void {
+    for (const port of this.ports.values()) port.postMessage({ type: 'release' } satisfies MainToThread);
+  }
+
   /** Resolves once every thread is ready, or fails with the first thread's fatal error. */
   async allReady(): Promise<void> {
     while (!this.fatal && this.ready.size < this.ports.size) await this.change();

@@ -19,11 +19,14 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
   let stopping = false;
   let resolveStart!: () => void;
   const started = new Promise<void>((resolve) => (resolveStart = resolve));
+  let resolveRelease!: () => void;
+  const released = new Promise<void>((resolve) => (resolveRelease = resolve));
 
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   port.on('message', (message: MainToThread) => {
     if (message.type === 'start') resolveStart();
+    else if (message.type === 'release') resolveRelease();
     else if (message.type === 'stop') {
       // A stop can come before the start (another thread failed to start): never wait for a start then.
       stopping = true;
@@ -73,6 +76,7 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
       workDone = ends.every((result) => result.end === 'work-done');
     }
     send({ type: 'done', threadIndex: task.threadIndex, meters: meters.takeSnapshot(), workDone });
+    await released;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     send({ type: 'fatal', threadIndex: task.threadIndex, message: scrubSecret(message, task.connection.password) });
