@@ -75,11 +75,19 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   const server = await serverSnapshot(control);
   const hooks = req.hooks ?? [];
   await checkConnectionBudget(control, req.workers, hooks.reduce((sum, hook) => sum + hook.connections, 0));
-  const plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
-  const rowsBefore = plan.accountingTable ? await countRows(control, plan.accountingTable) : undefined;
-
+  // The results folder is proven writable before the plan may change anything (--fresh truncates).
   const runId = newRunId(req.scenario.name);
   const folder = RunFolder.create(req.resultsRoot, runId);
+  let plan: Awaited<ReturnType<Scenario['plan']>>;
+  let rowsBefore: number | undefined;
+  try {
+    plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
+    rowsBefore = plan.accountingTable ? await countRows(control, plan.accountingTable) : undefined;
+  } catch (error) {
+    // Nothing ran: leave no run folder behind for a library that was not prepared.
+    folder.remove();
+    throw error;
+  }
   const run: RunFile = {
     format: 1,
     runId,
@@ -130,7 +138,6 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   }
 
   const sampler = new StatusSampler(req.connection, req.log);
-  await sampler.open();
   const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
   let endReason: Summary['endReason'] = 'duration';
   let cpuAtStart: NodeJS.CpuUsage | null = null;
@@ -138,6 +145,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   let elapsedSec = 0;
   try {
     if (hookStartError) throw hookStartError;
+    await sampler.open();
     await hub.allReady();
     let previousSample = await sampler.sample();
     hub.broadcast({ type: 'start' });

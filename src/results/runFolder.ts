@@ -3,7 +3,7 @@
  * parse: run.json is replaced atomically (write, then rename) at every interval; CSV rows and
  * interval histograms are appended whole, one write per line.
  */
-import { accessSync, appendFileSync, constants, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { RunFile } from './types.js';
@@ -26,12 +26,22 @@ export class RunFolder {
   /** Creates the folder and proves it is writable before any load starts. */
   static create(resultsRoot: string, runId: string): RunFolder {
     const dir = join(resultsRoot, runId);
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    const probe = join(dir, '.write-test');
-    writeFileSync(probe, 'ok');
-    unlinkSync(probe);
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      const probe = join(dir, '.write-test');
+      writeFileSync(probe, 'ok');
+      unlinkSync(probe);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new Error(`cannot write results under ${resultsRoot} (${code}): choose another --results folder; nothing was run`);
+    }
     return new RunFolder(dir);
+  }
+
+  /** Removes the folder of a run that never started. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   writeRun(run: RunFile): void {
