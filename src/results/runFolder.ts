@@ -3,7 +3,7 @@
  * parse: run.json is replaced atomically (write, then rename) at every interval; CSV rows and
  * interval histograms are appended whole, one write per line.
  */
-import { accessSync, appendFileSync, constants, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, renameSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { RunFile } from './types.js';
@@ -17,6 +17,9 @@ export function newRunId(scenario: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${scenario}-${Math.random().toString(36).slice(2, 6)}`;
 }
+
+/** A long run writes a few MB of CSV and histograms; below this the disk is as good as full. */
+const MIN_FREE_BYTES = 64 * 1024 * 1024;
 
 export class RunFolder {
   private readonly headerWritten = new Set<string>();
@@ -32,6 +35,8 @@ export class RunFolder {
       const probe = join(dir, '.write-test');
       writeFileSync(probe, 'ok');
       unlinkSync(probe);
+      const { bavail, bsize } = statfsSync(dir);
+      if (bavail * bsize < MIN_FREE_BYTES) throw Object.assign(new Error('disk full'), { code: `only ${Math.round((bavail * bsize) / 1048576)} MiB free` });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
       throw new Error(`cannot write results under ${resultsRoot} (${code}): choose another --results folder; nothing was run`);
