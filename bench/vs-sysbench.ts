@@ -290,11 +290,16 @@ function whenExited(child: ChildProcess): Promise<Exited> {
   });
 }
 
-/** The client itself: /usr/bin/time's only child. */
-function clientPid(timePid: number): number {
+/** The client itself: /usr/bin/time's only child, or null while time has not started it yet. */
+function childPidOf(timePid: number): number | null {
   const children = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/);
   const pid = Number(children[0]);
-  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${GNU_TIME} (pid ${timePid}) has no child yet`);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function clientPid(timePid: number): number {
+  const pid = childPidOf(timePid);
+  if (pid === null) throw new Error(`${GNU_TIME} (pid ${timePid}) has no child yet`);
   return pid;
 }
 
@@ -305,11 +310,13 @@ function clientPid(timePid: number): number {
 async function snapshotAtFirstInsert(session: Session, child: ChildProcess, before: number): Promise<Snapshot | null> {
   while (child.exitCode === null && child.signalCode === null) {
     const comInsert = await globalStatus(session.control, 'Com_insert');
-    if (comInsert > before) {
+    // Another client's inserts can move Com_insert before the benchmarked client even exists.
+    const pid = childPidOf(child.pid!);
+    if (comInsert > before && pid !== null) {
       return {
         comInsert,
         serverCpuSec: serverCpuSec(session),
-        clientCpuSec: processCpuTicks(clientPid(child.pid!)) / session.clockTicksPerSec,
+        clientCpuSec: processCpuTicks(pid) / session.clockTicksPerSec,
         machineCpuSec: machineCpuTicks() / session.clockTicksPerSec,
         atMs: performance.now(),
       };
