@@ -37,16 +37,16 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   },
 
   async plan(ctx: ControlContext, workers: number) {
-    const library = await openLibrary(ctx);
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+    const features = libraries.map((library) => library.feature);
     if (ctx.options.fresh) {
-      ctx.log(`--fresh: emptying ${library.feature}`);
-      await ctx.control.query(`TRUNCATE TABLE \`${library.feature}\``);
+      ctx.log(`--fresh: emptying ${features.join(', ')}`);
+      for (const feature of features) await ctx.control.query(`TRUNCATE TABLE \`${feature}\``);
     }
-    const { assignments, groups } = await planGroupShares(ctx, library, workers);
     return {
       assignments,
-      accountingTable: library.feature,
-      description: `insert-features into ${library.feature} (${library.design.name} design, ${groups} groups, batch ${String(ctx.options.batch)})`,
+      accountingTables: features,
+      description: `insert-features into ${features.join(', ')} (${libraries.map((l) => l.design.name).join('/')} design, ${groups} groups, batch ${String(ctx.options.batch)})`,
     };
   },
 

@@ -25,13 +25,13 @@ export const scenario: Scenario<State, number | string, GroupShare> = {
   options: {},
 
   async plan(ctx: ControlContext, workers: number) {
-    const library = await openLibrary(ctx);
-    const { assignments, groups } = await planGroupShares(ctx, library, workers);
-    return { assignments, accountingTable: library.tables.member, description: `insert-members into ${library.tables.member} (${groups} groups)` };
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+    const members = libraries.map((library) => library.tables.member);
+    return { assignments, accountingTables: members, description: `insert-members into ${members.join(', ')} (${groups} groups)` };
   },
 
   async workerInit(ctx: WorkerContext<GroupShare>) {
-    const member = `member_${String(ctx.options.flag)}`;
+    const member = `member_${ctx.assignment.flag}`;
     const groupColumn = ctx.assignment.design === 'natural' ? 'group_name' : 'group_id';
     return {
       groupKeys: ctx.assignment.groupKeys,

@@ -4,44 +4,62 @@
  */
 import type { CallbackConnection } from '../src/db/connect.js';
 import type { ControlContext, WorkerContext } from '../src/engine/scenario.js';
-import { assignGroups, type GroupShare } from '../src/engine/partition.js';
+import { assignGroups, workersPerLibrary, type GroupShare } from '../src/engine/partition.js';
 import { findLibrary } from '../src/schema/registry.js';
 import { designOf } from '../src/schema/designs/index.js';
 import type { Design } from '../src/schema/designs/design.js';
 import { featureTable, libraryTables, type LibraryTables } from '../src/schema/tables.js';
 
 export interface OpenLibrary {
+  flag: string;
   design: Design;
   tables: LibraryTables;
   feature: string;
   spec: Record<string, unknown>;
 }
 
-export async function openLibrary(ctx: ControlContext): Promise<OpenLibrary> {
-  const flag = String(ctx.options.flag);
+/** The run's libraries: `--flag a` or `--flags a,b,…` (comma-joined into options.flag). */
+export function libraryFlags(options: Record<string, unknown>): string[] {
+  return String(options.flag).split(',');
+}
+
+/** A prepared library; the run's first one unless a flag is named. */
+export async function openLibrary(ctx: ControlContext, flag = libraryFlags(ctx.options)[0]!): Promise<OpenLibrary> {
   const library = await findLibrary(ctx.control, flag).catch(() => null);
   if (!library || library.state !== 'complete') {
     throw new Error(`clientFlag ${flag} is not prepared in this database: run \`innobench prepare <scenario> --flag ${flag}\` first`);
   }
   const versions = (library.spec.versions as number[] | undefined) ?? [1];
   const tables = libraryTables(flag, versions);
-  return { design: designOf(library.design), tables, feature: featureTable(tables, Number(ctx.options['model-version'] ?? 1)), spec: library.spec };
+  return { flag, design: designOf(library.design), tables, feature: featureTable(tables, Number(ctx.options['model-version'] ?? 1)), spec: library.spec };
 }
 
-export async function planGroupShares(ctx: ControlContext, library: OpenLibrary, workers: number): Promise<{ assignments: GroupShare[]; groups: number }> {
-  const [rows] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables), rowsAsArray: true });
-  const allGroupKeys = (rows as Array<[number | string]>).map((row) => row[0]);
-  // --shard i/N: this client machine takes every N-th group, so shards never overlap.
-  const shard = ctx.options.shard as { index: number; of: number } | undefined;
-  const groupKeys = shard ? allGroupKeys.filter((_, g) => g % shard.of === shard.index) : allGroupKeys;
-  const assignments = assignGroups(groupKeys, workers).map((share) => ({ ...share, design: library.design.name }));
-  return { assignments, groups: groupKeys.length };
+/**
+ * Opens every library of the run and splits the workers: worker w works in library w mod n, and
+ * within a library the groups are split as `assignGroups` does.
+ */
+export async function planGroupShares(ctx: ControlContext, workers: number): Promise<{ assignments: GroupShare[]; groups: number; libraries: OpenLibrary[] }> {
+  const libraries = await Promise.all(libraryFlags(ctx.options).map((flag) => openLibrary(ctx, flag)));
+  const counts = workersPerLibrary(libraries.length, workers);
+  const perLibrary: GroupShare[][] = [];
+  let groups = 0;
+  for (const [index, library] of libraries.entries()) {
+    const [rows] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables), rowsAsArray: true });
+    const allGroupKeys = (rows as Array<[number | string]>).map((row) => row[0]);
+    // --shard i/N: this client machine takes every N-th group, so shards never overlap.
+    const shard = ctx.options.shard as { index: number; of: number } | undefined;
+    const groupKeys = shard ? allGroupKeys.filter((_, g) => g % shard.of === shard.index) : allGroupKeys;
+    groups += groupKeys.length;
+    perLibrary.push(assignGroups(groupKeys, counts[index]!).map((share) => ({ ...share, design: library.design.name, flag: library.flag })));
+  }
+  const assignments = Array.from({ length: workers }, (_, w) => perLibrary[w % libraries.length]![Math.floor(w / libraries.length)]!);
+  return { assignments, groups, libraries };
 }
 
 /** The worker's images without a feature yet, flattened key columns, and the INSERT that fills one. */
 export async function pendingFeatureKeys(ctx: WorkerContext<GroupShare>): Promise<{ keys: Array<string | number>; stride: number; insertSql: string }> {
   const design = designOf(ctx.assignment.design);
-  const tables = libraryTables(String(ctx.options.flag), [Number(ctx.options['model-version'] ?? 1)]);
+  const tables = libraryTables(ctx.assignment.flag, [Number(ctx.options['model-version'] ?? 1)]);
   const feature = featureTable(tables, Number(ctx.options['model-version'] ?? 1));
   const stride = design.featureKeyColumns.length;
   const share = ctx.assignment;

@@ -52,19 +52,19 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   },
 
   async plan(ctx: ControlContext, workers: number) {
-    const library = await openLibrary(ctx);
-    const [count] = await ctx.control.query(`SELECT COUNT(*) AS n FROM \`${library.feature}\``);
-    if (Number((count as Array<{ n: number }>)[0]?.n ?? 0) === 0) {
-      throw new Error(`${library.feature} is empty: prepare with --with-features, or run insert-features first`);
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+    for (const library of libraries) {
+      const [count] = await ctx.control.query(`SELECT 1 FROM \`${library.feature}\` LIMIT 1`);
+      if ((count as unknown[]).length === 0) throw new Error(`${library.feature} is empty: prepare with --with-features, or run insert-features first`);
     }
-    const { assignments, groups } = await planGroupShares(ctx, library, workers);
-    return { assignments, description: `rank-members (${String(ctx.options.access)} access, ${library.design.name} design) over ${groups} groups of ${library.feature}` };
+    const features = libraries.map((l) => l.feature).join(', ');
+    return { assignments, description: `rank-members (${String(ctx.options.access)} access, ${libraries.map((l) => l.design.name).join('/')} design) over ${groups} groups of ${features}` };
   },
 
   async workerInit(ctx: WorkerContext<GroupShare>) {
     const design = designOf(ctx.assignment.design);
     const version = Number(ctx.options['model-version'] ?? 1);
-    const tables = libraryTables(String(ctx.options.flag), [version]);
+    const tables = libraryTables(ctx.assignment.flag, [version]);
     const feature = featureTable(tables, version);
     return {
       groupKeys: ctx.assignment.groupKeys,

@@ -19,7 +19,7 @@ export interface ReadState {
 export async function initMemberReads(ctx: WorkerContext<GroupShare>): Promise<ReadState> {
   const design = designOf(ctx.assignment.design);
   const version = Number(ctx.options['model-version'] ?? 1);
-  const tables = libraryTables(String(ctx.options.flag), [version]);
+  const tables = libraryTables(ctx.assignment.flag, [version]);
   const memberKeys: unknown[][] = [];
   for (const groupKey of ctx.assignment.groupKeys) {
     const rows = await new Promise<unknown[][]>((resolve, reject) =>
@@ -53,9 +53,8 @@ export const scenario: Scenario<ReadState, unknown[], GroupShare> = {
   options: {},
 
   async plan(ctx: ControlContext, workers: number) {
-    const library = await openLibrary(ctx);
-    const { assignments, groups } = await planGroupShares(ctx, library, workers);
-    return { assignments, description: `read-member-features from ${library.feature} (${library.design.name} design, ${groups} groups)` };
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+    return { assignments, description: `read-member-features from ${libraries.map((l) => l.feature).join(', ')} (${groups} groups)` };
   },
   workerInit: initMemberReads,
   next: pickMember,

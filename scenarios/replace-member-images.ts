@@ -12,7 +12,7 @@ import { deriveSeed, seededRandom } from '../src/data/random.js';
 import type { ControlContext, Scenario, Verification, WorkerContext } from '../src/engine/scenario.js';
 import { designOf } from '../src/schema/designs/index.js';
 import { libraryTables, q } from '../src/schema/tables.js';
-import { openLibrary, sampleImage } from './library.js';
+import { libraryFlags, openLibrary, sampleImage } from './library.js';
 
 export const STRATEGIES = ['delete-insert', 'insert-delete-older', 'lock-member-first', 'read-committed'] as const;
 type Strategy = (typeof STRATEGIES)[number];
@@ -60,6 +60,7 @@ export const scenario: Scenario<State, number, Assignment> = {
   },
 
   async plan(ctx: ControlContext, workers: number) {
+    if (libraryFlags(ctx.options).length > 1) throw new Error('replace-member-images works on one library at a time: give one --flag');
     const library = await openLibrary(ctx);
     if (library.design.name === 'natural') throw new Error('replace-member-images needs the surrogate or clustered design (it replaces images by id)');
     const groupsUsed = Number(ctx.options['groups-used']);

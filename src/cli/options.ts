@@ -29,6 +29,8 @@ export const CONNECTION_OPTIONS: Record<string, Options> = {
 
 export const LIBRARY_OPTIONS: Record<string, Options> = {
   flag: { describe: 'clientFlag: names the library, one table set per flag', default: 'demo', type: 'string', requiresArg: true, group: 'Data:' },
+  flags: { describe: 'several libraries at once (the seed\'s per-customer split): a list, 101,102,103 (overrides --flag)', type: 'string', requiresArg: true, group: 'Data:' },
+  libraries: { describe: 'several libraries at once by count: <flag>1 … <flag>N', type: 'string', requiresArg: true, group: 'Data:' },
   seed: { describe: 'seed of the generated names and features', default: 1, type: 'string', requiresArg: true, group: 'Data:' },
   'feature-bytes': { describe: 'bytes per feature', default: 2000, type: 'string', requiresArg: true, group: 'Data:' },
   'feature-file': { describe: 'binary file features are sliced from (default: a generated 64 MiB file)', type: 'string', requiresArg: true, group: 'Data:' },
@@ -65,7 +67,10 @@ export const RUN_OPTIONS: Record<string, Options> = {
 };
 
 export interface LibrarySettings {
+  /** The first library; commands that take one library use it. */
   flag: string;
+  /** Every library of a --flags / --libraries run. */
+  flags: string[];
   seed: number;
   featureBytes: number;
   featureFile?: string;
@@ -163,15 +168,30 @@ function checkTlsFiles(tls: TlsOptions, v: Validator): void {
 }
 
 export function librarySettings(argv: Argv, v: Validator): LibrarySettings {
-  const flag = String(argv.flag);
-  v.check(flagError(flag) && `--flag: ${flagError(flag)}`);
+  const flags = flagsFrom(argv, v);
   const settings: LibrarySettings = {
-    flag,
+    flag: flags[0] ?? 'demo',
+    flags,
     seed: v.take(parseInteger('seed', argv.seed, 0, 2 ** 31 - 1), 1),
     featureBytes: v.take(parseSizeBytes('feature-bytes', argv['feature-bytes'], 1, 65535), 2000),
   };
   if (typeof argv['feature-file'] === 'string') settings.featureFile = argv['feature-file'];
   return settings;
+}
+
+function flagsFrom(argv: Argv, v: Validator): string[] {
+  if (argv.flags !== undefined && argv.libraries !== undefined) v.errors.push('--flags and --libraries exclude each other');
+  let flags: string[];
+  if (argv.libraries !== undefined) {
+    const count = v.take(parseInteger('libraries', argv.libraries, 1, 1000), 1);
+    flags = Array.from({ length: count }, (_, i) => `${String(argv.flag)}${i + 1}`);
+  } else flags = argv.flags !== undefined ? String(argv.flags).split(',').map((f) => f.trim()) : [String(argv.flag)];
+  for (const flag of flags) {
+    const error = flagError(flag);
+    if (error) v.errors.push(`--${argv.flags !== undefined ? 'flags' : 'flag'}: ${error}`);
+  }
+  if (new Set(flags).size !== flags.length) v.errors.push(`--flags ${JSON.stringify(argv.flags)}: a library is listed twice`);
+  return flags;
 }
 
 export function scaleFrom(argv: Argv, v: Validator): Scale {

@@ -99,7 +99,7 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
       scenarioModule: entry.module,
       connection,
       options: {
-        flag: library.flag,
+        flag: library.flags.join(','),
         seed: library.seed,
         featureBytes: library.featureBytes,
         featureFile: library.featureFile ?? 'generated',

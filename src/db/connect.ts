@@ -64,7 +64,7 @@ function withoutTls(options: ConnectionOptions): ConnectionOptions {
 
 const TLS_VERIFY_CODES: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed and not trusted (give its CA with --ssl-ca, or --ssl-mode REQUIRED to encrypt without verifying)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chains to a CA that --ssl-ca does not hold',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate is not signed by a CA in --ssl-ca (its chain ends in a CA this client does not trust)',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not signed by a CA in --ssl-ca',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the server certificate is not signed by a CA in --ssl-ca',
   UNABLE_TO_GET_ISSUER_CERT: 'the server certificate is not signed by a CA in --ssl-ca',
@@ -75,11 +75,23 @@ const TLS_VERIFY_CODES: Record<string, string> = {
   HANDSHAKE_NO_SSL_SUPPORT: 'the server does not offer TLS (it runs without ssl-cert/ssl-key), but --ssl-mode asks for it',
 };
 
+/** mysql2 reports certificate checks as HANDSHAKE_SSL_ERROR with Node's (OpenSSL's) message. */
+const TLS_VERIFY_MESSAGES: Array<[RegExp, string]> = [
+  [/^self[- ]signed certificate in certificate chain/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/^self[- ]signed certificate/i, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/^unable to verify the first certificate/i, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/^unable to get (local )?issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/^certificate has expired/i, 'CERT_HAS_EXPIRED'],
+  [/^certificate is not yet valid/i, 'CERT_NOT_YET_VALID'],
+  [/does not match certificate's altnames/i, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+];
+
 /** One line for a TLS failure, or null when the error is not about TLS. */
 function explainTlsError(error: unknown, where: string): string | null {
   const e = error as { code?: string; message?: string };
   if (error instanceof TlsFileError) return `cannot connect to ${where}: ${error.message}`;
-  const known = e.code ? TLS_VERIFY_CODES[e.code] : undefined;
+  const byMessage = TLS_VERIFY_MESSAGES.find(([pattern]) => pattern.test(e.message ?? ''))?.[1];
+  const known = (e.code ? TLS_VERIFY_CODES[e.code] : undefined) ?? (byMessage ? TLS_VERIFY_CODES[byMessage] : undefined);
   if (known) return `cannot connect to ${where}: TLS: ${known}`;
   if (e.code === 'EPROTO' || (e.code ?? '').startsWith('ERR_SSL') || /\bSSL\b|\bTLS\b|certificate/i.test(e.message ?? '')) {
     return `cannot connect to ${where}: TLS handshake failed: ${(e.message ?? e.code ?? '').split('\n')[0]}`;
@@ -147,6 +159,9 @@ async function explainControlError(error: unknown, options: ConnectionOptions, w
   if ((error as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR') {
     if (!options.ssl && (await acceptedOverTls(options, withDatabase))) {
       return `cannot connect to ${where}: access denied without TLS: this account requires TLS (REQUIRE SSL); add --ssl-mode REQUIRED, or VERIFY_CA with --ssl-ca <server CA>`;
+    }
+    if (options.ssl && !options.ssl.cert) {
+      return `cannot connect to ${where}: access denied (wrong user or password, or an account that REQUIREs X509 and needs a client certificate: --ssl-cert and --ssl-key)`;
     }
   }
   return explainConnectError(error, where);

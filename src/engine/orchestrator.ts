@@ -82,7 +82,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   let rowsBefore: number | undefined;
   try {
     plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
-    rowsBefore = plan.accountingTable ? await countRows(control, plan.accountingTable) : undefined;
+    rowsBefore = plan.accountingTables ? await countRows(control, plan.accountingTables) : undefined;
   } catch (error) {
     // Nothing ran: leave no run folder behind for a library that was not prepared.
     folder.remove();
@@ -223,12 +223,12 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   if (sampler.outages.length) summary.serverOutages = sampler.outages;
   // After a server restart the control connection is gone: the checks use a fresh one, and a
   // server still down leaves a note instead of losing the summary.
-  if (run.state !== 'failed' && (plan.accountingTable || req.scenario.verify)) {
+  if (run.state !== 'failed' && (plan.accountingTables || req.scenario.verify)) {
     try {
       const checker = await connectControl(req.connection);
       try {
-        if (plan.accountingTable && rowsBefore !== undefined) {
-          summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(checker, plan.accountingTable));
+        if (plan.accountingTables && rowsBefore !== undefined) {
+          summary.accounting = accountingCheck(summary, totals.status, rowsBefore, await countRows(checker, plan.accountingTables));
         }
         if (req.scenario.verify) summary.verification = await req.scenario.verify({ connection: req.connection, control: checker, options: req.options, log: req.log });
       } finally {
@@ -253,9 +253,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-async function countRows(control: PromiseConnection, table: string): Promise<number> {
-  const [rows] = await control.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table)}`);
-  return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
+async function countRows(control: PromiseConnection, tables: string[]): Promise<number> {
+  let total = 0;
+  for (const table of tables) {
+    const [rows] = await control.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table)}`);
+    total += Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
+  }
+  return total;
 }
 
 function addToTotals(totals: Totals, merged: MergedInterval, status: StatusDelta | undefined): void {

@@ -12,10 +12,19 @@ export interface GroupShare {
   part: number;
   /** The library's design, so a worker needs no lookup of its own. */
   design: string;
+  /** The library (clientFlag) this worker works in: with several libraries, each worker keeps to one. */
+  flag: string;
 }
 
-export function assignGroups(groupKeys: ReadonlyArray<number | string>, workers: number): Array<Omit<GroupShare, 'design'>> {
-  const shares: Array<Omit<GroupShare, 'design'>> = [];
+type Share = Omit<GroupShare, 'design' | 'flag'>;
+
+/** Workers of a run over several libraries: worker w works in library w mod n. */
+export function workersPerLibrary(libraries: number, workers: number): number[] {
+  return Array.from({ length: libraries }, (_, i) => Math.floor((workers - 1 - i) / libraries) + 1).map((n) => Math.max(0, n));
+}
+
+export function assignGroups(groupKeys: ReadonlyArray<number | string>, workers: number): Share[] {
+  const shares: Share[] = [];
   if (groupKeys.length >= workers) {
     for (let w = 0; w < workers; w++) shares.push({ groupKeys: groupKeys.filter((_, g) => g % workers === w), of: 1, part: 0 });
     return shares;

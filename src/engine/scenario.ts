@@ -24,8 +24,8 @@ export interface ControlContext {
 export interface RunPlan<A = unknown> {
   /** One entry per worker; sent to the worker's thread as structured-cloneable data. */
   assignments: A[];
-  /** A table whose row count must grow by exactly the rows the harness reports writing. */
-  accountingTable?: string;
+  /** Tables whose row counts together must grow by exactly the rows the harness reports writing. */
+  accountingTables?: string[];
   /** Shown before the run starts. */
   description: string;
 }

@@ -1,0 +1,449 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SCENARIO_NEEDS,
+  accountName,
+  databaseMatches,
+  doctorChecks,
+  estimateData,
+  formatChecks,
+  holdsGlobally,
+  holdsOnDatabase,
+  parseGrants,
+  preRunChecks,
+  verdict,
+  type Check,
+  type DoctorFacts,
+  type DoctorPlan,
+} from './doctor.js';
+import { SCENARIOS } from '../../scenarios/index.js';
+
+const GiB = 1024 ** 3;
+
+function facts(overrides: Partial<DoctorFacts> = {}, variables: Record<string, string> = {}): DoctorFacts {
+  return {
+    where: 'u@127.0.0.1:3306/bench',
+    tlsCipher: '',
+    currentUser: 'u@%',
+    version: '10.11.19-MariaDB-0+deb12u1',
+    versionComment: 'Debian 12',
+    variables: {
+      performance_schema: 'OFF',
+      max_connections: '151',
+      max_user_connections: '0',
+      innodb_flush_log_at_trx_commit: '1',
+      query_cache_type: 'OFF',
+      query_cache_size: '1048576',
+      innodb_buffer_pool_size: String(128 * 1024 ** 2),
+      datadir: '/var/lib/mysql/',
+      have_ssl: 'DISABLED',
+      ...variables,
+    },
+    grants: ['GRANT ALL PRIVILEGES ON *.* TO `u`@`%` WITH GRANT OPTION'],
+    databaseExists: true,
+    otherConnections: 3,
+    disk: { path: '/var/lib/mysql/', freeBytes: 100 * GiB },
+    libraryBytes: 0,
+    ...overrides,
+  };
+}
+
+function plan(overrides: Partial<DoctorPlan> = {}): DoctorPlan {
+  return {
+    scenario: 'insert-features',
+    database: 'bench',
+    workers: 100,
+    harnessConnections: 2,
+    scale: { groups: 4, members: 10, images: 10 },
+    versions: 1,
+    withFeatures: false,
+    featureBytes: 2000,
+    ...overrides,
+  };
+}
+
+function check(checks: Check[], name: string): Check {
+  const found = checks.find((c) => c.name === name);
+  assert.ok(found, `no check named ${name}: ${checks.map((c) => c.name).join(', ')}`);
+  return found;
+}
+
+describe('SHOW GRANTS parsing', () => {
+  const cases: Array<{ name: string; lines: string[]; database: string; holds: string[]; lacks: string[]; global?: string[]; noGlobal?: string[]; roles?: string[]; maxUserConnections?: number | null }> = [
+    {
+      name: 'MariaDB root',
+      lines: ['GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION', "GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION"],
+      database: 'anything',
+      holds: ['SELECT', 'INSERT', 'CREATE', 'DROP', 'DELETE'],
+      lacks: [],
+      global: ['PROCESS', 'SUPER'],
+    },
+    {
+      name: 'database-level grants, password hash and connection limit on the USAGE line',
+      lines: [
+        "GRANT USAGE ON *.* TO `bob`@`%` IDENTIFIED BY PASSWORD '*94BDCEBE19083CE2A1F959FD02F964C7AF4CFC29' WITH MAX_USER_CONNECTIONS 4",
+        'GRANT SELECT, INSERT ON `bench`.* TO `bob`@`%`',
+      ],
+      database: 'bench',
+      holds: ['SELECT', 'INSERT'],
+      lacks: ['CREATE', 'DELETE', 'DROP'],
+      noGlobal: ['PROCESS', 'SUPER'],
+      maxUserConnections: 4,
+    },
+    {
+      name: 'another database only',
+      lines: ['GRANT ALL PRIVILEGES ON `other`.* TO `bob`@`%`'],
+      database: 'bench',
+      holds: [],
+      lacks: ['SELECT'],
+    },
+    {
+      name: 'a LIKE pattern with escaped underscores',
+      lines: ['GRANT ALL PRIVILEGES ON `ib\\_test\\_%`.* TO `t`@`%`'],
+      database: 'ib_test_abc',
+      holds: ['SELECT', 'DROP'],
+      lacks: [],
+    },
+    {
+      name: 'an escaped underscore is literal',
+      lines: ['GRANT ALL PRIVILEGES ON `ib\\_test\\_%`.* TO `t`@`%`'],
+      database: 'ibXtest_abc',
+      holds: [],
+      lacks: ['SELECT'],
+    },
+    {
+      name: 'table and column grants do not cover the database',
+      lines: ['GRANT SELECT, INSERT ON `bench`.`feature_demo_1` TO `c`@`%`', 'GRANT SELECT (`id`, `name`), UPDATE (`name`) ON `bench`.`member_demo` TO `c`@`%`'],
+      database: 'bench',
+      holds: [],
+      lacks: ['SELECT', 'INSERT'],
+    },
+    {
+      name: 'MySQL 8: static and dynamic privileges, a role',
+      lines: [
+        'GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, PROCESS ON *.* TO `m`@`%`',
+        'GRANT SYSTEM_VARIABLES_ADMIN,BACKUP_ADMIN ON *.* TO `m`@`%`',
+        'GRANT `bench_role`@`%` TO `m`@`%`',
+      ],
+      database: 'bench',
+      holds: ['SELECT', 'INSERT', 'DELETE', 'CREATE', 'DROP'],
+      lacks: ['TRIGGER'],
+      global: ['PROCESS', 'SYSTEM_VARIABLES_ADMIN'],
+      noGlobal: ['SUPER'],
+      roles: ['bench_role@%'],
+    },
+    {
+      name: 'a database name with a backtick and a dot in it',
+      lines: ['GRANT SELECT ON `we``ird.db`.* TO `w`@`%`'],
+      database: 'we`ird.db',
+      holds: ['SELECT'],
+      lacks: ['INSERT'],
+    },
+    {
+      name: 'routine privileges are not table privileges',
+      lines: ['GRANT EXECUTE ON PROCEDURE `bench`.`p` TO `r`@`%`'],
+      database: 'bench',
+      holds: [],
+      lacks: ['EXECUTE', 'SELECT'],
+    },
+    {
+      name: 'MariaDB role grant line',
+      lines: ['GRANT `reader` TO `r`@`%`', 'GRANT USAGE ON *.* TO `r`@`%`'],
+      database: 'bench',
+      holds: [],
+      lacks: ['SELECT'],
+      roles: ['reader'],
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const grants = parseGrants(c.lines);
+      assert.deepEqual(grants.unparsed, []);
+      for (const privilege of c.holds) assert.ok(holdsOnDatabase(grants, privilege, c.database), `${privilege} on ${c.database}`);
+      for (const privilege of c.lacks) assert.ok(!holdsOnDatabase(grants, privilege, c.database), `not ${privilege} on ${c.database}`);
+      for (const privilege of c.global ?? []) assert.ok(holdsGlobally(grants, privilege), `global ${privilege}`);
+      for (const privilege of c.noGlobal ?? []) assert.ok(!holdsGlobally(grants, privilege), `no global ${privilege}`);
+      if (c.roles) assert.deepEqual(grants.roles, c.roles);
+      if (c.maxUserConnections !== undefined) assert.equal(grants.maxUserConnections, c.maxUserConnections);
+    });
+  }
+
+  test('database patterns', () => {
+    for (const [pattern, database, expected] of [
+      ['*', 'x', true],
+      ['bench', 'bench', true],
+      ['bench', 'Bench', false],
+      ['ben_h', 'bench', true],
+      ['ben\\_h', 'bench', false],
+      ['ben\\_h', 'ben_h', true],
+      ['b%', 'bench', true],
+      ['b%', 'abench', false],
+      ['a.c', 'abc', false],
+    ] as const) {
+      assert.equal(databaseMatches(pattern, database), expected, `${pattern} ~ ${database}`);
+    }
+  });
+
+  test('account names quote user and host', () => {
+    assert.equal(accountName('bob@%'), "'bob'@'%'");
+    assert.equal(accountName('o@k@localhost'), "'o@k'@'localhost'");
+    assert.equal(accountName("it's@h"), "'it''s'@'h'");
+  });
+});
+
+describe('doctor checks', () => {
+  test('a healthy server: every check ok', () => {
+    const checks = doctorChecks(facts(), plan());
+    assert.deepEqual(
+      checks.filter((c) => c.level !== 'ok'),
+      [],
+    );
+    assert.equal(verdict(checks), 'doctor: every check ok');
+    assert.match(formatChecks(checks), /^ok {7}connection/m);
+  });
+
+  const levels: Array<{ name: string; facts: DoctorFacts; plan?: DoctorPlan; check: string; level: Check['level']; detail: RegExp }> = [
+    {
+      name: 'only SELECT: the run needs INSERT',
+      facts: facts({ grants: ['GRANT USAGE ON *.* TO `u`@`%`', 'GRANT SELECT ON `bench`.* TO `u`@`%`'] }),
+      check: 'privileges: run',
+      level: 'error',
+      detail: /insert-features needs SELECT, INSERT on `bench`\.\*; 'u'@'%' lacks INSERT: GRANT INSERT ON `bench`\.\* TO 'u'@'%'/,
+    },
+    {
+      name: 'SELECT, INSERT: runs work, prepare and cleanup do not',
+      facts: facts({ grants: ['GRANT SELECT, INSERT ON `bench`.* TO `u`@`%`'] }),
+      check: 'privileges: prepare/cleanup',
+      level: 'warning',
+      detail: /prepare needs CREATE, UPDATE, DELETE, cleanup needs DROP, DELETE on `bench`\.\*: GRANT CREATE, UPDATE, DELETE, DROP ON `bench`\.\* TO 'u'@'%'/,
+    },
+    {
+      name: 'the deadlock lab without PROCESS',
+      facts: facts({ grants: ['GRANT ALL PRIVILEGES ON `bench`.* TO `u`@`%`'] }),
+      plan: plan({ scenario: 'replace-member-images' }),
+      check: 'privileges: PROCESS',
+      level: 'warning',
+      detail: /GRANT PROCESS ON \*\.\* TO 'u'@'%'/,
+    },
+    {
+      name: 'the deadlock lab without SUPER',
+      facts: facts({ grants: ['GRANT ALL PRIVILEGES ON `bench`.* TO `u`@`%`', 'GRANT PROCESS ON *.* TO `u`@`%`'] }),
+      plan: plan({ scenario: 'replace-member-images' }),
+      check: 'privileges: SET GLOBAL',
+      level: 'warning',
+      detail: /SUPER.*SYSTEM_VARIABLES_ADMIN/,
+    },
+    {
+      name: 'an insert run without PROCESS: fine',
+      facts: facts({ grants: ['GRANT ALL PRIVILEGES ON `bench`.* TO `u`@`%`'] }),
+      check: 'privileges: PROCESS',
+      level: 'ok',
+      detail: /no PROCESS/,
+    },
+    {
+      name: 'a role may hold what the lines do not show: a warning, not an error',
+      facts: facts({ grants: ['GRANT `bench_rw` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`'] }),
+      check: 'privileges: run',
+      level: 'warning',
+      detail: /role\(s\) bench_rw/,
+    },
+    {
+      name: 'SHOW GRANTS failed',
+      facts: facts({ grants: null, grantsError: 'denied' }),
+      check: 'privileges',
+      level: 'warning',
+      detail: /SHOW GRANTS failed \(denied\)/,
+    },
+    {
+      name: 'max_connections too small',
+      facts: facts({}, { max_connections: '100' }),
+      check: 'connections',
+      level: 'error',
+      detail: /100 workers \+ 2 harness connections need 102; the server allows 100 \(max_connections\) and 3 are in use by others: SET GLOBAL max_connections = 115/,
+    },
+    {
+      name: 'max_connections nearly used up',
+      facts: facts({ otherConnections: 30 }, { max_connections: '140' }),
+      check: 'connections',
+      level: 'warning',
+      detail: /over 90 %/,
+    },
+    {
+      name: 'max_user_connections of the account (MariaDB shows it in SHOW GRANTS)',
+      facts: facts({ grants: ['GRANT ALL PRIVILEGES ON *.* TO `u`@`%` WITH MAX_USER_CONNECTIONS 20'] }),
+      check: 'connections',
+      level: 'error',
+      detail: /at most 20 \(max_user_connections\)/,
+    },
+    {
+      name: 'global max_user_connections',
+      facts: facts({}, { max_user_connections: '50' }),
+      check: 'connections',
+      level: 'error',
+      detail: /at most 50/,
+    },
+    {
+      name: 'innodb_flush_log_at_trx_commit = 0',
+      facts: facts({}, { innodb_flush_log_at_trx_commit: '0' }),
+      check: 'innodb_flush_log_at_trx_commit',
+      level: 'warning',
+      detail: /SET GLOBAL innodb_flush_log_at_trx_commit = 1/,
+    },
+    {
+      name: 'innodb_flush_log_at_trx_commit = 2 is said, not flagged',
+      facts: facts({}, { innodb_flush_log_at_trx_commit: '2' }),
+      check: 'innodb_flush_log_at_trx_commit',
+      level: 'ok',
+      detail: /about once a second/,
+    },
+    {
+      name: 'the query cache on',
+      facts: facts({}, { query_cache_type: 'ON', query_cache_size: String(16 * 1024 ** 2) }),
+      check: 'query cache',
+      level: 'warning',
+      detail: /query_cache_type=ON with query_cache_size=16\.0 MiB/,
+    },
+    {
+      name: 'query_cache_type ON with size 0: no cache',
+      facts: facts({}, { query_cache_type: 'ON', query_cache_size: '0' }),
+      check: 'query cache',
+      level: 'ok',
+      detail: /off/,
+    },
+    {
+      name: 'MySQL 8 has no query cache',
+      facts: facts({ version: '8.0.36', versionComment: 'MySQL Community Server - GPL' }, { query_cache_type: undefined as unknown as string }),
+      check: 'query cache',
+      level: 'ok',
+      detail: /none/,
+    },
+    {
+      name: 'a warm read benchmark larger than the buffer pool',
+      facts: facts(),
+      plan: plan({ scenario: 'read-member-features', scale: { groups: 100, members: 1000, images: 10 } }),
+      check: 'buffer pool',
+      level: 'warning',
+      detail: /128 MiB holds less than the 2\.\d GiB of data read-member-features reads/,
+    },
+    {
+      name: 'an insert benchmark larger than the buffer pool: not a warm read',
+      facts: facts(),
+      plan: plan({ scale: { groups: 100, members: 1000, images: 10 } }),
+      check: 'buffer pool',
+      level: 'ok',
+      detail: /128 MiB/,
+    },
+    {
+      name: 'not enough disk',
+      facts: facts({ disk: { path: '/d', freeBytes: 1 * GiB } }),
+      plan: plan({ scale: { groups: 100, members: 1000, images: 10 } }),
+      check: 'disk',
+      level: 'error',
+      detail: /1\.0 GiB free at \/d; the plan needs 1000000 images \+ 1000000 features ≈ 2\.\d GiB: not enough space/,
+    },
+    {
+      name: 'little room left on disk',
+      facts: facts({ disk: { path: '/d', freeBytes: 3 * GiB } }),
+      plan: plan({ scale: { groups: 100, members: 1000, images: 10 } }),
+      check: 'disk',
+      level: 'warning',
+      detail: /little room/,
+    },
+    {
+      name: 'the data already there counts',
+      facts: facts({ disk: { path: '/d', freeBytes: 3 * GiB }, libraryBytes: 2 * GiB }),
+      plan: plan({ scale: { groups: 100, members: 1000, images: 10 } }),
+      check: 'disk',
+      level: 'ok',
+      detail: /2\.0 GiB already there/,
+    },
+    {
+      name: 'a remote server: free space unknown',
+      facts: facts({ disk: { unknown: 'the server is not on this machine' } }),
+      check: 'disk',
+      level: 'warning',
+      detail: /free space unknown \(the server is not on this machine\)/,
+    },
+    {
+      name: 'an old server',
+      facts: facts({ version: '10.1.48-MariaDB' }),
+      check: 'server',
+      level: 'warning',
+      detail: /older than/,
+    },
+    {
+      name: 'MySQL 8 is recognised',
+      facts: facts({ version: '8.0.36', versionComment: 'MySQL Community Server - GPL' }),
+      check: 'server',
+      level: 'ok',
+      detail: /^MySQL 8\.0\.36$/,
+    },
+    {
+      name: 'the database does not exist yet',
+      facts: facts({ databaseExists: false }),
+      check: 'database',
+      level: 'warning',
+      detail: /prepare creates it/,
+    },
+    {
+      name: 'TLS in use',
+      facts: facts({ tlsCipher: 'TLS_AES_256_GCM_SHA384' }),
+      check: 'connection',
+      level: 'ok',
+      detail: /TLS \(TLS_AES_256_GCM_SHA384\)/,
+    },
+    {
+      name: 'TLS offered but not used',
+      facts: facts({}, { have_ssl: 'YES' }),
+      check: 'connection',
+      level: 'ok',
+      detail: /not encrypted \(the server offers TLS/,
+    },
+  ];
+  for (const c of levels) {
+    test(c.name, () => {
+      const found = check(doctorChecks(c.facts, c.plan ?? plan()), c.check);
+      assert.equal(found.level, c.level, found.detail);
+      assert.match(found.detail, c.detail);
+    });
+  }
+
+  test('the data estimate: ~2.2 KB per feature row, ~150 B per image row', () => {
+    const small = { groups: 100, members: 1000, images: 10 };
+    const withFeatures = estimateData({ scenario: 'insert-members', scale: small, versions: 1, withFeatures: true, featureBytes: 2000 });
+    assert.equal(withFeatures.imageRows, 1_000_000);
+    assert.equal(withFeatures.featureRows, 1_000_000);
+    assert.ok(Math.abs(withFeatures.bytes - (1_000_000 * 2200 + (100 + 100_000 + 1_000_000) * 150)) < 1);
+    const imagesOnly = estimateData({ scenario: 'insert-members', scale: small, versions: 1, withFeatures: false, featureBytes: 2000 });
+    assert.equal(imagesOnly.featureRows, 0);
+    // insert-features fills the feature table itself; two versions, two tables.
+    assert.equal(estimateData({ scenario: 'insert-features', scale: small, versions: 2, withFeatures: false, featureBytes: 2000 }).featureRows, 2_000_000);
+  });
+
+  test('every scenario has its needs listed', () => {
+    assert.deepEqual(Object.keys(SCENARIO_NEEDS).sort(), Object.keys(SCENARIOS).sort());
+    for (const [name, entry] of Object.entries(SCENARIOS)) {
+      assert.equal(SCENARIO_NEEDS[name]!.capturesDeadlocks, entry.scenario.captureDeadlocks === true, name);
+      if (entry.scenario.needsFeatures) assert.ok(SCENARIO_NEEDS[name]!.features, name);
+    }
+  });
+
+  test('before a run: only what matters to it (no prepare/cleanup, disk or version checks)', () => {
+    const checks = preRunChecks(facts({ grants: ['GRANT SELECT, INSERT ON `bench`.* TO `u`@`%`'], disk: { path: '/d', freeBytes: 1 } }), plan());
+    assert.deepEqual(
+      checks.map((c) => c.name),
+      ['privileges: run', 'privileges: PROCESS', 'privileges: SET GLOBAL', 'connections', 'innodb_flush_log_at_trx_commit', 'query cache', 'buffer pool'],
+    );
+    assert.deepEqual(
+      checks.filter((c) => c.level !== 'ok'),
+      [],
+    );
+  });
+
+  test('the output never holds the password hash of a GRANT line', () => {
+    const hash = '*94BDCEBE19083CE2A1F959FD02F964C7AF4CFC29';
+    const text = formatChecks(doctorChecks(facts({ grants: [`GRANT USAGE ON *.* TO \`u\`@\`%\` IDENTIFIED BY PASSWORD '${hash}'`, 'GRANT SELECT ON `bench`.* TO `u`@`%`'] }), plan()));
+    assert.ok(!text.includes(hash));
+    assert.ok(!text.includes('94BDCEBE'));
+  });
+});
