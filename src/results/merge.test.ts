@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mergeRuns, type LoadedRun } from './merge.js';
+import { newHistogram, recordMicros } from '../metrics/histogram.js';
+import { emptyCounts } from '../metrics/opMeters.js';
+import type { RunFile } from './types.js';
+
+function shard(runId: string, latencies: number[], comInsert: number): LoadedRun {
+  const histogram = newHistogram();
+  for (const us of latencies) recordMicros(histogram, us);
+  const counts = { ...emptyCounts(), ops: latencies.length, attempts: latencies.length, commits: latencies.length, rows: latencies.length };
+  const latencyMs = { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
+  const run: RunFile = {
+    format: 1,
+    runId,
+    scenario: 'insert-features',
+    state: 'completed',
+    startedAt: '2026-11-23T00:00:00Z',
+    config: { shard: { index: 0, of: 2 } },
+    environment: { node: 'v20', platform: 'linux', cpus: 2, hostname: runId, innobench: '0.1.0' },
+    server: { version: '10.11', flavour: 'MariaDB', variables: {} },
+    summary: { ...counts, opsPerSec: 0, latencyMs, elapsedSec: 10, endReason: 'duration', byOp: { insert: { ...counts, opsPerSec: 0, latencyMs } } },
+    status: { delta: { Com_insert: comInsert }, rate: {}, gauges: {}, resets: 0 },
+  };
+  return { dir: runId, run, histograms: new Map([['insert', histogram]]) };
+}
+
+test('merging two shards equals one run of all their operations; server counters come from one sampler', () => {
+  const a = [100, 200, 300, 5000];
+  const b = [150, 250, 90_000];
+  const { run, histograms } = mergeRuns([shard('a', a, 7), shard('b', b, 7)], 'merged');
+  const single = newHistogram();
+  for (const us of [...a, ...b]) recordMicros(single, us);
+  assert.equal(run.summary!.ops, 7);
+  assert.equal(run.summary!.byOp.insert!.ops, 7);
+  assert.equal(histograms.get('insert')!.totalCount, 7);
+  assert.equal(run.summary!.latencyMs.p99, Math.round(single.getValueAtPercentile(99)) / 1000);
+  assert.equal(run.summary!.latencyMs.max, Math.round(single.maxValue) / 1000);
+  assert.equal(run.summary!.opsPerSec, 0.7);
+  assert.equal(run.status!.delta.Com_insert, 7, 'not summed twice');
+  assert.deepEqual(run.config.mergedFrom, ['a', 'b']);
+});
+
+test('runs of different scenarios are not merged', () => {
+  const other = shard('c', [1], 1);
+  other.run.scenario = 'rank-members';
+  assert.throws(() => mergeRuns([shard('a', [1], 1), other], 'x'), /different scenarios/);
+});
