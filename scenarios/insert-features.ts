@@ -31,8 +31,8 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   description: "insert one feature per image, as the seed's 100-worker insert test",
   defaultOp: 'insert',
   options: {
-    batch: { describe: 'rows per transaction (1 = autocommit, one statement per row)', default: 1, type: 'number' },
-    'model-version': { describe: 'model version whose feature table is filled', default: 1, type: 'number' },
+    batch: { describe: 'rows per transaction (1 = autocommit, one statement per row)', default: 1, type: 'string' },
+    'model-version': { describe: 'model version whose feature table is filled', default: 1, type: 'string' },
     fresh: { describe: 'empty the feature table before the run (only a table innobench created)', default: false, type: 'boolean' },
   },
 

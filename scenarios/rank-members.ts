@@ -48,7 +48,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   needsFeatures: true,
   options: {
     access: { describe: 'group: one query for the whole group; per-member: one query per member', choices: ['group', 'per-member'], default: 'group', type: 'string' },
-    'top-k': { describe: 'members kept per ranking', default: 10, type: 'number' },
+    'top-k': { describe: 'members kept per ranking', default: 10, type: 'string' },
   },
 
   async plan(ctx: ControlContext, workers: number) {

@@ -56,7 +56,7 @@ export const scenario: Scenario<State, number, Assignment> = {
   options: {
     strategy: { describe: 'how a member is replaced', choices: [...STRATEGIES], default: 'delete-insert', type: 'string' },
     order: { describe: 'same: every worker walks the members in the same order; shuffled: each its own order', choices: ['same', 'shuffled'], default: 'same', type: 'string' },
-    'groups-used': { describe: 'how many groups the workers share (the seed: 1 group, 20 threads)', default: 1, type: 'number' },
+    'groups-used': { describe: 'how many groups the workers share (the seed: 1 group, 20 threads)', default: 1, type: 'string' },
   },
 
   async plan(ctx: ControlContext, workers: number) {

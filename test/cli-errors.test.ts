@@ -2,6 +2,7 @@
  * How the CLI fails: invalid options exit 2 naming every bad option at once, before anything is
  * started; an unreachable server or bad credentials exit 1 with one clear line; never a stack trace.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -234,9 +235,15 @@ describe('a load thread that cannot start', () => {
       assert.equal(result.code, 1, describeResult(result));
       assert.match(result.stderr, /connections/, describeResult(result));
       assert.ok(!result.stderr.includes(user.password));
-      const folder = readOnlyRunFolder(resultsRoot);
-      assert.equal(folder.run.state, 'failed');
-      assert.match(folder.run.error ?? '', /connections/);
+      // The pre-run doctor now sees the account's max_user_connections and refuses before any
+      // thread starts (no run folder); without it, the failing thread ends the run as 'failed'.
+      if (/max_user_connections/.test(result.stderr)) {
+        assert.equal(existsSync(resultsRoot) ? readdirSync(resultsRoot).length : 0, 0, 'nothing was run');
+      } else {
+        const folder = readOnlyRunFolder(resultsRoot);
+        assert.equal(folder.run.state, 'failed');
+        assert.match(folder.run.error ?? '', /connections/);
+      }
     } finally {
       await user.drop();
       await db.drop();

@@ -259,7 +259,7 @@ describe('doctor checks', () => {
       facts: facts({}, { max_connections: '100' }),
       check: 'connections',
       level: 'error',
-      detail: /100 workers \+ 2 harness connections need 102; the server allows 100 \(max_connections\) and 3 are in use by others: SET GLOBAL max_connections = 115/,
+      detail: /100 workers \+ 2 harness connections need 102 connections; the server allows 100 \(max_connections\) and 3 are in use by others: SET GLOBAL max_connections = 115/,
     },
     {
       name: 'max_connections nearly used up',

@@ -404,7 +404,8 @@ export function performanceSchemaCheck(facts: DoctorFacts): Check {
 export function connectionsCheck(facts: DoctorFacts, plan: DoctorPlan, grants: ParsedGrants | null): Check {
   const max = numberVariable(facts, 'max_connections');
   const needed = plan.workers + plan.harnessConnections;
-  const head = `${plan.workers} workers + ${plan.harnessConnections} harness connections need ${needed}`;
+  // The same words as the run's preflight (src/engine/preflight.ts), whichever refuses first.
+  const head = `${plan.workers} workers + ${plan.harnessConnections} harness connections need ${needed} connections`;
   if (max === undefined) return { name: 'connections', level: 'warning', detail: `${head}; max_connections unknown` };
   const userLimits = [numberVariable(facts, 'max_user_connections') ?? 0, grants?.maxUserConnections ?? 0].filter((n) => n > 0);
   const userLimit = userLimits.length ? Math.min(...userLimits) : 0;
@@ -421,7 +422,7 @@ export function connectionsCheck(facts: DoctorFacts, plan: DoctorPlan, grants: P
   if (needed + facts.otherConnections > 0.9 * max) {
     return { name: 'connections', level: 'warning', detail: `${head}; with ${facts.otherConnections} in use by others that is over 90 % of max_connections ${max}: another client may be refused` };
   }
-  return { name: 'connections', level: 'ok', detail: `${head} of max_connections ${max} (${facts.otherConnections} in use by others)` };
+  return { name: 'connections', level: 'ok', detail: `${head}; max_connections is ${max} (${facts.otherConnections} in use by others)` };
 }
 
 export function diskCheck(facts: DoctorFacts, plan: DoctorPlan): Check {
@@ -537,7 +538,7 @@ export const DOCTOR_VARIABLES = [
 
 export interface GatherOptions {
   database: string;
-  /** The library whose tables' size counts as already there. */
+  /** The library (or comma-separated libraries) whose tables' size counts as already there. */
   flag?: string;
   /** How the connection is shown. */
   where: string;
@@ -569,14 +570,15 @@ export async function gatherFacts(control: PromiseConnection, options: GatherOpt
   const databaseExists = Number((schemaRows as Array<{ n: number }>)[0]?.n ?? 0) > 0;
 
   let libraryBytes = 0;
-  if (options.flag && databaseExists) {
-    const tables = libraryTables(options.flag, []);
+  // One flag, or several (`--flags a,b,c` runs one library per worker group).
+  for (const flag of databaseExists ? (options.flag ?? '').split(',').filter(Boolean) : []) {
+    const tables = libraryTables(flag, []);
     const names = [tables.group, tables.member, tables.image, tables.person, tables.groupMember, tables.groupCount];
     const [sizeRows] = await control.query(
       `SELECT TABLE_NAME AS name, COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME IN (?) OR TABLE_NAME LIKE ?)`,
-      [options.database, names, `feature\\_${options.flag.replace(/_/g, '\\_')}\\_%`],
+      [options.database, names, `feature\\_${flag.replace(/_/g, '\\_')}\\_%`],
     );
-    const feature = new RegExp(`^feature_${escapeRegex(options.flag)}_\\d+$`);
+    const feature = new RegExp(`^feature_${escapeRegex(flag)}_\\d+$`);
     for (const row of sizeRows as Array<{ name: string; bytes: number }>) if (names.includes(row.name) || feature.test(row.name)) libraryBytes += Number(row.bytes);
   }
 
@@ -620,11 +622,49 @@ export interface PreRunPlan {
   workers: number;
   /** Connections besides the workers: HARNESS_CONNECTIONS plus every hook's. */
   harnessConnections: number;
-  /** The library the run uses (its size is compared with the buffer pool for warm reads). */
+  /** The library the run uses, or several comma-separated (their size is compared with the buffer pool for warm reads). */
   flag?: string;
 }
 
 export class DoctorRefusal extends Error {}
+
+/** Side-effect-free statements whose privilege check is the privilege's: EXPLAIN checks, never runs. */
+const PRIVILEGE_PROBES: Record<string, (table: string) => string> = {
+  SELECT: (table) => `EXPLAIN SELECT 1 FROM ${table} LIMIT 0`,
+  INSERT: (table) => `EXPLAIN INSERT INTO ${table} SELECT * FROM ${table} LIMIT 0`,
+  DELETE: (table) => `EXPLAIN DELETE FROM ${table} WHERE 1 = 0`,
+};
+const ACCESS_DENIED_ERRNOS = new Set([1044, 1142, 1143]);
+
+/**
+ * SHOW GRANTS can miss privileges (MySQL 8 roles, which it lists without their privileges): each
+ * privilege it does not show is tried with an EXPLAIN on one of the library's tables. 'held' when
+ * every one is, 'denied' when one is refused, 'unknown' when the probe cannot tell (no such table).
+ */
+export async function probeRunPrivileges(control: PromiseConnection, missing: readonly string[], tables: readonly string[]): Promise<'held' | 'denied' | 'unknown'> {
+  let unknown = false;
+  let tried = 0;
+  for (const table of tables) {
+    const quoted = '`' + table.replace(/`/g, '``') + '`';
+    for (const privilege of missing) {
+      const probe = PRIVILEGE_PROBES[privilege];
+      if (!probe) {
+        unknown = true;
+        continue;
+      }
+      try {
+        await control.query(probe(quoted));
+        tried++;
+      } catch (error) {
+        const errno = Number((error as { errno?: number }).errno);
+        if (ACCESS_DENIED_ERRNOS.has(errno)) return 'denied';
+        // 1146: no such table (this design or version does not have it): it tells nothing.
+        if (errno !== 1146) unknown = true;
+      }
+    }
+  }
+  return unknown || tried === 0 ? 'unknown' : 'held';
+}
 
 /**
  * At the start of every run, on the run's control connection: prints each warning (one line each)
@@ -645,6 +685,20 @@ export async function preRunDoctor(control: PromiseConnection, plan: PreRunPlan,
     withFeatures: false,
     featureBytes: 2000,
   });
+  // A refusal must be certain: what SHOW GRANTS does not show is tried on the library's own table.
+  const run = checks.find((check) => check.name === 'privileges: run');
+  if (run && run.level !== 'ok' && facts.grants && plan.flag) {
+    const missing = missingOnDatabase(parseGrants(facts.grants), needsOf(plan.scenario).run, database);
+    const tables = plan.flag.split(',').filter(Boolean).flatMap((flag) => {
+      const library = libraryTables(flag, [1]);
+      return [library.member, library.image, library.features.get(1)!];
+    });
+    const verdict = await probeRunPrivileges(control, missing, tables);
+    if (verdict === 'held') {
+      run.level = 'ok';
+      run.detail = `${needsOf(plan.scenario).run.join(', ')}: ${missing.join(', ')} held on the library's tables (per-table grants, a role or PUBLIC), though not on the whole database`;
+    } else if (verdict === 'denied') run.level = 'error';
+  }
   for (const check of checks) if (check.level === 'warning') log(`doctor: warning: ${check.name}: ${check.detail}`);
   const errors = checks.filter((check) => check.level === 'error');
   if (errors.length) throw new DoctorRefusal(errors.map((check) => `${check.name}: ${check.detail}`).join('; '));

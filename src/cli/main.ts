@@ -18,6 +18,7 @@ import { compareCommand } from './compare.js';
 import { gateCommand } from './gate.js';
 import { matrixCommand } from './matrix.js';
 import { reportCommand } from './report.js';
+import { doctorCommand } from './doctor.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
       if (!error || error.name === 'YError') throw new CliError(message || error?.message || 'invalid command line', EXIT_INVALID);
       throw error;
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand, doctorCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 

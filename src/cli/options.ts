@@ -215,8 +215,8 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
   return {
     workers: v.take(parseInteger('workers', argv.workers, 1, 10_000), 1),
     threads: v.take(parseInteger('threads', argv.threads, 1, 256), 1),
-    durationMs: v.take(parseDurationMs('duration', argv.duration), 60_000),
-    intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000), 5000),
+    durationMs: v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000),
+    intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), 5000),
     retries: v.take(parseInteger('retries', argv.retries, 0, 1000), 10),
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
@@ -224,7 +224,7 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     shard: argv.shard === undefined ? undefined : parseShard(String(argv.shard), v),
     ratePerSec: argv.rate === undefined ? undefined : v.take(parseRatePerSec('rate', argv.rate), 1),
     captureDeadlocks: typeof argv['capture-deadlocks'] === 'boolean' ? argv['capture-deadlocks'] : undefined,
-    deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000), 100),
+    deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000, 10), 100),
     // parseDurationMs refuses 0, but `--slow-log 0` (log every statement) is the main use.
     ...(argv['slow-log'] === undefined
       ? {}
@@ -232,7 +232,7 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     stageProfile: argv['stage-profile'] === true,
     ...(typeof argv['stage-profile-sql'] === 'string' ? { stageProfileSql: argv['stage-profile-sql'] } : {}),
     stageProfileRollback: argv['stage-profile-rollback'] === true,
-    ...(argv['status-capture'] === undefined ? {} : { statusCaptureMs: v.take(parseDurationMs('status-capture', argv['status-capture'], 3_600_000), 1000) }),
+    ...(argv['status-capture'] === undefined ? {} : { statusCaptureMs: v.take(parseDurationMs('status-capture', argv['status-capture'], 3_600_000, 100), 1000) }),
   };
 }
 

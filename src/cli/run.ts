@@ -42,7 +42,7 @@ export function runCommand(yargs: Argv): Argv {
       const sweep = argv.sweep === undefined ? null : parseSweep(String(argv.sweep), entry);
       const variants = sweep ? sweep.values.map((value) => ({ ...argv, [sweep.option]: value })) : [argv];
       // Validate every variant before the first one starts: no half-done sweep over a typo.
-      const errors = [...new Set(variants.flatMap((variant) => validate(variant, entry).errors))];
+      const errors = [...new Set(variants.flatMap((variant) => validate(variant).errors))];
       if (sweep?.error) errors.unshift(sweep.error);
       if (errors.length) throw invalid(errors);
 
@@ -57,18 +57,24 @@ export function runCommand(yargs: Argv): Argv {
       if (argv.json) process.stdout.write(JSON.stringify(sweep ? runs : runs[0], null, 2) + '\n');
       const failed = runs.find((run) => run.state === 'failed');
       if (failed) throw new CliError(`run failed: ${failed.error ?? 'unknown error'}`, EXIT_FAILED);
+      // Like any program stopped by SIGINT, so that scripts can tell an interrupted run apart.
+      if (runs.some((run) => run.state === 'interrupted')) process.exitCode = 130;
     },
   );
 }
 
-function validate(argv: RawArgs, entry: ScenarioEntry): Validator & { settings: ReturnType<typeof runSettings> } {
+function validate(argv: RawArgs): Validator & { settings: ReturnType<typeof runSettings> } {
   const v = new Validator();
   connectionFrom(argv, v);
   librarySettings(argv, v);
   const settings = runSettings(argv, v);
-  // Numeric scenario options are counts (batch, version, groups): whole numbers from 1.
-  for (const [name, option] of Object.entries(entry.scenario.options)) {
-    if (option.type === 'number') v.take(parseInteger(name, argv[name], 1, 1_000_000), 1);
+  // Numeric scenario options (those with a number as default) are counts: whole numbers from 1.
+  // They reach yargs as strings, so `abc` is named as typed instead of becoming NaN.
+  // Every scenario's options are on the command line, so check them all (defaults pass).
+  for (const { scenario } of Object.values(SCENARIOS)) {
+    for (const [name, option] of Object.entries(scenario.options)) {
+      if (typeof option.default === 'number') v.take(parseInteger(name, argv[name], 1, 1_000_000), 1);
+    }
   }
   return Object.assign(v, { settings });
 }

@@ -12,7 +12,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseIni } from 'ini';
 
 export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -59,28 +58,85 @@ type OptionFileValues = Partial<Record<(typeof OPTION_FILE_KEYS)[number], string
 /** Options that may stand alone in an option file (`ssl`, `skip-ssl`): present means on. */
 const BOOLEAN_KEYS = new Set(['ssl', 'skip_ssl', 'ssl_verify_server_cert']);
 
-/** Reads the `[client]` and `[innobench]` groups of an option file; later groups win, as in MySQL. */
+/**
+ * Reads the `[client]` and `[innobench]` groups of an option file; `[innobench]` wins, as a later
+ * group does in MySQL. The file is read the way MySQL reads it (not as generic INI): `#` and `;`
+ * start comment lines, `#` also starts a comment after an unquoted value, `;` inside a value is
+ * part of it, quotes are stripped (and protect `#`), the escapes \b \t \n \r \\ \s are decoded, a
+ * value is always the string written (`true`, `null`), `-` and `_` spell the same option, a bare
+ * option (`ssl`, `skip-ssl`) means on, and `!include` directives are ignored (not followed).
+ */
 export function readOptionFile(path: string): OptionFileValues {
-  // `!include` directives are not ini; drop them rather than mis-parse them.
-  const text = readFileSync(path, 'utf8').replace(/^\s*!include.*$/gim, '');
-  const sections = parseIni(text) as Record<string, Record<string, unknown>>;
+  const groups = parseOptionFile(readFileSync(path, 'utf8'));
   const merged: OptionFileValues = {};
   for (const group of ['client', 'innobench']) {
-    const section = sections[group];
-    if (!section) continue;
-    for (const [rawKey, rawValue] of Object.entries(section)) {
-      // MySQL treats - and _ alike in option names and strips quotes around values.
-      const key = rawKey.replace(/-/g, '_') as keyof OptionFileValues;
+    for (const [key, value] of groups.get(group) ?? []) {
       if (!(OPTION_FILE_KEYS as readonly string[]).includes(key)) continue;
-      if (rawValue === true && BOOLEAN_KEYS.has(key)) {
-        merged[key] = '1';
+      const name = key as keyof OptionFileValues;
+      if (value === null) {
+        if (BOOLEAN_KEYS.has(name)) merged[name] = '1';
         continue;
       }
-      if (typeof rawValue !== 'string') continue;
-      merged[key] = rawValue.replace(/^(['"])(.*)\1$/, '$2');
+      merged[name] = value;
     }
   }
   return merged;
+}
+
+/** Group name → [option name with _ for -, value or null for a bare option] in file order. */
+export function parseOptionFile(text: string): Map<string, Array<[string, string | null]>> {
+  const groups = new Map<string, Array<[string, string | null]>>();
+  let current: Array<[string, string | null]> | null = null;
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';') || line.startsWith('!')) continue;
+    const group = /^\[([^\]]*)\]/.exec(line);
+    if (group) {
+      const name = group[1]!.trim().toLowerCase();
+      current = groups.get(name) ?? [];
+      groups.set(name, current);
+      continue;
+    }
+    if (!current) continue; // options before any group are ignored, as by MySQL
+    const equals = line.indexOf('=');
+    const rawName = (equals < 0 ? line.replace(/\s#.*$/, '') : line.slice(0, equals)).trim();
+    const name = rawName.toLowerCase().replace(/-/g, '_');
+    if (!name) continue;
+    current.push([name, equals < 0 ? null : optionValue(line.slice(equals + 1))]);
+  }
+  return groups;
+}
+
+const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', r: '\r', '\\': '\\', s: ' ' };
+
+/** An option's value: trimmed, quotes stripped, a `#` comment after an unquoted value dropped, escapes decoded. */
+function optionValue(raw: string): string {
+  const text = raw.trim();
+  const quote = text[0];
+  let value = '';
+  if (quote === '"' || quote === "'") {
+    const end = findClosingQuote(text, quote);
+    if (end > 0) return decodeEscapes(text.slice(1, end));
+  }
+  // Unquoted: a # starts a comment (MySQL), a ; does not.
+  const hash = text.search(/(^|\s)#/);
+  value = (hash < 0 ? text : text.slice(0, hash)).trim();
+  return decodeEscapes(value);
+}
+
+function findClosingQuote(text: string, quote: string): number {
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (text[i] === quote) return i;
+  }
+  return -1;
+}
+
+function decodeEscapes(text: string): string {
+  return text.replace(/\\(.)/g, (whole, char: string) => ESCAPES[char] ?? whole);
 }
 
 export function resolveConnection(
@@ -90,7 +146,14 @@ export function resolveConnection(
 ): ConnectionOptions {
   const fileValues = optionFileValues(flags.defaultsFile, home);
   const port = flags.port ?? numberOrUndefined(env.MYSQL_TCP_PORT) ?? numberOrUndefined(fileValues.port);
-  const socket = flags.socket ?? env.MYSQL_UNIX_PORT ?? fileValues.socket;
+  // MySQL uses a socket only for `localhost`: the socket comes from the highest-precedence source
+  // that says where to connect, so a TCP host or port given on the command line (or in the
+  // environment) is never replaced by a socket from a lower one (MYSQL_UNIX_PORT, ~/.my.cnf).
+  const socket = pickSocket([
+    { socket: flags.socket, tcp: isTcpHost(flags.host) || flags.port !== undefined },
+    { socket: env.MYSQL_UNIX_PORT || undefined, tcp: isTcpHost(env.MYSQL_HOST) || numberOrUndefined(env.MYSQL_TCP_PORT) !== undefined },
+    { socket: fileValues.socket || undefined, tcp: isTcpHost(fileValues.host) || numberOrUndefined(fileValues.port) !== undefined },
+  ]);
   const password = flags.password ?? env.MYSQL_PWD ?? fileValues.password;
   const resolved: ConnectionOptions = {
     host: flags.host ?? env.MYSQL_HOST ?? fileValues.host ?? CONNECTION_DEFAULTS.host,
@@ -103,6 +166,18 @@ export function resolveConnection(
   const ssl = resolveTls(flags, fileValues);
   if (ssl) resolved.ssl = ssl;
   return resolved;
+}
+
+function isTcpHost(host: string | undefined): boolean {
+  return host !== undefined && host !== '' && host.toLowerCase() !== 'localhost';
+}
+
+function pickSocket(levels: Array<{ socket: string | undefined; tcp: boolean }>): string | undefined {
+  for (const level of levels) {
+    if (level.socket) return level.socket;
+    if (level.tcp) return undefined;
+  }
+  return undefined;
 }
 
 /** A boolean option-file value: 1, ON, TRUE (MySQL's spelling) or bare. */

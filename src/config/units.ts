@@ -4,18 +4,21 @@
  * collect every mistake at once instead of stopping at the first.
  */
 
+import { shown } from './shown.js';
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 /** A duration such as `60s`, `5m`, `1h`, `250ms`; a bare number means seconds. */
-export function parseDurationMs(option: string, input: unknown, max = 7 * 24 * 3_600_000): Parsed<number> {
+export function parseDurationMs(option: string, input: unknown, max = 7 * 24 * 3_600_000, min = 1): Parsed<number> {
   const text = String(input).trim().toLowerCase();
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
   if (!match) return fail(option, input, 'expected a duration such as 30s, 5m or 1h');
   const ms = Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']!;
   if (ms <= 0) return fail(option, input, 'must be greater than zero');
+  if (ms < min) return fail(option, input, `must be at least ${min} ms`);
   if (ms > max) return fail(option, input, `must be at most ${max / 1000}s`);
   return { ok: true, value: ms };
 }
@@ -41,8 +44,7 @@ export function parseInteger(option: string, input: unknown, min: number, max: n
 }
 
 function fail(option: string, input: unknown, why: string): { ok: false; error: string } {
-  const shown = String(input).length > 40 ? `${String(input).slice(0, 40)}…` : String(input);
-  return { ok: false, error: `--${option} ${JSON.stringify(shown)}: ${why}` };
+  return { ok: false, error: `--${option} ${shown(input)}: ${why}` };
 }
 
 /** An arrival rate such as `2000/s`, `120000/m` or a bare `2000` (per second). */

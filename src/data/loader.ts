@@ -78,10 +78,17 @@ async function loadGroup(connection: PromiseConnection, request: LoadRequest, g:
 }
 
 /** Features of one group's images, keyed as the design keys them; the slice follows the key's position. */
+/**
+ * Where group g's features start in the feature file: every image of every version gets a slice
+ * of its own (until the file wraps), so groups and versions do not share features.
+ */
+export function firstFeatureSlice(g: number, scale: Scale, versions: number): number {
+  return g * scale.members * scale.images * versions;
+}
+
 async function loadGroupFeatures(connection: PromiseConnection, request: LoadRequest, g: number, name: string, features: FeatureSource): Promise<number> {
   const { tables, design } = request;
-  // Each group starts at its own place in the feature file, so groups do not share slices.
-  const firstSlice = g * request.scale.members * request.scale.images;
+  const firstSlice = firstFeatureSlice(g, request.scale, tables.features.size);
   let written = 0;
   for (const feature of tables.features.values()) {
     const [keyRows] = await connection.query({ sql: design.pendingFeatureKeysSql(tables, feature), rowsAsArray: true }, [

@@ -48,7 +48,7 @@ export function classifyError(error: unknown): ErrorClass {
 /** The key an error is counted under: the server's errno where there is one, else the driver's code. */
 export function errorKey(error: unknown): string {
   const e = error as DriverError;
-  if (e.errno && e.errno < 2000 && e.code) return `${e.errno} ${e.code}`;
+  if (e.errno && e.errno > 0 && e.errno < 2000 && e.code) return `${e.errno} ${e.code}`;
   return e.code ?? (e.errno ? String(e.errno) : 'unknown');
 }
 

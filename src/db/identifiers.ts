@@ -11,6 +11,8 @@ const LONGEST_PREFIX = 'group_member_'.length;
 const LONGEST_SUFFIX = '_65535'.length;
 export const MAX_FLAG_LENGTH = MAX_IDENTIFIER_LENGTH - LONGEST_PREFIX - LONGEST_SUFFIX;
 
+import { shown } from '../config/shown.js';
+
 const SAFE_NAME = /^[A-Za-z0-9_]+$/;
 
 /** Returns an error message for an unusable clientFlag, or null when it is fine. */
@@ -19,14 +21,14 @@ export function flagError(flag: string): string | null {
   if (flag.length > MAX_FLAG_LENGTH) {
     return `the clientFlag is ${flag.length} characters; at most ${MAX_FLAG_LENGTH} keep every derived table name within MySQL's 64`;
   }
-  if (!SAFE_NAME.test(flag)) return `the clientFlag ${JSON.stringify(flag.slice(0, 40))} may hold only letters, digits and _`;
+  if (!SAFE_NAME.test(flag)) return `the clientFlag ${shown(flag)} may hold only letters, digits and _`;
   return null;
 }
 
 /** Returns an error message for an unusable database name, or null. */
 export function databaseNameError(name: string): string | null {
   if (name.length === 0 || name.length > MAX_IDENTIFIER_LENGTH) return `database name must be 1–${MAX_IDENTIFIER_LENGTH} characters`;
-  if (!SAFE_NAME.test(name)) return `database name ${JSON.stringify(name.slice(0, 40))} may hold only letters, digits and _`;
+  if (!SAFE_NAME.test(name)) return `database name ${shown(name)} may hold only letters, digits and _`;
   return null;
 }
 

@@ -34,10 +34,16 @@ export class DeadlockCapture {
   private errorLog: { path: string; offset: number } | null = null;
   readonly notes: string[] = [];
 
+  /** Null after the server went away; the next poll reconnects (a restart must not end the capture). */
+  private connection: PromiseConnection | null;
+
   constructor(
-    private readonly connection: PromiseConnection,
+    connection: PromiseConnection,
+    private readonly connect: () => Promise<PromiseConnection>,
     private readonly pollMs: number,
-  ) {}
+  ) {
+    this.connection = connection;
+  }
 
   async start(): Promise<void> {
     await this.enableErrorLog();
@@ -65,7 +71,7 @@ export class DeadlockCapture {
 
   /** Closes the capture's own connection. */
   async end(): Promise<void> {
-    await this.connection.end().catch(() => undefined);
+    await this.connection?.end().catch(() => undefined);
   }
 
   deadlocks(): CapturedDeadlock[] {
@@ -101,6 +107,7 @@ export class DeadlockCapture {
     if (this.polling) return;
     this.polling = true;
     try {
+      this.connection ??= await this.connect();
       const [rows] = await this.connection.query('SHOW ENGINE INNODB STATUS');
       const status = (rows as Array<{ Status: string }>)[0]?.Status ?? '';
       const section = extractLatestDeadlock(status);
@@ -109,6 +116,8 @@ export class DeadlockCapture {
         this.add(parseDeadlock(section, 'innodb-status'), 'innodb-status');
       }
     } catch (error) {
+      this.connection?.destroy();
+      this.connection = null;
       const message = error instanceof Error ? error.message : String(error);
       if (!this.notes.includes(`SHOW ENGINE INNODB STATUS failed: ${message}`)) this.notes.push(`SHOW ENGINE INNODB STATUS failed: ${message}`);
     } finally {
@@ -128,7 +137,8 @@ export class DeadlockCapture {
   }
 
   private async enableErrorLog(): Promise<void> {
-    const [rows] = await this.connection.query('SELECT @@log_error AS logError, @@datadir AS datadir, @@innodb_print_all_deadlocks AS printAll');
+    const control = this.connection ?? (this.connection = await this.connect());
+    const [rows] = await control.query('SELECT @@log_error AS logError, @@datadir AS datadir, @@innodb_print_all_deadlocks AS printAll');
     const row = (rows as Array<{ logError: string; datadir: string; printAll: number | string }>)[0];
     if (!row) return;
     const path = row.logError && isAbsolute(row.logError) ? row.logError : row.logError ? join(row.datadir, row.logError) : '';
@@ -144,9 +154,16 @@ export class DeadlockCapture {
     try {
       const previous = Number(row.printAll) === 1 ? 'ON' : 'OFF';
       if (previous === 'OFF') {
-        await this.connection.query('SET GLOBAL innodb_print_all_deadlocks = ON');
+        await control.query('SET GLOBAL innodb_print_all_deadlocks = ON');
         this.undoPrintAll = registerUndo(async () => {
-          await this.connection.query('SET GLOBAL innodb_print_all_deadlocks = OFF');
+          // On a connection of its own: the capture's may have died with a server restart (after
+          // which the variable is back at its configured value anyway).
+          const fresh = await this.connect();
+          try {
+            await fresh.query('SET GLOBAL innodb_print_all_deadlocks = OFF');
+          } finally {
+            await fresh.end().catch(() => undefined);
+          }
           this.notes.push('innodb_print_all_deadlocks set ON for the run, restored to OFF');
         });
       }
@@ -177,7 +194,7 @@ export function deadlockCaptureHook(pollMs: number): RunHook {
     name: 'deadlockCapture',
     connections: 1,
     async start(ctx: HookContext) {
-      capture = new DeadlockCapture(await connectControl(ctx.connection), pollMs);
+      capture = new DeadlockCapture(await connectControl(ctx.connection), () => connectControl(ctx.connection), pollMs);
       await capture.start();
     },
     async stop(ctx: HookStopContext) {

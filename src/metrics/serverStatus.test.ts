@@ -99,3 +99,10 @@ test('addDeltas sums by name; ratesPerSecond divides and rounds to 2 decimals', 
   assert.deepEqual(total, { Com_insert: 15, Com_commit: 3 });
   assert.deepEqual(ratesPerSecond({ Com_insert: 10, Com_commit: 1 }, 3), { Com_insert: 3.33, Com_commit: 0.33 });
 });
+
+test('a restart is seen even when the server stayed down longer than it had been up', () => {
+  // Up 5 s, then down ~50 s, back for 10 s: uptime grew (5 → 10) but far less than the 60 s between samples.
+  const delta = statusDelta(sample(0, 5, { Com_insert: 900 }), sample(60_000, 10, { Com_insert: 40 }));
+  assert.equal(delta.reset, true);
+  assert.equal(delta.delta.Com_insert, 40);
+});

@@ -66,7 +66,9 @@ export async function sampleStatus(connection: PromiseConnection): Promise<Statu
 }
 
 export function statusDelta(before: StatusSample, after: StatusSample): StatusDelta {
-  const reset = after.uptime < before.uptime;
+  // Uptime must have grown by the time between the samples; less (with 2 s of slack) means the
+  // server restarted, even when it was down longer than it had been up before.
+  const reset = after.uptime + 2 < before.uptime + (after.at - before.at) / 1000;
   const delta: Record<string, number> = {};
   for (const name of TRACKED_COUNTERS) {
     const now = after.values.get(name);
