@@ -39,6 +39,20 @@ export interface PrepareRequest {
 }
 
 export async function prepareLibrary(control: PromiseConnection, request: PrepareRequest): Promise<PrepareOutcome> {
+  // Two prepares of one library at once would collide on its unique names: the second is refused.
+  const lock = `innobench:${request.connection.database}:${request.spec.flag}`;
+  const [locked] = await control.query('SELECT GET_LOCK(?, 0) AS got', [lock]);
+  if (Number((locked as Array<{ got: number | null }>)[0]?.got) !== 1) {
+    throw new Error(`clientFlag ${request.spec.flag} is being prepared by another innobench right now: wait for it, or use another --flag`);
+  }
+  try {
+    return await prepareLocked(control, request);
+  } finally {
+    await control.query('SELECT RELEASE_LOCK(?)', [lock]);
+  }
+}
+
+async function prepareLocked(control: PromiseConnection, request: PrepareRequest): Promise<PrepareOutcome> {
   const { spec } = request;
   await ensureRegistry(control);
   const design = designOf(spec.design);
