@@ -19,5 +19,9 @@ npm run build
 step "innobench prepare insert-features --scale small"
 node dist/src/cli/main.js prepare insert-features --scale small
 
-step "innobench run insert-features --workers 100 --duration 60s --fresh $*"
-node dist/src/cli/main.js run insert-features --workers 100 --duration 60s --fresh "$@"
+# The seed's shape by default; an option given on the command line replaces the default one.
+defaults=()
+[[ " $* " == *" --workers"* ]] || defaults+=(--workers 100)
+[[ " $* " == *" --duration"* ]] || defaults+=(--duration 60s)
+step "innobench run insert-features ${defaults[*]} --fresh $*"
+node dist/src/cli/main.js run insert-features "${defaults[@]}" --fresh "$@"
