@@ -33,6 +33,15 @@ async function main(): Promise<void> {
     .demandCommand(1, 'name a command')
     .recommendCommands()
     .wrap(Math.min(120, process.stdout.columns || 100))
+    // As the mysql tools do, an option given twice takes its last value (a script's default, then the
+    // user's); only options declared as lists (--set, --threshold, --baseline …) collect every value.
+    .middleware((argv) => {
+      // getOptions() is yargs' runtime API, missing from @types/yargs.
+      const lists = new Set<string>((cli as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+      for (const [key, value] of Object.entries(argv)) {
+        if (key !== '_' && key !== '--' && Array.isArray(value) && !lists.has(key)) argv[key] = value[value.length - 1];
+      }
+    }, true)
     .fail((message, error) => {
       // yargs reports its own validation failures (missing values, unknown options) as YError.
       if (!error || error.name === 'YError') throw new CliError(message || error?.message || 'invalid command line', EXIT_INVALID);
