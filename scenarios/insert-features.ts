@@ -30,6 +30,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   name: 'insert-features',
   description: "insert one feature per image, as the seed's 100-worker insert test",
   defaultOp: 'insert',
+  serverNeeds: { privileges: ['SELECT', 'INSERT'], holdsFeatures: true, warmReads: false },
   options: {
     batch: { describe: 'rows per transaction (1 = autocommit, one statement per row)', default: 1, type: 'string' },
     'model-version': { describe: 'model version whose feature table is filled', default: 1, type: 'string' },

@@ -22,6 +22,7 @@ export const scenario: Scenario<State, number | string, GroupShare> = {
   name: 'insert-members',
   description: 'insert new members into groups, one autocommit INSERT each (the seed\'s commit-bound insert)',
   defaultOp: 'insert',
+  serverNeeds: { privileges: ['SELECT', 'INSERT'], holdsFeatures: false, warmReads: false },
   options: {},
 
   async plan(ctx: ControlContext, workers: number) {

@@ -45,6 +45,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   name: 'rank-members',
   description: "rank a group's members by the similarity of their features to a probe image",
   defaultOp: 'rank',
+  serverNeeds: { privileges: ['SELECT'], holdsFeatures: true, warmReads: true },
   needsFeatures: true,
   options: {
     access: { describe: 'group: one query for the whole group; per-member: one query per member', choices: ['group', 'per-member'], default: 'group', type: 'string' },

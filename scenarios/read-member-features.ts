@@ -49,6 +49,7 @@ export const scenario: Scenario<ReadState, unknown[], GroupShare> = {
   name: 'read-member-features',
   description: "read one member's features by its key",
   defaultOp: 'read',
+  serverNeeds: { privileges: ['SELECT'], holdsFeatures: true, warmReads: true },
   needsFeatures: true,
   options: {},
 

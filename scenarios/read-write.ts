@@ -23,6 +23,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   name: 'read-write',
   description: 'feature inserts mixed with member reads (--read-ratio)',
   defaultOp: 'insert',
+  serverNeeds: { privileges: ['SELECT', 'INSERT'], holdsFeatures: true, warmReads: true },
   options: {
     'read-ratio': { describe: 'share of operations that are reads, 0–1', default: '0.5', type: 'string' },
   },

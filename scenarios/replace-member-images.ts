@@ -51,6 +51,7 @@ export const scenario: Scenario<State, number, Assignment> = {
   name: 'replace-member-images',
   description: "replace all images and features of a member in one transaction (the seed's deadlock storm)",
   defaultOp: 'replace',
+  serverNeeds: { privileges: ['SELECT', 'INSERT', 'DELETE'], holdsFeatures: true, warmReads: false },
   captureDeadlocks: true,
   needsFeatures: true,
   options: {

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { groupName } from '../src/data/hierarchy.js';
+import { adminConnection, adminQuery } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -99,23 +100,9 @@ after(async () => {
   for (const name of [...databases]) await dropDatabase(name);
 });
 
-async function connect(database?: string): Promise<mysql.Connection> {
-  return mysql.createConnection({ ...SERVER, ...(database ? { database } : {}) });
-}
-
-async function adminQuery<T = Array<Record<string, unknown>>>(sql: string, params: unknown[] = [], database?: string): Promise<T> {
-  const connection = await connect(database);
-  try {
-    const [rows] = await connection.query(sql, params);
-    return rows as T;
-  } finally {
-    await connection.end();
-  }
-}
-
 /** Runs `body` with a connection to `database`, closed afterwards. */
 async function withDb<T>(database: string, body: (db: Db) => Promise<T>): Promise<T> {
-  const connection = await connect(database);
+  const connection = await adminConnection(database);
   try {
     return await body(new Db(connection));
   } finally {

@@ -11,6 +11,7 @@ import { statfsSync } from 'node:fs';
 import type { PromiseConnection } from '../db/connect.js';
 import type { Scale } from '../data/hierarchy.js';
 import { libraryTables } from '../schema/tables.js';
+import type { Scenario } from '../engine/scenario.js';
 
 export type Level = 'ok' | 'warning' | 'error';
 
@@ -34,23 +35,22 @@ export interface ScenarioNeeds {
   capturesDeadlocks: boolean;
 }
 
-/** Kept beside scenarios/index.ts: a test fails when a scenario has no entry here. */
-export const SCENARIO_NEEDS: Record<string, ScenarioNeeds> = {
-  'insert-features': { run: ['SELECT', 'INSERT'], features: true, warmReads: false, capturesDeadlocks: false },
-  'insert-members': { run: ['SELECT', 'INSERT'], features: false, warmReads: false, capturesDeadlocks: false },
-  'rank-members': { run: ['SELECT'], features: true, warmReads: true, capturesDeadlocks: false },
-  'read-member-features': { run: ['SELECT'], features: true, warmReads: true, capturesDeadlocks: false },
-  'read-write': { run: ['SELECT', 'INSERT'], features: true, warmReads: true, capturesDeadlocks: false },
-  'replace-member-images': { run: ['SELECT', 'INSERT', 'DELETE'], features: true, warmReads: false, capturesDeadlocks: true },
-};
-
 /** prepare: CREATE the tables (and the database), load rows, upsert the registry (UPDATE), reset (DELETE). */
 export const PREPARE_PRIVILEGES = ['CREATE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 /** cleanup: DROP the library's tables, DELETE its registry rows. */
 export const CLEANUP_PRIVILEGES = ['DROP', 'DELETE'];
 
-function needsOf(scenario: string): ScenarioNeeds {
-  return SCENARIO_NEEDS[scenario] ?? { run: ['SELECT', 'INSERT', 'DELETE'], features: true, warmReads: false, capturesDeadlocks: false };
+/** What the doctor reads of a scenario. */
+export type ScenarioProfile = Pick<Scenario, 'name' | 'serverNeeds' | 'needsFeatures' | 'captureDeadlocks'>;
+
+/** A scenario's needs, from what the scenario itself declares. */
+export function needsOf(scenario: ScenarioProfile): ScenarioNeeds {
+  return {
+    run: scenario.serverNeeds.privileges,
+    features: scenario.serverNeeds.holdsFeatures || scenario.needsFeatures === true,
+    warmReads: scenario.serverNeeds.warmReads,
+    capturesDeadlocks: scenario.captureDeadlocks === true,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ export interface DoctorFacts {
 }
 
 export interface DoctorPlan {
-  scenario: string;
+  scenario: ScenarioProfile;
   database: string;
   workers: number;
   /** Connections the run opens besides its workers (control, status sampler, diagnostics). */
@@ -349,7 +349,7 @@ export function privilegeChecks(facts: DoctorFacts, plan: DoctorPlan, grants: Pa
       ? {
           name: 'privileges: run',
           level: grants.roles.length ? 'warning' : 'error',
-          detail: `${plan.scenario} needs ${needs.run.join(', ')} on ${on}; ${account} lacks ${missingRun.join(', ')}: GRANT ${missingRun.join(', ')} ON ${on} TO ${account}${rolesNote}`,
+          detail: `${plan.scenario.name} needs ${needs.run.join(', ')} on ${on}; ${account} lacks ${missingRun.join(', ')}: GRANT ${missingRun.join(', ')} ON ${on} TO ${account}${rolesNote}`,
         }
       : { name: 'privileges: run', level: 'ok', detail: `${needs.run.join(', ')} on ${on}` },
   );
@@ -376,7 +376,7 @@ export function privilegeChecks(facts: DoctorFacts, plan: DoctorPlan, grants: Pa
       : {
           name: 'privileges: PROCESS',
           level: needs.capturesDeadlocks ? 'warning' : 'ok',
-          detail: `no PROCESS: SHOW ENGINE INNODB STATUS fails, so deadlock capture and --status-capture see nothing${needs.capturesDeadlocks ? ` (${plan.scenario} captures deadlocks)` : ''}: GRANT PROCESS ON *.* TO ${account}`,
+          detail: `no PROCESS: SHOW ENGINE INNODB STATUS fails, so deadlock capture and --status-capture see nothing${needs.capturesDeadlocks ? ` (${plan.scenario.name} captures deadlocks)` : ''}: GRANT PROCESS ON *.* TO ${account}`,
         },
   );
 
@@ -473,7 +473,7 @@ export function bufferPoolCheck(facts: DoctorFacts, plan: DoctorPlan, dataBytes 
     return {
       name: 'buffer pool',
       level: 'warning',
-      detail: `${formatBytes(pool)} holds less than the ${formatBytes(dataBytes)} of data ${plan.scenario} reads: a warm read benchmark will measure disk reads (a larger innodb_buffer_pool_size, or a smaller --scale)`,
+      detail: `${formatBytes(pool)} holds less than the ${formatBytes(dataBytes)} of data ${plan.scenario.name} reads: a warm read benchmark will measure disk reads (a larger innodb_buffer_pool_size, or a smaller --scale)`,
     };
   }
   return { name: 'buffer pool', level: 'ok', detail: `${formatBytes(pool)}${needs.warmReads ? ` for ${formatBytes(dataBytes)} of data` : ''}` };
@@ -618,7 +618,7 @@ export function isLocalServer(connection: { host: string; socket?: string }): bo
 }
 
 export interface PreRunPlan {
-  scenario: string;
+  scenario: ScenarioProfile;
   workers: number;
   /** Connections besides the workers: HARNESS_CONNECTIONS plus every hook's. */
   harnessConnections: number;

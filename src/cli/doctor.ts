@@ -16,10 +16,6 @@ import { CliError, EXIT_FAILED, invalid } from './exit.js';
 
 export { preRunDoctor, DoctorRefusal } from '../analysis/doctor.js';
 
-/** Connections the run's diagnostics add by default (the deadlock lab's capture: one). */
-function defaultHookConnections(scenario: string): number {
-  return SCENARIOS[scenario]?.scenario.captureDeadlocks ? 1 : 0;
-}
 
 export function doctorCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -44,7 +40,7 @@ export function doctorCommand(yargs: Argv): Argv {
       const versions = versionsFrom(argv, v);
       const workers = v.take(parseInteger('workers', argv.workers, 1, 10_000), 1);
       if (v.errors.length) throw invalid(v.errors);
-      const scenario = String(argv.scenario);
+      const scenario = SCENARIOS[String(argv.scenario)]!.scenario;
       const where = describeConnection(connection);
 
       let checks: Check[];
@@ -63,7 +59,8 @@ export function doctorCommand(yargs: Argv): Argv {
           scenario,
           database: connection.database,
           workers,
-          harnessConnections: HARNESS_CONNECTIONS + defaultHookConnections(scenario),
+          // The deadlock lab's capture opens a connection of its own by default.
+          harnessConnections: HARNESS_CONNECTIONS + (scenario.captureDeadlocks ? 1 : 0),
           scale,
           versions: versions.length,
           withFeatures: argv['with-features'] === true,
@@ -73,7 +70,7 @@ export function doctorCommand(yargs: Argv): Argv {
         await control.end().catch(() => undefined);
       }
       if (argv.json !== true) {
-        process.stdout.write(`doctor: plan ${scenario}, ${workers} workers, ${scale.groups}×${scale.members}×${scale.images} (groups × members × images)${argv['with-features'] ? ' with features' : ''}, database ${connection.database}\n`);
+        process.stdout.write(`doctor: plan ${scenario.name}, ${workers} workers, ${scale.groups}×${scale.members}×${scale.images} (groups × members × images)${argv['with-features'] ? ' with features' : ''}, database ${connection.database}\n`);
       }
       report(checks, argv.json === true);
       if (checks.some((check) => check.level === 'error')) process.exitCode = EXIT_FAILED;

@@ -78,7 +78,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   const hookConnections = hooks.reduce((sum, hook) => sum + hook.connections, 0);
   await checkConnectionBudget(control, req.workers, hookConnections);
   // The brief doctor: warnings are printed, errors (a missing privilege …) refuse the run here.
-  await preRunDoctor(control, { scenario: req.scenario.name, workers: req.workers, harnessConnections: HARNESS_CONNECTIONS + hookConnections, flag: String(req.options.flag) }, req.log);
+  await preRunDoctor(control, { scenario: req.scenario, workers: req.workers, harnessConnections: HARNESS_CONNECTIONS + hookConnections, flag: String(req.options.flag) }, req.log);
   // The results folder is proven writable before the plan may change anything (--fresh truncates).
   const runId = newRunId(req.scenario.name);
   const folder = RunFolder.create(req.resultsRoot, runId);

@@ -72,6 +72,12 @@ export interface Scenario<S = unknown, I = unknown, A = unknown> {
   statements?(ctx: ControlContext): Promise<AuditStatement[]>;
   /** After the run: checks that nothing was lost or duplicated. */
   verify?(ctx: ControlContext): Promise<Verification>;
+  /**
+   * What a run asks of the server, for the doctor: privileges on the harness's database, whether
+   * the library holds a feature per image by the end of a run (disk estimate), and whether it is
+   * a read benchmark meant to run warm (its data should fit the buffer pool).
+   */
+  serverNeeds: { privileges: string[]; holdsFeatures: boolean; warmReads: boolean };
   /** Whether `prepare` must load features too (reads, and replacing a member's images and features). */
   needsFeatures?: boolean;
   /** Whether runs of this scenario capture deadlocks unless told otherwise (the deadlock lab does). */
