@@ -46,7 +46,7 @@ import type { Design, DesignName } from '../src/schema/designs/design.js';
 import { libraryTables, q, type LibraryTables } from '../src/schema/tables.js';
 import { generateGroup, SCALES, type GroupRows, type Scale } from '../src/data/hierarchy.js';
 import { ensureGeneratedFeatureFile, featureSlice, loadFeatureSource, type FeatureSource } from '../src/data/featureSource.js';
-import { firstFeatureSlice } from '../src/data/loader.js';
+import { firstFeatureSlice } from '../src/schema/loader.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** loader rows/s ÷ LOAD DATA rows/s the loader should reach. */

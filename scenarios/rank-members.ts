@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { CallbackConnection } from '../src/db/connect.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
-import { TopMembers, type Scored } from '../src/analysis/similarity.js';
+import { TopMembers, type Scored } from './similarity.js';
 import type { ControlContext, Outcome, Scenario, WorkerContext } from '../src/engine/scenario.js';
 import type { GroupShare } from '../src/engine/partition.js';
 import { designOf } from '../src/schema/designs/index.js';

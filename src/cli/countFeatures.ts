@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { connectControl } from '../db/connect.js';
 import { findLibrary } from '../schema/registry.js';
 import { featureTable, libraryTables } from '../schema/tables.js';
-import { countStatements, evictByResize, evictByRestart, timeCount, type CountMeasure } from '../analysis/countFeatures.js';
+import { countStatements, evictByResize, evictByRestart, timeCount, type CountMeasure } from '../procedures/countFeatures.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, Validator, connectionFrom, librarySettings } from './options.js';
 import { CliError, invalid, log } from './exit.js';
 import { parseInteger } from '../config/units.js';

@@ -8,13 +8,13 @@ import type { Argv } from 'yargs';
 import { connectControl } from '../db/connect.js';
 import { describeConnection } from '../config/connection.js';
 import { HARNESS_CONNECTIONS } from '../engine/preflight.js';
-import { doctorChecks, formatChecks, gatherFacts, isLocalServer, verdict, type Check } from '../analysis/doctor.js';
+import { doctorChecks, formatChecks, gatherFacts, isLocalServer, verdict, type Check } from '../procedures/doctor.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { parseInteger } from '../config/units.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, SCALE_OPTIONS, Validator, connectionFrom, librarySettings, scaleFrom, versionsFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid } from './exit.js';
 
-export { preRunDoctor, DoctorRefusal } from '../analysis/doctor.js';
+export { preRunDoctor, DoctorRefusal } from '../procedures/doctor.js';
 
 
 export function doctorCommand(yargs: Argv): Argv {

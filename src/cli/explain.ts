@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { connectControl } from '../db/connect.js';
 import { flagError } from '../db/identifiers.js';
 import { parseInteger } from '../config/units.js';
-import { DEFAULT_ROWS_FACTOR, formatAuditTable, runExplainAudit } from '../analysis/explainAudit.js';
+import { DEFAULT_ROWS_FACTOR, formatAuditTable, runExplainAudit } from '../procedures/explainAudit.js';
 import type { ControlContext } from '../engine/scenario.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, Validator, connectionFrom } from './options.js';

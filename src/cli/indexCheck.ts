@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { parseInteger } from '../config/units.js';
-import { parsePlan, parseQueries, rollbackStatements, runIndexCheck, WRITE_GENERATORS, type PlannedQuery } from '../analysis/indexCheck.js';
+import { parsePlan, parseQueries, rollbackStatements, runIndexCheck, WRITE_GENERATORS, type PlannedQuery } from '../procedures/indexCheck.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 

@@ -4,7 +4,7 @@ import { RunFolder, newRunId } from '../results/runFolder.js';
 import { loadRunWithHistograms, mergeRuns } from '../results/merge.js';
 import { percentileDistributionMs } from '../metrics/histogram.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
-import { summaryText } from './summaryText.js';
+import { summaryText } from '../format/summaryText.js';
 
 export function mergeCommand(yargs: Argv): Argv {
   return yargs.command(

@@ -6,7 +6,7 @@
 import type { Argv } from 'yargs';
 import { parseDurationMs, parseInteger } from '../config/units.js';
 import { ensureDatabase } from '../db/connect.js';
-import { DEFAULT_POOL_CHECK, ERROR_LABELS, formatPoolTable, formatSample, poolSettingMap, runPoolCheck, type ErrorKind, type PoolCheckSettings } from '../analysis/poolCheck.js';
+import { DEFAULT_POOL_CHECK, ERROR_LABELS, formatPoolTable, formatSample, poolSettingMap, runPoolCheck, type ErrorKind, type PoolCheckSettings } from '../procedures/poolCheck.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 

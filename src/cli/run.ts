@@ -4,21 +4,22 @@
  */
 import type { Argv } from 'yargs';
 import { runBenchmark } from '../engine/orchestrator.js';
-import { undoAll } from '../engine/globalsGuard.js';
+import { undoAll } from '../db/globalsGuard.js';
 import { parseInteger } from '../config/units.js';
 import type { RunFile } from '../results/types.js';
 import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.js';
 import { featuresFor } from './prepare.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
-import { summaryText } from './summaryText.js';
-import { sweepTable } from './sweepTable.js';
+import { summaryText } from '../format/summaryText.js';
+import { sweepTable } from '../format/sweepTable.js';
 import { VERSION } from './version.js';
 import type { RunHook } from '../engine/runHooks.js';
-import { deadlockCaptureHook } from '../metrics/deadlockCapture.js';
-import { slowLogHook } from '../diagnostics/slowLog.js';
-import { stageProfileHook } from '../diagnostics/stageProfile.js';
-import { statusCaptureHook } from '../diagnostics/statusCapture.js';
+import { deadlockCaptureHook } from '../hooks/deadlockCapture.js';
+import { slowLogHook } from '../hooks/slowLog.js';
+import { stageProfileHook } from '../hooks/stageProfile.js';
+import { statusCaptureHook } from '../hooks/statusCapture.js';
+import { preRunDoctor } from '../procedures/doctor.js';
 
 type RawArgs = Record<string, unknown>;
 
@@ -123,6 +124,7 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
       log,
       version: VERSION,
       hooks: runHooks(settings, entry),
+      preflight: preRunDoctor,
       ...(settings.ratePerSec ? { ratePerSec: settings.ratePerSec } : {}),
     });
     log(summaryText(run));

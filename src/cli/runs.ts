@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { readRuns, type RunEntry } from '../results/readRuns.js';
-import { formatFigure, textTable } from './compare.js';
+import { formatFigure, textTable } from '../format/compareText.js';
 import { CliError, EXIT_INVALID } from './exit.js';
 
 export interface RunListing {

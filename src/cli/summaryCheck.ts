@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { connectControl } from '../db/connect.js';
 import { findLibrary } from '../schema/registry.js';
 import { libraryTables, q } from '../schema/tables.js';
-import { countDrift, demonstrateCascadeDrift, measureDecrement } from '../analysis/summaryTables.js';
+import { countDrift, demonstrateCascadeDrift, measureDecrement } from '../procedures/summaryTables.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, Validator, connectionFrom, librarySettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid } from './exit.js';
 import { parseInteger } from '../config/units.js';

@@ -1,6 +1,11 @@
 /** What the server is and how it is set, recorded at the start of every run. */
 import type { PromiseConnection } from './connect.js';
-import type { ServerSnapshot } from '../results/types.js';
+
+export interface ServerSnapshot {
+  version: string;
+  flavour: 'MariaDB' | 'MySQL';
+  variables: Record<string, string>;
+}
 
 export const SNAPSHOT_VARIABLES = [
   'version',

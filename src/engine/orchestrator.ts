@@ -17,7 +17,7 @@ import type { FeatureSource } from '../data/featureSource.js';
 import { intervalStats, mergeSnapshots, type IntervalStats, type MergedInterval } from '../metrics/intervalStats.js';
 import { addDeltas, ratesPerSecond, statusDelta, type StatusDelta } from '../metrics/serverStatus.js';
 import { StatusSampler } from '../metrics/statusSampler.js';
-import { consoleLine, statusRow, timelineRows } from '../metrics/formatInterval.js';
+import { consoleLine, statusRow, timelineRows } from '../format/intervalLine.js';
 import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
 import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/opMeters.js';
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
@@ -27,7 +27,6 @@ import type { RetryPolicy } from './retryPolicy.js';
 import type { ThreadTask } from './protocol.js';
 import { ThreadHub } from './threadHub.js';
 import { checkConnectionBudget, HARNESS_CONNECTIONS } from './preflight.js';
-import { preRunDoctor } from '../analysis/doctor.js';
 import type { RunHook } from './runHooks.js';
 
 export interface RunRequest {
@@ -52,7 +51,11 @@ export interface RunRequest {
   ratePerSec?: number;
   /** Diagnostics run beside the load (see runHooks.ts). */
   hooks?: RunHook[];
+  /** Checks of the server before anything changes (the pre-run doctor): throws to refuse the run. */
+  preflight?: PreflightCheck;
 }
+
+export type PreflightCheck = (control: PromiseConnection, plan: { scenario: Scenario; workers: number; harnessConnections: number; flag: string }, log: (line: string) => void) => Promise<unknown>;
 
 interface Totals {
   byOp: Map<string, { counts: OpCounts; histogram: Histogram }>;
@@ -78,7 +81,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   const hookConnections = hooks.reduce((sum, hook) => sum + hook.connections, 0);
   await checkConnectionBudget(control, req.workers, hookConnections);
   // The brief doctor: warnings are printed, errors (a missing privilege …) refuse the run here.
-  await preRunDoctor(control, { scenario: req.scenario, workers: req.workers, harnessConnections: HARNESS_CONNECTIONS + hookConnections, flag: String(req.options.flag) }, req.log);
+  await req.preflight?.(control, { scenario: req.scenario, workers: req.workers, harnessConnections: HARNESS_CONNECTIONS + hookConnections, flag: String(req.options.flag) }, req.log);
   // The results folder is proven writable before the plan may change anything (--fresh truncates).
   const runId = newRunId(req.scenario.name);
   const folder = RunFolder.create(req.resultsRoot, runId);

@@ -9,7 +9,7 @@ import { OpMeters } from '../metrics/opMeters.js';
 import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
 import type { Scenario } from './scenario.js';
 import { createWorker, runWorkerLoop } from './workerLoop.js';
-import { runArrivalRate } from './arrivalRate.js';
+import { runArrivalRate } from './executors/arrivalRate.js';
 import { scrubSecret } from '../config/redact.js';
 
 export default async function threadTask(task: ThreadTask): Promise<void> {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeHistogram, encodeHistogram, latencySummaryMs, mergeEncoded, newHistogram, percentileDistributionMs, recordMicros } from './histogram.js';
 import { seededRandom } from '../data/random.js';
-import type { LatencySummaryMs } from '../results/types.js';
+import type { LatencySummaryMs } from './histogram.js';
 
 /** Latencies in µs with a long tail, deterministic. */
 function latencies(count: number, seed: number): number[] {

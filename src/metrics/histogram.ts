@@ -3,7 +3,14 @@
  * base64 strings; values are microseconds.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySummaryMs } from '../results/types.js';
+
+export interface LatencySummaryMs {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
 
 export type Histogram = hdr.Histogram;
 

@@ -5,7 +5,7 @@ import { OpMeters, addCounts, emptyCounts, type MetersSnapshot } from './opMeter
 import { decodeHistogram, latencySummaryMs, newHistogram, recordMicros } from './histogram.js';
 import { seededRandom } from '../data/random.js';
 import type { StatusDelta } from './serverStatus.js';
-import type { LatencySummaryMs } from '../results/types.js';
+import type { LatencySummaryMs } from './histogram.js';
 
 /**
  * Latency summaries equal; the max only within the histogram's 3 significant digits, since a

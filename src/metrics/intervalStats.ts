@@ -2,9 +2,8 @@
  * One record per interval, built from every thread's snapshot of that interval and the status
  * delta sampled with it. Formatters (console line, CSV rows) read only this record.
  */
-import type { LatencySummaryMs, OpCounts } from '../results/types.js';
-import { addCounts, emptyCounts, isPart, type MetersSnapshot } from './opMeters.js';
-import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram } from './histogram.js';
+import { addCounts, emptyCounts, isPart, type MetersSnapshot, type OpCounts } from './opMeters.js';
+import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
 import type { StatusDelta } from './serverStatus.js';
 
 export interface OpInterval {

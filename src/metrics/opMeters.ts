@@ -3,8 +3,38 @@
  * counts the worker loop keeps. A snapshot encodes them and starts the next interval from zero;
  * the main thread merges snapshots, so nothing is sent per operation.
  */
-import type { OpCounts } from '../results/types.js';
 import { encodeHistogram, newHistogram, recordMicros, type Histogram } from './histogram.js';
+
+/** Counts the worker loop keeps for one operation type. */
+export interface OpCounts {
+  /** Operations that finished successfully (after any retries). */
+  ops: number;
+  /** Every attempt sent, first tries and retries. */
+  attempts: number;
+  /** Attempts repeated after a deadlock or lock-wait timeout. */
+  retries: number;
+  /** Errno 1213 seen. */
+  deadlocks: number;
+  /** Errno 1205 seen. */
+  lockWaitTimeouts: number;
+  /** Operations that gave up after --retries attempts. */
+  exhausted: number;
+  /** Transactions that committed: an explicit COMMIT or an autocommit statement that succeeded. */
+  commits: number;
+  /** ROLLBACK statements the harness sent (the server's Com_rollback counts the same thing). */
+  rollbacks: number;
+  /** Errors that were neither retried nor recovered, by errno or code. */
+  errors: number;
+  errorsByCode: Record<string, number>;
+  /** Connections re-established after being lost. */
+  reconnects: number;
+  /** Rows written (or read) by the successful operations. */
+  rows: number;
+  /** Bytes read by the successful operations, where a scenario reports them. */
+  bytes: number;
+  /** Open loop (--rate): operations that were due while every worker was busy, so never started. */
+  dropped: number;
+}
 
 export interface OpMeter {
   histogram: Histogram;

@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Histogram } from '../metrics/histogram.js';
-import { buildComparison, configurationCells, formatBytes, formatFigure, formatMeanCI, type CompareReport, type ConfigurationFigures } from '../cli/compare.js';
+import { buildComparison, type CompareReport, type ConfigurationFigures } from '../analysis/compare.js';
+import { configurationCells, formatBytes, formatFigure, formatMeanCI } from '../format/compareText.js';
 import { meanCI } from '../analysis/stats.js';
 import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type StoredRun } from '../results/readRuns.js';
 

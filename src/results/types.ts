@@ -2,45 +2,13 @@
  * The documented shape of a run folder's `run.json`. Later tooling (compare, gate, report, merge)
  * reads only this shape, so fields are added, never renamed or removed.
  */
+import type { LatencySummaryMs } from '../metrics/histogram.js';
+import type { OpCounts } from '../metrics/opMeters.js';
+import type { ServerSnapshot } from '../db/serverSnapshot.js';
 
-export interface LatencySummaryMs {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+// Defined where they are measured; part of run.json's documented shape all the same.
+export type { LatencySummaryMs, OpCounts, ServerSnapshot };
 
-/** Counts the worker loop keeps for one operation type. */
-export interface OpCounts {
-  /** Operations that finished successfully (after any retries). */
-  ops: number;
-  /** Every attempt sent, first tries and retries. */
-  attempts: number;
-  /** Attempts repeated after a deadlock or lock-wait timeout. */
-  retries: number;
-  /** Errno 1213 seen. */
-  deadlocks: number;
-  /** Errno 1205 seen. */
-  lockWaitTimeouts: number;
-  /** Operations that gave up after --retries attempts. */
-  exhausted: number;
-  /** Transactions that committed: an explicit COMMIT or an autocommit statement that succeeded. */
-  commits: number;
-  /** ROLLBACK statements the harness sent (the server's Com_rollback counts the same thing). */
-  rollbacks: number;
-  /** Errors that were neither retried nor recovered, by errno or code. */
-  errors: number;
-  errorsByCode: Record<string, number>;
-  /** Connections re-established after being lost. */
-  reconnects: number;
-  /** Rows written (or read) by the successful operations. */
-  rows: number;
-  /** Bytes read by the successful operations, where a scenario reports them. */
-  bytes: number;
-  /** Open loop (--rate): operations that were due while every worker was busy, so never started. */
-  dropped: number;
-}
 
 export interface OpSummary extends OpCounts {
   opsPerSec: number;
@@ -88,12 +56,6 @@ export interface Accounting {
   tableRowsDelta: number;
   ok: boolean;
   note: string;
-}
-
-export interface ServerSnapshot {
-  version: string;
-  flavour: 'MariaDB' | 'MySQL';
-  variables: Record<string, string>;
 }
 
 export interface StatusSection {

@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import type { PromiseConnection } from '../db/connect.js';
-import { loadLibrary, type LoadResult } from '../data/loader.js';
+import { loadLibrary, type LoadResult } from './loader.js';
 import type { Scale } from '../data/hierarchy.js';
 import type { FeatureSource } from '../data/featureSource.js';
 import { progressReporter } from '../data/progress.js';

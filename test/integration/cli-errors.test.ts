@@ -22,7 +22,7 @@ import {
   tempDir,
   testDatabaseName,
   type CliResult,
-} from './helpers.js';
+} from '../helpers.js';
 
 /** Databases named in these tests: none should be created, but drop them if one were. */
 const named: string[] = [];

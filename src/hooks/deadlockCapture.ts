@@ -17,7 +17,7 @@ import {
   type ParsedDeadlock,
 } from '../analysis/deadlocks.js';
 import type { DeadlockCaptureSummary } from '../results/types.js';
-import { registerUndo } from '../engine/globalsGuard.js';
+import { registerUndo } from '../db/globalsGuard.js';
 import { connectControl } from '../db/connect.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 

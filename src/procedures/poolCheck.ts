@@ -39,7 +39,7 @@
  * "gone away", lost-connection, pool-timeout or too-many-connections error fails the check; and
  * the planned total, processes × pool size, must stay under 80 % of max_connections.
  */
-import { leastSquaresSlope } from './stats.js';
+import { leastSquaresSlope } from '../analysis/stats.js';
 import { setMaxListeners } from 'node:events';
 import mysqlPromise, { type Pool as PromisePool, type PoolConnection } from 'mysql2/promise';
 import type { ConnectionOptions } from '../config/connection.js';

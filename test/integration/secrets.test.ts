@@ -23,7 +23,7 @@ import {
   type CliResult,
   type TestDatabase,
   type TestUser,
-} from './helpers.js';
+} from '../helpers.js';
 
 let db: TestDatabase;
 let user: TestUser;

@@ -14,8 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysqlPromise, { type Connection } from 'mysql2/promise';
-import { RunFolder } from '../results/runFolder.js';
-import type { HookContext } from '../engine/runHooks.js';
+import { RunFolder } from '../../src/results/runFolder.js';
+import type { HookContext } from '../../src/engine/runHooks.js';
 import {
   FALLBACK_LABEL,
   PS_LABEL,
@@ -27,7 +27,7 @@ import {
   type PsStageProfileSummary,
   type PsStageRow,
   type PsStatementRow,
-} from './stageProfile.js';
+} from '../../src/hooks/stageProfile.js';
 
 const SERVER = {
   host: process.env.IB_TEST_HOST ?? '127.0.0.1',

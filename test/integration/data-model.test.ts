@@ -14,10 +14,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { groupName } from '../src/data/hierarchy.js';
-import { adminConnection, adminQuery } from './helpers.js';
+import { groupName } from '../../src/data/hierarchy.js';
+import { adminConnection, adminQuery } from '../helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 const SERVER = {
   host: process.env.IB_TEST_HOST ?? '127.0.0.1',

@@ -5,8 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, readOnlyRunFolder, runCli, tempDir, type TestDatabase } from './helpers.js';
-import type { RunFile } from '../src/results/types.js';
+import { adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, readOnlyRunFolder, runCli, tempDir, type TestDatabase } from '../helpers.js';
+import type { RunFile } from '../../src/results/types.js';
 
 let db: TestDatabase;
 before(async () => {

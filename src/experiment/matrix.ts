@@ -17,15 +17,16 @@ import { SCENARIOS } from '../../scenarios/index.js';
 import type { ConnectionOptions } from '../config/connection.js';
 import { scrubSecret } from '../config/redact.js';
 import { parseDurationMs, parseInteger } from '../config/units.js';
-import { undoAll } from '../engine/globalsGuard.js';
-import { combinations, parseSetOption, runOrder, SettingRefused, SettingsManager, type Combination, type SettingSpec } from '../engine/settings.js';
+import { undoAll } from '../db/globalsGuard.js';
+import { combinations, parseSetOption, runOrder, SettingRefused, SettingsManager, type Combination, type SettingSpec } from './settings.js';
 import { MATRIX_FILE, readRuns, type MatrixFile, type StoredRun } from '../results/readRuns.js';
 import { RUN_FILE } from '../results/runFolder.js';
-import { buildComparison, compareJson, formatCompare } from './compare.js';
-import { CliError, EXIT_FAILED, EXIT_INVALID, invalid, log } from './exit.js';
-import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';
+import { buildComparison } from '../analysis/compare.js';
+import { compareJson, formatCompare } from '../format/compareText.js';
+import { CliError, EXIT_FAILED, EXIT_INVALID, invalid, log } from '../cli/exit.js';
+import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from '../cli/options.js';
 
-const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
+const MAIN_JS = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const CONNECTION_KEYS = ['host', 'port', 'socket', 'user', 'password', 'database', 'defaults-file'] as const;
 /** Options the matrix sets itself for every child. */
 const OWNED_BY_MATRIX = ['results', 'sweep'] as const;

@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHistogram, newHistogram, recordMicros } from '../metrics/histogram.js';
 import { readRuns, type MatrixFile } from '../results/readRuns.js';
-import { seededRandom } from '../engine/settings.js';
-import { buildComparison, formatCompare, readRunSets, redoSizing } from './compare.js';
-import { listRuns } from './runs.js';
+import { seededRandom } from '../experiment/settings.js';
+import { buildComparison, redoSizing } from './compare.js';
+import { formatCompare } from '../format/compareText.js';
+import { readRunSets } from '../cli/compare.js';
+import { listRuns } from '../cli/runs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ib-compare-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -245,7 +247,7 @@ describe('compare', () => {
   });
 
   test('the CLI prints the table and --json', (t) => {
-    const main = fileURLToPath(new URL('./main.js', import.meta.url));
+    const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
     const result = spawnSync(process.execPath, [main, 'compare', matrixDir, '--json'], { encoding: 'utf8' });
     if (result.status !== 0 && /Unknown argument|Unknown command|Did you mean/i.test(result.stderr)) {
       t.skip('compare is not registered in main.ts yet');

@@ -6,12 +6,12 @@
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
-import type { Design } from '../schema/designs/design.js';
-import { insertRows } from '../schema/designs/design.js';
-import { q, type LibraryTables } from '../schema/tables.js';
-import { featureSlice, type FeatureSource } from './featureSource.js';
-import { generateGroup, groupName, type Scale } from './hierarchy.js';
-import type { Progress } from './progress.js';
+import type { Design } from './designs/design.js';
+import { insertRows } from './designs/design.js';
+import { q, type LibraryTables } from './tables.js';
+import { featureSlice, type FeatureSource } from '../data/featureSource.js';
+import { generateGroup, groupName, type Scale } from '../data/hierarchy.js';
+import type { Progress } from '../data/progress.js';
 
 export interface LoadRequest {
   connection: ConnectionOptions;

@@ -14,8 +14,8 @@ import {
   type ErrorCounts,
   type PoolSample,
   type VerdictInput,
-} from './poolCheck.js';
-import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from '../../test/helpers.js';
+} from '../../src/procedures/poolCheck.js';
+import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // The verdict on synthetic samples

@@ -2,11 +2,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2';
-import { connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, SERVER, smallFeatureFile, type TestDatabase } from './helpers.js';
-import { featureSlice, loadFeatureSource } from '../src/data/featureSource.js';
-import { designOf } from '../src/schema/designs/index.js';
-import { libraryTables } from '../src/schema/tables.js';
-import { rankGroup } from '../scenarios/rank-members.js';
+import { connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, SERVER, smallFeatureFile, type TestDatabase } from '../helpers.js';
+import { featureSlice, loadFeatureSource } from '../../src/data/featureSource.js';
+import { designOf } from '../../src/schema/designs/index.js';
+import { libraryTables } from '../../src/schema/tables.js';
+import { rankGroup } from '../../scenarios/rank-members.js';
 
 let db: TestDatabase;
 before(async () => {

@@ -9,7 +9,7 @@
 import { execSync } from 'node:child_process';
 import type { PromiseConnection } from '../db/connect.js';
 import { quoteIdent } from '../db/identifiers.js';
-import { registerUndo } from '../engine/globalsGuard.js';
+import { registerUndo } from '../db/globalsGuard.js';
 
 export interface CountMeasure {
   label: string;

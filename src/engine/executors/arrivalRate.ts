@@ -5,8 +5,8 @@
  * so a stalled server shows in the percentiles instead of hiding (no coordinated omission).
  */
 import { performance } from 'node:perf_hooks';
-import type { OpMeters } from '../metrics/opMeters.js';
-import type { OperationEnd, Worker } from './workerLoop.js';
+import type { OpMeters } from '../../metrics/opMeters.js';
+import type { OperationEnd, Worker } from '../workerLoop.js';
 
 export function runArrivalRate(workers: Worker[], ratePerSec: number, meters: OpMeters, defaultOp: string, isStopping: () => boolean): Promise<{ workDone: boolean }> {
   return new Promise((resolve) => {

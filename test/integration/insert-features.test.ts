@@ -20,10 +20,10 @@ import {
   tempDir,
   type RunFolderContents,
   type TestDatabase,
-} from './helpers.js';
-import { decodeHistogram } from '../src/metrics/histogram.js';
-import { libraryTables } from '../src/schema/tables.js';
-import type { RunFile } from '../src/results/types.js';
+} from '../helpers.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
+import { libraryTables } from '../../src/schema/tables.js';
+import type { RunFile } from '../../src/results/types.js';
 
 const FLAG = 'tiny';
 const SCALE = { groups: 3, members: 10, images: 10 };

@@ -26,7 +26,7 @@
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { normalizeStatement } from '../analysis/deadlocks.js';
-import { registerUndo } from '../engine/globalsGuard.js';
+import { registerUndo } from '../db/globalsGuard.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 
 export const STAGES_FILE = 'stages.txt';

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MatrixFile, StoredRun } from '../src/results/readRuns.js';
-import { combinations, parseSetOption, runOrder, valuesMatch } from '../src/engine/settings.js';
-import { extractOption } from '../src/cli/matrix.js';
-import { CLI, adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, tempDir, type TestDatabase } from './helpers.js';
+import type { MatrixFile, StoredRun } from '../results/readRuns.js';
+import { combinations, parseSetOption, runOrder, valuesMatch } from './settings.js';
+import { extractOption } from './matrix.js';
+import { CLI, adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, tempDir, type TestDatabase } from '../../test/helpers.js';
 
 const VARIABLE = 'innodb_flush_log_at_trx_commit';
 const FLAG = 'mt';

@@ -6,14 +6,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runWorkerLoop } from '../src/engine/workerLoop.js';
-import type { Done, Scenario } from '../src/engine/scenario.js';
-import { OpMeters, emptyCounts, type MetersSnapshot } from '../src/metrics/opMeters.js';
-import { decodeHistogram } from '../src/metrics/histogram.js';
-import { connectWorker, type CallbackConnection } from '../src/db/connect.js';
-import type { ConnectionOptions } from '../src/config/connection.js';
-import type { OpCounts } from '../src/results/types.js';
-import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from './helpers.js';
+import { runWorkerLoop } from '../../src/engine/workerLoop.js';
+import type { Done, Scenario } from '../../src/engine/scenario.js';
+import { OpMeters, emptyCounts, type MetersSnapshot } from '../../src/metrics/opMeters.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
+import { connectWorker, type CallbackConnection } from '../../src/db/connect.js';
+import type { ConnectionOptions } from '../../src/config/connection.js';
+import type { OpCounts } from '../../src/results/types.js';
+import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
 
 let db: TestDatabase;
 let options: ConnectionOptions;

@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, adminQuery, describeResult, featureFileArgs, randomSuffix, runCli, tempDir, SERVER } from '../../test/helpers.js';
-import { writeReport } from '../cli/report.js';
+import { ROOT, adminQuery, describeResult, featureFileArgs, randomSuffix, runCli, tempDir, SERVER } from '../helpers.js';
+import { writeReport } from '../../src/cli/report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

@@ -2,8 +2,8 @@
  * Formatters of an interval record: the console line (sysbench's --report-interval style) and
  * the CSV rows of timeline.csv and status.csv.
  */
-import type { IntervalStats } from './intervalStats.js';
-import { TRACKED_COUNTERS, TRACKED_GAUGES } from './serverStatus.js';
+import type { IntervalStats } from '../metrics/intervalStats.js';
+import { TRACKED_COUNTERS, TRACKED_GAUGES } from '../metrics/serverStatus.js';
 
 const fixed = (value: number, digits = 2): string => value.toFixed(digits);
 

@@ -14,7 +14,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { normalizeStatement } from '../analysis/deadlocks.js';
-import { registerUndo } from '../engine/globalsGuard.js';
+import { registerUndo } from '../db/globalsGuard.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 
 export const SLOW_LOG_FILE = 'slow-log.csv';

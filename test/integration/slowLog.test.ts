@@ -10,10 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysqlPromise, { type Connection } from 'mysql2/promise';
-import { RunFolder } from '../results/runFolder.js';
-import type { HookContext } from '../engine/runHooks.js';
-import { undoAll } from '../engine/globalsGuard.js';
-import { SLOW_LOG_FILE, slowLogHook, summarizeSlowLog, type SlowLogRow, type SlowLogSummary } from './slowLog.js';
+import { RunFolder } from '../../src/results/runFolder.js';
+import type { HookContext } from '../../src/engine/runHooks.js';
+import { undoAll } from '../../src/db/globalsGuard.js';
+import { SLOW_LOG_FILE, slowLogHook, summarizeSlowLog, type SlowLogRow, type SlowLogSummary } from '../../src/hooks/slowLog.js';
 
 const SERVER = {
   host: process.env.IB_TEST_HOST ?? '127.0.0.1',

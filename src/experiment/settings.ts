@@ -17,7 +17,7 @@ import type { ConnectionOptions } from '../config/connection.js';
 import { parseSizeBytes, type Parsed } from '../config/units.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import type { AppliedSetting } from '../results/readRuns.js';
-import { registerUndo } from './globalsGuard.js';
+import { registerUndo } from '../db/globalsGuard.js';
 
 /** MySQL/MariaDB: "Variable '%s' is a read only variable" (SET GLOBAL on a non-dynamic variable). */
 export const ER_INCORRECT_GLOBAL_LOCAL_VAR = 1238;

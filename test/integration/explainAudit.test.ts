@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import mysqlPromise, { type Connection } from 'mysql2/promise';
-import type { PromiseConnection } from '../db/connect.js';
-import type { AuditStatement } from '../engine/scenario.js';
+import type { PromiseConnection } from '../../src/db/connect.js';
+import type { AuditStatement } from '../../src/engine/scenario.js';
 import {
   type Issue,
   type PlanRow,
@@ -17,7 +17,7 @@ import {
   rowsEstimate,
   runExplainAudit,
   statementKind,
-} from './explainAudit.js';
+} from '../../src/procedures/explainAudit.js';
 
 // The seed's statement (002): the join has no join condition, so person is read in full.
 const SEED_BAD_SQL = 'SELECT person_123.id FROM person_123 INNER JOIN group_123 WHERE person_123.name = ? AND group_123.name = ?';

@@ -18,9 +18,9 @@ import {
   type IndexColumn,
   type Measurement,
   type QueryMeasure,
-} from './indexCheck.js';
-import { SERVER, adminConnection, adminQuery, createTestDatabase, type TestDatabase } from '../../test/helpers.js';
-import { connectControl } from '../db/connect.js';
+} from '../../src/procedures/indexCheck.js';
+import { SERVER, adminConnection, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
+import { connectControl } from '../../src/db/connect.js';
 
 // ---------------------------------------------------------------------------------------------
 // The plan parser

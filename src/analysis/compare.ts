@@ -1,0 +1,309 @@
+/**
+ * `innobench compare <run-or-matrix>...`: configurations side by side. A configuration is the
+ * runs that share a label: a matrix's combination of settings, or a single run on its own.
+ * For each: ops/s with a 95 % CI over its repeats (and per run a CI over its intervals), latency
+ * percentiles of the exactly merged histograms, the server's work per operation, then every
+ * configuration against the first (Welch), and the seed's redo sizing rule.
+ */
+import { formatRelative, mean, meanCI, welchDiff, type MeanInterval, type RelativeDiff } from './stats.js';
+import { latencySummaryMs } from '../metrics/histogram.js';
+import { intervalOpsSamples, mergedHistogram, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../results/readRuns.js';
+
+export const CONFIDENCE_LEVEL = 0.95;
+
+export const METHOD_NOTE =
+  'Method: 95 % confidence intervals use Student\'s t; "vs" rows use Welch\'s t (no equal-variance assumption), ' +
+  'relative to the first configuration\'s mean, taken as exact in the denominator. Assumes repeats are independent ' +
+  'and roughly normal; with n = 1 no interval exists. Per-run interval CIs treat consecutive intervals as independent, ' +
+  'which they are not (autocorrelated), so they show within-run stability and understate run-to-run spread. ' +
+  'Latency percentiles come from the exactly merged HdrHistograms (3 significant digits) of every interval of every repeat.';
+
+export interface ServerCost {
+  /** Innodb_data_fsyncs delta / operations. */
+  fsyncsPerOp: number | null;
+  /** Innodb_os_log_written delta (bytes) / operations. */
+  redoBytesPerOp: number | null;
+  /** Innodb_log_waits delta over the run (waits for log buffer space; should be 0). */
+  logWaits: number | null;
+  /** Handler_write delta / operations. */
+  handlerWritePerOp: number | null;
+}
+
+export interface RunFigures {
+  runId: string;
+  dir: string;
+  label: string;
+  state: StoredRun['state'];
+  endReason: string | null;
+  opsPerSec: number;
+  p95Ms: number | null;
+  /** CI over the per-interval ops/s (the last partial interval left out). */
+  intervalOpsPerSec: MeanInterval | null;
+  intervalSamples: number[];
+  intervalP95Ms: number[];
+  cost: ServerCost;
+  /** Innodb_os_log_written per second over the run. */
+  redoBytesPerSec: number | null;
+  settings?: Record<string, string>;
+}
+
+export interface RedoSizing {
+  bytesPerSec: number;
+  /** Redo written by an hour of this load: bytesPerSec × 3600. */
+  hourBytes: number;
+  filesInGroup: number;
+  /** The seed's rule: hourBytes ÷ files in group — the size per file that holds an hour. */
+  perFileBytes: number;
+  /** The setting in effect during the runs. */
+  inEffect: { variable: 'innodb_log_file_size' | 'innodb_redo_log_capacity'; bytes: number; totalBytes: number } | null;
+  /** Seconds of this load the redo in effect holds. */
+  holdsSeconds: number | null;
+}
+
+export interface ConfigurationFigures {
+  key: string;
+  label: string;
+  matrixId?: string;
+  settings?: Record<string, string>;
+  n: number;
+  runs: RunFigures[];
+  opsPerSec: MeanInterval | null;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; count: number; merged: 'histograms' | 'summary' } | null;
+  cost: ServerCost;
+  redo: RedoSizing | null;
+}
+
+export interface ConfigurationComparison {
+  label: string;
+  reference: string;
+  opsPerSec: RelativeDiff;
+  p95: RelativeDiff;
+  opsPerSecText: string;
+  p95Text: string;
+  /** Only when a side has fewer than 2 runs: the same tests over per-interval samples (indicative). */
+  intervals?: { opsPerSec: RelativeDiff; p95: RelativeDiff; opsPerSecText: string; p95Text: string };
+}
+
+export interface CompareReport {
+  sources: Array<{ path: string; kind: RunSet['kind']; runs: number; matrixId?: string }>;
+  configurations: ConfigurationFigures[];
+  comparisons: ConfigurationComparison[];
+  excluded: Array<{ runId: string; dir: string; reason: string }>;
+  notes: string[];
+  level: number;
+  method: string;
+}
+
+/** Why a run cannot stand for its configuration, or null when it can. */
+export function exclusionReason(entry: RunEntry): string | null {
+  if (entry.run === null) return entry.problem ?? 'run.json unreadable';
+  if (entry.run.state === 'running') return 'incomplete: run.json still says running (killed, or still going)';
+  if (entry.run.state !== 'completed') return `its state is ${entry.run.state}${entry.run.error ? ` (${entry.run.error})` : ''}`;
+  if (!entry.run.summary) return 'no summary';
+  return null;
+}
+
+function perOp(delta: number | undefined, ops: number): number | null {
+  return delta === undefined || ops <= 0 ? null : delta / ops;
+}
+
+function runFigures(entry: RunEntry, run: StoredRun): RunFigures {
+  const summary = run.summary!;
+  const delta = run.status?.delta ?? {};
+  const intervalMs = typeof run.config.intervalMs === 'number' ? run.config.intervalMs : undefined;
+  const intervalSamples = intervalOpsSamples(entry.dir, intervalMs);
+  const timeline = readTimeline(entry.dir);
+  const lastPartial = timeline.length > intervalSamples.length;
+  const intervalP95Ms = (lastPartial ? timeline.slice(0, -1) : timeline).map((row) => row.p95).filter(Number.isFinite);
+  const figures: RunFigures = {
+    runId: run.runId,
+    dir: entry.dir,
+    label: entry.label,
+    state: run.state,
+    endReason: summary.endReason ?? null,
+    opsPerSec: summary.opsPerSec,
+    p95Ms: summary.latencyMs?.p95 ?? null,
+    intervalOpsPerSec: intervalSamples.length > 0 ? meanCI(intervalSamples, CONFIDENCE_LEVEL) : null,
+    intervalSamples,
+    intervalP95Ms,
+    cost: {
+      fsyncsPerOp: perOp(delta.Innodb_data_fsyncs, summary.ops),
+      redoBytesPerOp: perOp(delta.Innodb_os_log_written, summary.ops),
+      logWaits: delta.Innodb_log_waits ?? null,
+      handlerWritePerOp: perOp(delta.Handler_write, summary.ops),
+    },
+    redoBytesPerSec: run.status?.rate.Innodb_os_log_written ?? null,
+  };
+  if (run.settings) figures.settings = run.settings.combination;
+  return figures;
+}
+
+function meanOrNull(values: Array<number | null>): number | null {
+  const present = values.filter((value): value is number => value !== null && Number.isFinite(value));
+  return present.length === 0 ? null : mean(present);
+}
+
+/**
+ * The seed's rule: the redo a configuration writes in an hour, divided by the files in the group
+ * (innodb_log_files_in_group; 1 when absent, as MariaDB 10.5+ has a single ib_logfile0), next to
+ * the size in effect. innodb_redo_log_capacity (MySQL 8.0.30+) is a total, so it is compared with
+ * the whole hour.
+ */
+export function redoSizing(bytesPerSec: number | null, variables: Record<string, string> | undefined): RedoSizing | null {
+  if (bytesPerSec === null || !Number.isFinite(bytesPerSec)) return null;
+  const vars = variables ?? {};
+  const files = Number(vars.innodb_log_files_in_group);
+  const filesInGroup = Number.isFinite(files) && files >= 1 ? files : 1;
+  const hourBytes = bytesPerSec * 3600;
+  let inEffect: RedoSizing['inEffect'] = null;
+  const capacity = Number(vars.innodb_redo_log_capacity);
+  const fileSize = Number(vars.innodb_log_file_size);
+  if (vars.innodb_redo_log_capacity !== undefined && Number.isFinite(capacity) && capacity > 0) {
+    inEffect = { variable: 'innodb_redo_log_capacity', bytes: capacity, totalBytes: capacity };
+  } else if (vars.innodb_log_file_size !== undefined && Number.isFinite(fileSize) && fileSize > 0) {
+    inEffect = { variable: 'innodb_log_file_size', bytes: fileSize, totalBytes: fileSize * filesInGroup };
+  }
+  return {
+    bytesPerSec,
+    hourBytes,
+    filesInGroup,
+    perFileBytes: hourBytes / filesInGroup,
+    inEffect,
+    holdsSeconds: inEffect && bytesPerSec > 0 ? inEffect.totalBytes / bytesPerSec : null,
+  };
+}
+
+interface Group {
+  key: string;
+  label: string;
+  matrixId?: string;
+  settings?: Record<string, string>;
+  entries: Array<{ entry: RunEntry; run: StoredRun }>;
+  order: number;
+}
+
+/** Builds the comparison of every configuration found in `sets`. */
+export function buildComparison(sets: readonly RunSet[], level = CONFIDENCE_LEVEL): CompareReport {
+  const notes = sets.flatMap((set) => set.notes);
+  const excluded: CompareReport['excluded'] = [];
+  const matrices = new Map<string, MatrixFile>();
+  for (const set of sets) for (const matrix of set.matrices) matrices.set(matrix.matrixId, matrix);
+  const groups = new Map<string, Group>();
+  const seenDirs = new Set<string>();
+  let order = 0;
+
+  // Matrix configurations first appear in their declared order, so the first is the reference.
+  for (const set of sets) {
+    for (const matrix of set.matrices) {
+      for (const combination of matrix.combinations) {
+        const key = `${matrix.matrixId}\u0000${combination.label}`;
+        if (!groups.has(key)) groups.set(key, { key, label: combination.label, matrixId: matrix.matrixId, settings: combination.settings, entries: [], order: order++ });
+      }
+    }
+  }
+  for (const set of sets) {
+    const standalone = set.runs.filter((entry) => entry.matrixId === undefined);
+    // Single runs of a folder in the order they ran.
+    standalone.sort((a, b) => (a.run?.startedAt ?? '').localeCompare(b.run?.startedAt ?? ''));
+    for (const entry of [...set.runs.filter((e) => e.matrixId !== undefined), ...standalone]) {
+      if (seenDirs.has(entry.dir)) continue;
+      seenDirs.add(entry.dir);
+      const reason = exclusionReason(entry);
+      if (reason !== null) {
+        excluded.push({ runId: entry.runId, dir: entry.dir, reason });
+        continue;
+      }
+      const key = entry.matrixId !== undefined ? `${entry.matrixId}\u0000${entry.label}` : entry.dir;
+      let group = groups.get(key);
+      if (!group) {
+        group = { key, label: entry.label, entries: [], order: order++ };
+        if (entry.matrixId !== undefined) group.matrixId = entry.matrixId;
+        if (entry.run!.settings) group.settings = entry.run!.settings.combination;
+        groups.set(key, group);
+      }
+      group.entries.push({ entry, run: entry.run! });
+    }
+  }
+
+  const matrixCount = new Set([...groups.values()].map((group) => group.matrixId).filter((id) => id !== undefined)).size;
+  const configurations: ConfigurationFigures[] = [];
+  for (const group of [...groups.values()].sort((a, b) => a.order - b.order)) {
+    if (group.entries.length === 0) {
+      if (group.matrixId !== undefined) notes.push(`${group.label}: no completed run`);
+      continue;
+    }
+    const runs = group.entries.map(({ entry, run }) => runFigures(entry, run));
+    const histogram = mergedHistogram(runs.map((run) => run.dir));
+    let latencyMs: ConfigurationFigures['latencyMs'] = null;
+    if (histogram !== null) {
+      const summary = latencySummaryMs(histogram);
+      latencyMs = { p50: summary.p50, p95: summary.p95, p99: summary.p99, max: summary.max, count: histogram.totalCount, merged: 'histograms' };
+    } else if (group.entries.length === 1) {
+      const summary = group.entries[0]!.run.summary!;
+      latencyMs = { ...summary.latencyMs, count: summary.ops, merged: 'summary' };
+      notes.push(`${group.label}: no histograms.jsonl, latency taken from run.json's summary`);
+    } else {
+      notes.push(`${group.label}: no histograms.jsonl, so percentiles of the repeats cannot be merged`);
+    }
+    const firstVariables = group.entries[0]!.run.server?.variables;
+    const redoVariables = ['innodb_log_file_size', 'innodb_redo_log_capacity', 'innodb_log_files_in_group'];
+    for (const { run } of group.entries.slice(1)) {
+      const differs = redoVariables.filter((name) => run.server?.variables?.[name] !== firstVariables?.[name]);
+      if (differs.length > 0) notes.push(`${group.label}: ${run.runId} ran with a different ${differs.join(', ')} than its first repeat`);
+    }
+    const label = group.matrixId !== undefined && matrixCount > 1 ? `${group.matrixId}: ${group.label}` : group.label;
+    const figures: ConfigurationFigures = {
+      key: group.key,
+      label,
+      n: runs.length,
+      runs,
+      opsPerSec: meanCI(runs.map((run) => run.opsPerSec), level),
+      latencyMs,
+      cost: {
+        fsyncsPerOp: meanOrNull(runs.map((run) => run.cost.fsyncsPerOp)),
+        redoBytesPerOp: meanOrNull(runs.map((run) => run.cost.redoBytesPerOp)),
+        logWaits: meanOrNull(runs.map((run) => run.cost.logWaits)),
+        handlerWritePerOp: meanOrNull(runs.map((run) => run.cost.handlerWritePerOp)),
+      },
+      redo: redoSizing(meanOrNull(runs.map((run) => run.redoBytesPerSec)), firstVariables),
+    };
+    if (group.matrixId !== undefined) figures.matrixId = group.matrixId;
+    if (group.settings) figures.settings = group.settings;
+    configurations.push(figures);
+  }
+
+  const comparisons: ConfigurationComparison[] = [];
+  const reference = configurations[0];
+  if (reference) {
+    for (const other of configurations.slice(1)) comparisons.push(compareTwo(reference, other, level));
+  }
+
+  const sources = sets.map((set) => {
+    const source: CompareReport['sources'][number] = { path: set.path, kind: set.kind, runs: set.runs.length };
+    if (set.kind === 'matrix' && set.matrices[0]) source.matrixId = set.matrices[0].matrixId;
+    return source;
+  });
+  return { sources, configurations, comparisons, excluded, notes, level, method: METHOD_NOTE };
+}
+
+function compareTwo(reference: ConfigurationFigures, other: ConfigurationFigures, level: number): ConfigurationComparison {
+  const p95 = (config: ConfigurationFigures): number[] => config.runs.map((run) => run.p95Ms).filter((value): value is number => value !== null);
+  const opsPerSec = welchDiff(reference.runs.map((run) => run.opsPerSec), other.runs.map((run) => run.opsPerSec), level);
+  const p95Diff = welchDiff(p95(reference), p95(other), level);
+  const comparison: ConfigurationComparison = {
+    label: other.label,
+    reference: reference.label,
+    opsPerSec,
+    p95: p95Diff,
+    opsPerSecText: formatRelative(opsPerSec),
+    p95Text: formatRelative(p95Diff),
+  };
+  if (reference.n < 2 || other.n < 2) {
+    const samples = (config: ConfigurationFigures): number[] => config.runs.flatMap((run) => run.intervalSamples);
+    const p95Samples = (config: ConfigurationFigures): number[] => config.runs.flatMap((run) => run.intervalP95Ms);
+    const ops = welchDiff(samples(reference), samples(other), level);
+    const latency = welchDiff(p95Samples(reference), p95Samples(other), level);
+    comparison.intervals = { opsPerSec: ops, p95: latency, opsPerSecText: formatRelative(ops), p95Text: formatRelative(latency) };
+  }
+  return comparison;
+}

@@ -1,0 +1,145 @@
+/** The comparison as text: the tables `compare`, `runs` and `matrix` print, and its JSON form. */
+import type { MeanInterval } from '../analysis/stats.js';
+import type { CompareReport, ConfigurationFigures } from '../analysis/compare.js';
+
+
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null || !Number.isFinite(bytes)) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = value >= 100 || unit === 0 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '');
+  return `${text} ${units[unit]}`;
+}
+
+/** Three significant figures, whole numbers from 1000 up. */
+export function formatFigure(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '-';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1000 || Number.isInteger(value)) return value.toFixed(0);
+  if (magnitude === 0) return '0';
+  return value.toPrecision(3);
+}
+
+export function formatMeanCI(interval: MeanInterval | null): string {
+  if (interval === null) return '-';
+  if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) return `${formatFigure(interval.mean)} (n=1, no CI)`;
+  return `${formatFigure(interval.mean)} [${formatFigure(interval.lo)}, ${formatFigure(interval.hi)}]`;
+}
+
+function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '-';
+  if (seconds < 120) return `${seconds.toFixed(0)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(0)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function textTable(rows: string[][], indent = ''): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+/** One configuration's figures as table cells (the text table and the HTML report share them). */
+export function configurationCells(config: ConfigurationFigures): string[] {
+  return [
+    config.label,
+    String(config.n),
+    formatMeanCI(config.opsPerSec),
+    formatFigure(config.latencyMs?.p50),
+    formatFigure(config.latencyMs?.p95),
+    formatFigure(config.latencyMs?.p99),
+    formatFigure(config.cost.fsyncsPerOp),
+    formatBytes(config.cost.redoBytesPerOp),
+    formatFigure(config.cost.logWaits),
+    formatFigure(config.cost.handlerWritePerOp),
+  ];
+}
+
+export function formatCompare(report: CompareReport): string {
+  const lines: string[] = [];
+  const pct = Math.round(report.level * 100);
+  const sourceText = report.sources.map((source) => source.matrixId ?? source.path).join(', ');
+  const runCount = report.configurations.reduce((sum, config) => sum + config.n, 0);
+  lines.push(`innobench compare: ${report.configurations.length} configuration(s), ${runCount} completed run(s) from ${sourceText}`);
+  if (report.configurations.length === 0) {
+    lines.push('', 'No completed run to compare.');
+  } else {
+    lines.push('');
+    lines.push(
+      ...textTable([
+        ['configuration', 'n', `ops/s mean [${pct} % CI]`, 'p50 ms', 'p95 ms', 'p99 ms', 'fsyncs/op', 'redo/op', 'log waits', 'Handler_write/op'],
+        ...report.configurations.map(configurationCells),
+      ]),
+    );
+
+    lines.push('', `Runs (ops/s: mean [${pct} % CI] over the run's intervals, the last partial interval left out):`);
+    lines.push(
+      ...textTable(
+        [
+          ['configuration', 'run', 'ops/s', 'per-interval ops/s', 'intervals', 'p95 ms', 'end'],
+          ...report.configurations.flatMap((config) =>
+            config.runs.map((run) => [
+              config.label,
+              run.runId,
+              formatFigure(run.opsPerSec),
+              formatMeanCI(run.intervalOpsPerSec),
+              String(run.intervalSamples.length),
+              formatFigure(run.p95Ms),
+              run.endReason ?? '-',
+            ]),
+          ),
+        ],
+        '  ',
+      ),
+    );
+
+    if (report.comparisons.length > 0) {
+      lines.push('', `Against ${report.configurations[0]!.label} (Welch, ${pct} % CI of the change):`);
+      const rows = [['configuration', 'ops/s', 'p95 latency']];
+      for (const comparison of report.comparisons) {
+        rows.push([comparison.label, comparison.opsPerSecText, comparison.p95Text]);
+        if (comparison.intervals) {
+          rows.push(['  per-interval samples (indicative)', comparison.intervals.opsPerSecText, comparison.intervals.p95Text]);
+        }
+      }
+      lines.push(...textTable(rows, '  '));
+    }
+
+    lines.push('', "Redo sizing (the seed's rule: Innodb_os_log_written/s × 3600 s ÷ innodb_log_files_in_group = redo that holds an hour):");
+    const redoRows = [['configuration', 'redo written/s', 'for 1 h', 'in effect', 'holds']];
+    for (const config of report.configurations) {
+      const redo = config.redo;
+      if (redo === null) {
+        redoRows.push([config.label, '-', '-', '-', '-']);
+        continue;
+      }
+      const perFile = redo.filesInGroup > 1 ? `${formatBytes(redo.perFileBytes)} per file × ${redo.filesInGroup}` : formatBytes(redo.perFileBytes);
+      const inEffect = redo.inEffect === null ? 'unknown' : `${redo.inEffect.variable} = ${formatBytes(redo.inEffect.bytes)}`;
+      redoRows.push([config.label, `${formatBytes(redo.bytesPerSec)}/s`, perFile, inEffect, redo.holdsSeconds === null ? '-' : formatDuration(redo.holdsSeconds)]);
+    }
+    lines.push(...textTable(redoRows, '  '));
+  }
+
+  if (report.excluded.length > 0) {
+    lines.push('', 'Left out:');
+    for (const run of report.excluded) lines.push(`  ${run.runId}: ${run.reason}`);
+  }
+  if (report.notes.length > 0) {
+    lines.push('', 'Notes:');
+    for (const note of report.notes) lines.push(`  ${note}`);
+  }
+  lines.push('', report.method, '');
+  return lines.join('\n');
+}
+
+/** JSON without Infinity (an unbounded CI side becomes null). */
+export function compareJson(report: CompareReport): string {
+  return JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2);
+}
