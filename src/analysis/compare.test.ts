@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeHistogram, newHistogram, recordMicros } from '../metrics/histogram.js';
 import { readRuns, type MatrixFile } from '../results/readRuns.js';
-import { seededRandom } from '../experiment/settings.js';
+import { seededRandom } from '../data/random.js';
 import { buildComparison, redoSizing } from './compare.js';
 import { formatCompare } from '../format/compareText.js';
 import { readRunSets } from '../cli/compare.js';

@@ -18,6 +18,7 @@ import { parseSizeBytes, type Parsed } from '../config/units.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import type { AppliedSetting } from '../results/readRuns.js';
 import { registerUndo } from '../db/globalsGuard.js';
+import { seededRandom } from '../data/random.js';
 
 /** MySQL/MariaDB: "Variable '%s' is a read only variable" (SET GLOBAL on a non-dynamic variable). */
 export const ER_INCORRECT_GLOBAL_LOCAL_VAR = 1238;
@@ -105,18 +106,6 @@ export function combinations(specs: readonly SettingSpec[]): Combination[] {
     values: Object.fromEntries(pairs),
     settings: Object.fromEntries(pairs.map(([name, value]) => [name, value.text])),
   }));
-}
-
-/** mulberry32: a small seeded PRNG, enough to shuffle a run order reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,20 +1,8 @@
 /** The comparison as text: the tables `compare`, `runs` and `matrix` print, and its JSON form. */
 import type { MeanInterval } from '../analysis/stats.js';
+import { formatBytes } from './bytes.js';
 import type { CompareReport, ConfigurationFigures } from '../analysis/compare.js';
 
-
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null || !Number.isFinite(bytes)) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const text = value >= 100 || unit === 0 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, '');
-  return `${text} ${units[unit]}`;
-}
 
 /** Three significant figures, whole numbers from 1000 up. */
 export function formatFigure(value: number | null | undefined): string {

@@ -306,7 +306,7 @@ describe('doctor checks', () => {
       facts: facts({}, { query_cache_type: 'ON', query_cache_size: String(16 * 1024 ** 2) }),
       check: 'query cache',
       level: 'warning',
-      detail: /query_cache_type=ON with query_cache_size=16\.0 MiB/,
+      detail: /query_cache_type=ON with query_cache_size=16 MiB/,
     },
     {
       name: 'query_cache_type ON with size 0: no cache',
@@ -344,7 +344,7 @@ describe('doctor checks', () => {
       plan: plan({ scale: { groups: 100, members: 1000, images: 10 } }),
       check: 'disk',
       level: 'error',
-      detail: /1\.0 GiB free at \/d; the plan needs 1000000 images \+ 1000000 features ≈ 2\.\d GiB: not enough space/,
+      detail: /1 GiB free at \/d; the plan needs 1000000 images \+ 1000000 features ≈ 2\.\d GiB: not enough space/,
     },
     {
       name: 'little room left on disk',
@@ -360,7 +360,7 @@ describe('doctor checks', () => {
       plan: plan({ scale: { groups: 100, members: 1000, images: 10 } }),
       check: 'disk',
       level: 'ok',
-      detail: /2\.0 GiB already there/,
+      detail: /2 GiB already there/,
     },
     {
       name: 'a remote server: free space unknown',

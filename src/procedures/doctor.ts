@@ -12,6 +12,7 @@ import type { PromiseConnection } from '../db/connect.js';
 import type { Scale } from '../data/hierarchy.js';
 import { libraryTables } from '../schema/tables.js';
 import type { Scenario } from '../engine/scenario.js';
+import { formatBytes } from '../format/bytes.js';
 
 export type Level = 'ok' | 'warning' | 'error';
 
@@ -284,17 +285,6 @@ export function estimateData(plan: Pick<DoctorPlan, 'scenario' | 'scale' | 'vers
   const featureRows = withFeatures ? imageRows * Math.max(1, plan.versions) : 0;
   const bytes = (groups + groups * members + imageRows) * ROW_BYTES + featureRows * (plan.featureBytes + FEATURE_OVERHEAD_BYTES);
   return { bytes, imageRows, featureRows };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
 function numberVariable(facts: DoctorFacts, name: string): number | undefined {

@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Histogram } from '../metrics/histogram.js';
 import { buildComparison, type CompareReport, type ConfigurationFigures } from '../analysis/compare.js';
-import { configurationCells, formatBytes, formatFigure, formatMeanCI } from '../format/compareText.js';
+import { configurationCells, formatFigure, formatMeanCI } from '../format/compareText.js';
+import { formatBytes } from '../format/bytes.js';
 import { meanCI } from '../analysis/stats.js';
 import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type StoredRun } from '../results/readRuns.js';
 
