@@ -5,6 +5,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** The command was given an invalid configuration; nothing was started. */
 export const EXIT_INVALID = 2;
+/** Stopped by SIGINT/SIGTERM, as a shell reports a program killed by SIGINT (128 + 2). */
+export const EXIT_INTERRUPTED = 130;
 
 export class CliError extends Error {
   constructor(

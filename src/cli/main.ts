@@ -16,7 +16,7 @@ import { poolCheckCommand } from './poolCheck.js';
 import { runsCommand } from './runs.js';
 import { compareCommand } from './compare.js';
 import { gateCommand } from './gate.js';
-import { matrixCommand } from '../experiment/matrix.js';
+import { matrixCommand } from './matrix.js';
 import { reportCommand } from './report.js';
 import { doctorCommand } from './doctor.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';

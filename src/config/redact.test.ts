@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactConfig, scrubSecret } from './redact.js';
+import { maskCommand, redactConfig, scrubSecret } from './redact.js';
 
 const SECRET = 'S3cret-redact-7f3a';
 
@@ -60,4 +60,24 @@ test('scrubSecret leaves the message alone without a secret', () => {
 test('scrubSecret treats the secret literally (regex characters)', () => {
   const secret = 'a.b*c+(d)[e]$^|\\';
   assert.equal(scrubSecret(`x ${secret} y aXb`, secret), 'x *** y aXb');
+});
+
+test('maskCommand: password-like options, environment assignments, -p, sshpass and URL credentials', () => {
+  const cases: Array<[string, string]> = [
+    ['systemctl restart mariadb', 'systemctl restart mariadb'],
+    ['mysqladmin -uroot -pS3cret shutdown && systemctl start mariadb', 'mysqladmin -uroot -p*** shutdown && systemctl start mariadb'],
+    ['mysqladmin --password=S3cret shutdown', 'mysqladmin --password=*** shutdown'],
+    ['restart.sh --db-password S3cret --host h', 'restart.sh --db-password *** --host h'],
+    ['MYSQL_PWD=S3cret mysqladmin shutdown; API_TOKEN=abc curl -X POST x', 'MYSQL_PWD=*** mysqladmin shutdown; API_TOKEN=*** curl -X POST x'],
+    ['sshpass -p S3cret ssh db sudo systemctl restart mariadb', 'sshpass -p *** ssh db sudo systemctl restart mariadb'],
+    ['ssh -p 2222 db sudo systemctl restart mariadb', 'ssh -p 2222 db sudo systemctl restart mariadb'],
+    ['curl https://admin:S3cret@ctl.example/restart', 'curl https://admin:***@ctl.example/restart'],
+    ['  two  spaces\tkept ', '  two  spaces\tkept '],
+  ];
+  for (const [command, masked] of cases) assert.equal(maskCommand(command), masked, command);
+});
+
+test('maskCommand: the known secrets wherever they stand', () => {
+  assert.equal(maskCommand(`echo ${SECRET} | restart-db`, [SECRET, undefined]), 'echo *** | restart-db');
+  assert.equal(maskCommand(`restart --password='${SECRET} x'`, [SECRET]), "restart --password=*** x'", 'a quoted value with spaces: its known secret is scrubbed');
 });

@@ -1,44 +1,13 @@
 /**
- * A real matrix on the dynamic innodb_flush_log_at_trx_commit: two values × two repeats at tiny
- * scale, interleaved; every value verified before its run; four run folders carrying the settings
- * in effect; matrix.json describing it all; the variable back at its original value afterwards —
- * and the same when the matrix is interrupted with SIGINT in the middle of a run.
+ * The matrix's plan, with no server: `--set` parsing, combinations, run orders, the verification
+ * rule, and matrix.json as a matrix starts it.
  */
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { MatrixFile, StoredRun } from '../results/readRuns.js';
-import { combinations, parseSetOption, runOrder, valuesMatch } from './settings.js';
-import { extractOption } from './matrix.js';
-import { CLI, adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, tempDir, type TestDatabase } from '../../test/helpers.js';
+import { combinations, parseSetOption, runOrder, valueLiteral, valuesMatch } from './settingSpec.js';
+import { matrixFolderName, newMatrixFile, type MatrixPlan } from './matrixPlan.js';
 
-const VARIABLE = 'innodb_flush_log_at_trx_commit';
-const FLAG = 'mt';
-
-async function currentValue(): Promise<string> {
-  const rows = await adminQuery<Array<{ Value: string }>>('SHOW GLOBAL VARIABLES LIKE ?', [VARIABLE]);
-  return rows[0]!.Value;
-}
-
-function onlyMatrixFolder(results: string): string {
-  const folders = readdirSync(results).filter((name) => name.startsWith('matrix-'));
-  assert.equal(folders.length, 1, `matrix folders: ${folders.join(', ')}`);
-  return join(results, folders[0]!);
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
-
-let registered = true;
-function requireMatrix(t: TestContext): boolean {
-  if (!registered) t.skip('matrix is not registered in main.ts yet');
-  return registered;
-}
-
-describe('matrix settings logic (no server)', () => {
+describe('the matrix plan: settings, combinations, order, verification', () => {
   test('sizes become bytes; values and names are checked', () => {
     const parsed = parseSetOption('innodb-log-file-size=48M,1G');
     assert.ok(parsed.ok);
@@ -75,149 +44,69 @@ describe('matrix settings logic (no server)', () => {
     assert.equal(valuesMatch('innodb_doublewrite', { text: 'OFF', value: 'OFF', isSize: false }, '0', null).ok, true);
     assert.equal(valuesMatch('innodb_flush_method', { text: 'o_direct', value: 'o_direct', isSize: false }, 'O_DIRECT', null).ok, true);
     assert.equal(valuesMatch('long_query_time', { text: '0.5', value: 0.5, isSize: false }, '0.500000', null).ok, true);
+    assert.equal(valuesMatch('innodb_flush_log_at_trx_commit', { text: '2', value: 2, isSize: false }, undefined, null).ok, false, 'a variable the server does not report');
   });
 
-  test('connection options are taken out of the run options', () => {
-    const tokens = ['--flag', 'x', '--database', 'db1', '--password=s3cret', '--workers', '4'];
-    assert.equal(extractOption(tokens, 'database'), 'db1');
-    assert.equal(extractOption(tokens, 'password'), 's3cret');
-    assert.deepEqual(tokens, ['--flag', 'x', '--workers', '4']);
+  test('a SHOW GLOBAL VARIABLES value as a SET GLOBAL literal: numbers as numbers', () => {
+    assert.equal(valueLiteral('48'), 48);
+    assert.equal(valueLiteral('0.500000'), 0.5);
+    assert.equal(valueLiteral('-1'), -1);
+    assert.equal(valueLiteral('O_DIRECT'), 'O_DIRECT');
+    assert.equal(valueLiteral(''), '');
   });
 });
 
-describe('innobench matrix', () => {
-  let db: TestDatabase;
-  let original = '';
+describe('matrix.json as a matrix starts', () => {
+  const specs = [parseSetOption('innodb_flush_log_at_trx_commit=1,2'), parseSetOption('back_log=60')].map((parsed) => {
+    assert.ok(parsed.ok);
+    return parsed.value;
+  });
+  const plan: MatrixPlan = {
+    specs,
+    combinations: combinations(specs),
+    order: 'random',
+    seed: 7,
+    repeat: 2,
+    warmupMs: 1000,
+    restart: { command: 'mysqladmin -pS3cret-x shutdown; start-db', shownCommand: 'mysqladmin -p*** shutdown; start-db', dropIn: '/etc/mysql/conf.d/99-ib.cnf', timeoutMs: 60_000 },
+    resultsRoot: '/tmp/results',
+    connection: { host: 'db', port: 3307, user: 'bench', password: 'S3cret-x', database: 'ib', ssl: { mode: 'REQUIRED' } },
+    defaultsFile: undefined,
+    scenario: 'insert-features',
+    runArgs: ['--workers', '4', '--fresh'],
+    warmupArgs: ['--workers', '4', '--fresh', '--duration', '1000ms'],
+    durationMs: 2000,
+    cliEntry: '/x/main.js',
+  };
 
-  before(async () => {
-    const help = spawnSync(process.execPath, [CLI, 'matrix', '--help'], { encoding: 'utf8' });
-    registered = help.status === 0 && /--set/.test(help.stdout);
-    if (!registered) return;
-    db = await createTestDatabase();
-    // tiny scale, 250 images per member: enough rows that 2 s runs end by duration, not by work running out.
-    const prepare = await runCli(['prepare', 'insert-features', '--scale', 'tiny', '--images', '250', '--flag', FLAG, ...featureFileArgs(), ...connectionArgs(db.name)]);
-    assert.equal(prepare.code, 0, describeResult(prepare));
-    original = await currentValue();
+  test('folder name from the start time (UTC)', () => {
+    assert.equal(matrixFolderName(new Date('2026-01-02T03:04:05.678Z')), 'matrix-20260102-030405');
   });
 
-  after(async () => {
-    await db?.drop();
+  test('every planned run pending, in the planned order; the restart command only masked; no password', () => {
+    const order = runOrder(plan.combinations.length, plan.repeat, plan.order, plan.seed);
+    const matrix = newMatrixFile(plan, 'matrix-x', order, { innodb_flush_log_at_trx_commit: '1', back_log: '80' }, new Date('2026-01-02T03:04:05Z'));
+    assert.equal(matrix.state, 'running');
+    assert.equal(matrix.startedAt, '2026-01-02T03:04:05.000Z');
+    assert.equal(matrix.seed, 7);
+    assert.equal(matrix.warmupMs, 1000);
+    assert.deepEqual(matrix.settings, [
+      { name: 'innodb_flush_log_at_trx_commit', values: ['1', '2'] },
+      { name: 'back_log', values: ['60'] },
+    ]);
+    assert.deepEqual(
+      matrix.runs.map((run) => [run.position, run.label, run.repeat, run.state, run.runId]),
+      order.map((planned, index) => [index + 1, plan.combinations[planned.combination]!.label, planned.repeat, 'pending', null]),
+    );
+    assert.deepEqual(matrix.restart, { command: 'mysqladmin -p*** shutdown; start-db', dropIn: '/etc/mysql/conf.d/99-ib.cnf' });
+    assert.deepEqual(matrix.connection, { host: 'db', port: 3307, user: 'bench', database: 'ib' });
+    assert.ok(!JSON.stringify(matrix).includes('S3cret'), JSON.stringify(matrix));
   });
 
-  function runArgs(): string[] {
-    return ['--', 'run', 'insert-features', '--flag', FLAG, ...featureFileArgs(), '--workers', '4', '--duration', '2s', '--interval', '500ms'];
-  }
-
-  test('2 values × 2 repeats: verified, recorded, interleaved, restored', async (t) => {
-    if (!requireMatrix(t)) return;
-    const results = tempDir('ib-matrix-test-');
-    try {
-      const result = await runCli(
-        ['matrix', '--set', `${VARIABLE}=1,2`, '--repeat', '2', '--results', results.path, ...connectionArgs(db.name), ...runArgs()],
-        { timeoutMs: 60_000 },
-      );
-      assert.equal(result.code, 0, describeResult(result));
-      assert.equal(await currentValue(), original, 'the variable is back at its original value');
-      assert.match(result.stderr, /verified: innodb_flush_log_at_trx_commit = 1/);
-      assert.match(result.stderr, /verified: innodb_flush_log_at_trx_commit = 2/);
-      assert.match(result.stdout, /innobench compare: 2 configuration\(s\), 4 completed run\(s\)/);
-
-      const folder = onlyMatrixFolder(results.path);
-      const matrix = readJson<MatrixFile>(join(folder, 'matrix.json'));
-      assert.equal(matrix.state, 'completed');
-      assert.equal(matrix.order, 'interleaved');
-      assert.deepEqual(matrix.settings, [{ name: VARIABLE, values: ['1', '2'] }]);
-      assert.deepEqual(matrix.combinations.map((c) => c.label), [`${VARIABLE}=1`, `${VARIABLE}=2`]);
-      assert.deepEqual(matrix.runs.map((r) => [r.label, r.repeat, r.state]), [
-        [`${VARIABLE}=1`, 1, 'completed'],
-        [`${VARIABLE}=2`, 1, 'completed'],
-        [`${VARIABLE}=1`, 2, 'completed'],
-        [`${VARIABLE}=2`, 2, 'completed'],
-      ]);
-      assert.equal(matrix.original[VARIABLE], original);
-      assert.ok(matrix.runArgs.includes('--fresh'), 'every run starts from an empty feature table');
-      assert.ok(!matrix.runArgs.some((arg) => /password/.test(arg)), 'no connection option in the run arguments');
-      if (original !== '2') assert.deepEqual(matrix.restored.map((r) => [r.name, r.value, r.ok]), [[VARIABLE, original, true]]);
-
-      const runFolders = readdirSync(folder).filter((name) => existsSync(join(folder, name, 'run.json')));
-      assert.equal(runFolders.length, 4);
-      for (const record of matrix.runs) {
-        assert.ok(record.runId && runFolders.includes(record.runId), `run ${record.position} has its folder`);
-        const wanted = record.label.split('=')[1]!;
-        assert.deepEqual(record.applied?.map((a) => [a.name, a.inEffect, a.match]), [[VARIABLE, wanted, 'equal']]);
-        const run = readJson<StoredRun>(join(folder, record.runId!, 'run.json'));
-        assert.equal(run.state, 'completed');
-        assert.equal(run.config.fresh, true);
-        assert.equal(run.settings?.label, record.label);
-        assert.equal(run.settings?.matrixId, matrix.matrixId);
-        assert.equal(run.settings?.applied[0]?.inEffect, wanted);
-        // The run's own snapshot of the server, taken at its start, saw the value in effect.
-        assert.equal(run.server.variables[VARIABLE], wanted);
-      }
-    } finally {
-      results.remove();
-      assert.equal(await currentValue(), original);
-    }
-  });
-
-  test('SIGINT in the middle of a run: the run stops, the variable is restored, matrix.json says so', async (t) => {
-    if (!requireMatrix(t)) return;
-    const results = tempDir('ib-matrix-sigint-test-');
-    // The first configuration differs from the original value, so that a restore is visible.
-    const changed = original === '1' ? '2' : '1';
-    let matrixProcess: ChildProcess | undefined;
-    let sent = false;
-    const watcher = setInterval(() => {
-      if (sent || !matrixProcess) return;
-      // Interrupt once the first run is producing intervals.
-      const folders = existsSync(results.path) ? readdirSync(results.path).filter((name) => name.startsWith('matrix-')) : [];
-      if (folders.length !== 1) return;
-      const folder = join(results.path, folders[0]!);
-      const runs = readdirSync(folder).filter((name) => existsSync(join(folder, name, 'timeline.csv')));
-      if (runs.length === 1 && readFileSync(join(folder, runs[0]!, 'timeline.csv'), 'utf8').split('\n').length >= 3) {
-        sent = true;
-        matrixProcess.kill('SIGINT');
-      }
-    }, 50);
-    try {
-      const result = await runCli(
-        ['matrix', '--set', `${VARIABLE}=${changed},${original}`, '--repeat', '2', '--results', results.path, ...connectionArgs(db.name), ...runArgs()],
-        { timeoutMs: 60_000, watch: (child) => (matrixProcess = child) },
-      );
-      clearInterval(watcher);
-      assert.ok(sent, `the matrix ended before it could be interrupted: ${describeResult(result)}`);
-      assert.equal(result.code, 130, describeResult(result));
-      assert.equal(await currentValue(), original, 'the variable is back at its original value');
-      assert.match(result.stderr, new RegExp(`restored ${VARIABLE} = ${original}`));
-
-      const folder = onlyMatrixFolder(results.path);
-      const matrix = readJson<MatrixFile>(join(folder, 'matrix.json'));
-      assert.equal(matrix.state, 'interrupted');
-      assert.deepEqual(matrix.restored.map((r) => [r.name, r.value, r.ok]), [[VARIABLE, original, true]]);
-      assert.equal(matrix.runs[0]!.state, 'interrupted');
-      assert.deepEqual(matrix.runs[0]!.applied?.map((a) => a.inEffect), [changed]);
-      assert.deepEqual(matrix.runs.slice(1).map((r) => r.state), ['pending', 'pending', 'pending']);
-      const run = readJson<StoredRun>(join(folder, matrix.runs[0]!.runId!, 'run.json'));
-      assert.equal(run.state, 'interrupted');
-      assert.equal(run.settings?.applied[0]?.inEffect, changed);
-    } finally {
-      clearInterval(watcher);
-      results.remove();
-      assert.equal(await currentValue(), original);
-    }
-  });
-
-  test('a variable SET GLOBAL cannot change is refused up front without --restart-cmd (exit 2, nothing changed)', async (t) => {
-    if (!requireMatrix(t)) return;
-    const results = tempDir('ib-matrix-readonly-test-');
-    try {
-      const result = await runCli(['matrix', '--set', 'innodb_flush_method=O_DSYNC,O_DIRECT', '--repeat', '1', '--results', results.path, ...connectionArgs(db.name), ...runArgs()]);
-      assert.equal(result.code, 2, describeResult(result));
-      assert.match(result.stderr, /innodb_flush_method cannot be changed while the server runs/);
-      assert.match(result.stderr, /--restart-cmd/);
-      assert.deepEqual(readdirSync(results.path), [], 'no matrix folder for a refused matrix');
-    } finally {
-      results.remove();
-    }
+  test('interleaved order: no seed recorded', () => {
+    const matrix = newMatrixFile({ ...plan, order: 'interleaved', restart: null, warmupMs: undefined }, 'm', runOrder(2, 1, 'interleaved'), {}, new Date());
+    assert.equal(matrix.seed, undefined);
+    assert.equal(matrix.restart, undefined);
+    assert.equal(matrix.warmupMs, undefined);
   });
 });

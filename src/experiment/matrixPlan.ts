@@ -1,0 +1,68 @@
+/** A matrix's plan, as the command checked it, and matrix.json as a matrix starts it: every run pending, nothing secret. */
+import type { ConnectionOptions } from '../config/connection.js';
+import type { MatrixFile } from '../results/readRuns.js';
+import type { Combination, PlannedRun, SettingSpec } from './settingSpec.js';
+import type { RestartOptions } from './restart.js';
+
+export interface MatrixPlan {
+  specs: SettingSpec[];
+  combinations: Combination[];
+  order: 'interleaved' | 'random';
+  seed: number;
+  repeat: number;
+  warmupMs: number | undefined;
+  restart: RestartOptions | null;
+  resultsRoot: string;
+  connection: ConnectionOptions;
+  /** Passed on to every child, which reads it as the matrix did. */
+  defaultsFile: string | undefined;
+  scenario: string;
+  /** Run options for every child, connection options taken out, --fresh added where the scenario has it. */
+  runArgs: string[];
+  /** The run options of the unrecorded warmup run (runArgs with --duration set to the warmup). */
+  warmupArgs: string[];
+  durationMs: number;
+  /** The innobench entry point the children run. */
+  cliEntry: string;
+}
+
+/** matrix-20260102-030405: the folder of a matrix started at `now` (UTC). */
+export function matrixFolderName(now: Date): string {
+  return `matrix-${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+}
+
+/**
+ * The record a matrix keeps up to date while it runs. The connection is kept without its password,
+ * the restart command only in its masked form (plan.restart.shownCommand).
+ */
+export function newMatrixFile(plan: MatrixPlan, matrixId: string, order: readonly PlannedRun[], original: Record<string, string>, now: Date): MatrixFile {
+  const { connection } = plan;
+  const matrix: MatrixFile = {
+    format: 1,
+    kind: 'matrix',
+    matrixId,
+    state: 'running',
+    startedAt: now.toISOString(),
+    scenario: plan.scenario,
+    settings: plan.specs.map((spec) => ({ name: spec.name, values: spec.values.map((value) => value.text) })),
+    order: plan.order,
+    repeat: plan.repeat,
+    runArgs: plan.runArgs,
+    connection: { host: connection.host, port: connection.port, user: connection.user, database: connection.database, ...(connection.socket ? { socket: connection.socket } : {}) },
+    combinations: plan.combinations.map((combination) => ({ label: combination.label, settings: combination.settings })),
+    runs: order.map((planned, index) => ({
+      runId: null,
+      label: plan.combinations[planned.combination]!.label,
+      combination: plan.combinations[planned.combination]!.settings,
+      repeat: planned.repeat,
+      position: index + 1,
+      state: 'pending',
+    })),
+    original: { ...original },
+    restored: [],
+  };
+  if (plan.order === 'random') matrix.seed = plan.seed;
+  if (plan.warmupMs !== undefined) matrix.warmupMs = plan.warmupMs;
+  if (plan.restart) matrix.restart = { command: plan.restart.shownCommand, dropIn: plan.restart.dropIn };
+  return matrix;
+}
