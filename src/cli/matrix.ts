@@ -11,7 +11,7 @@ import { SCENARIOS } from '../../scenarios/index.js';
 import { maskCommand } from '../config/redact.js';
 import { parseDurationMs, parseInteger } from '../config/units.js';
 import { combinations, parseSetOption, type SettingSpec } from '../experiment/settingSpec.js';
-import { MatrixRunner } from '../experiment/matrix.js';
+import { MatrixRunner, type MatrixOutcome } from '../experiment/matrix.js';
 import type { MatrixPlan } from '../experiment/matrixPlan.js';
 import { MATRIX_FILE, readRuns } from '../results/readRuns.js';
 import { buildComparison } from '../analysis/compare.js';
@@ -195,7 +195,7 @@ async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let outcome: Awaited<ReturnType<MatrixRunner['run']>>;
+  let outcome: MatrixOutcome;
   try {
     outcome = await runner.run();
   } finally {

@@ -13,9 +13,9 @@
 import { parseSizeBytes, type Parsed } from '../config/units.js';
 import { seededRandom } from '../data/random.js';
 
-export const DEFAULT_SIZE_TOLERANCE = 1024 * 1024;
+const DEFAULT_SIZE_TOLERANCE = 1024 * 1024;
 
-export interface SettingValue {
+interface SettingValue {
   /** As written: "48M", "2", "O_DIRECT". */
   text: string;
   /** As sent to the server: bytes for sizes, numbers for numbers, else the text. */
@@ -49,7 +49,7 @@ const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+\.\d+$/;
 const PLAIN_WORD = /^[A-Za-z0-9_.:/+-]+$/;
 
-export function parseSettingValue(name: string, text: string): Parsed<SettingValue> {
+function parseSettingValue(name: string, text: string): Parsed<SettingValue> {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, error: `--set ${name}: an empty value` };
   if (SIZE_WITH_UNIT.test(trimmed)) {

@@ -71,7 +71,7 @@ async function probeDynamic(connection: PromiseConnection, name: string, current
   }
 }
 
-export interface RestoredSetting {
+interface RestoredSetting {
   name: string;
   value: string;
   ok: boolean;
@@ -87,7 +87,7 @@ export class SettingRefused extends Error {}
  */
 export class SettingsManager {
   original: Record<string, string> = {};
-  readonly nonDynamic = new Map<string, string>();
+  private readonly nonDynamic = new Map<string, string>();
   private blocks: Record<string, number | null> = {};
   private control: PromiseConnection | null = null;
   private readonly changed = new Set<string>();
