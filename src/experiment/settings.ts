@@ -204,6 +204,10 @@ export class SettingsManager {
   private async restartWith(combination: Combination): Promise<void> {
     const restart = this.restart!;
     const dropIn = this.dropIn!;
+    const values: Record<string, string | number> = {};
+    for (const name of this.nonDynamic.keys()) values[name] = combination.values[name]?.value ?? valueLiteral(this.original[name]!);
+    dropIn.write(dropInContent(values, `${combination.label}; removed (or the earlier file put back) when the matrix ends`));
+    // Registered once the file is written: a refused write has changed nothing to undo.
     if (this.undoRestart === null) {
       this.undoRestart = registerUndo(async () => {
         const how = dropIn.restore();
@@ -219,9 +223,6 @@ export class SettingsManager {
         }
       });
     }
-    const values: Record<string, string | number> = {};
-    for (const name of this.nonDynamic.keys()) values[name] = combination.values[name]?.value ?? valueLiteral(this.original[name]!);
-    dropIn.write(dropInContent(values, `${combination.label}; removed (or the earlier file put back) when the matrix ends`));
     this.log(`wrote ${dropIn.path}: ${Object.entries(values).map(([n, v]) => `${n} = ${v}`).join(', ')}`);
     await this.control?.end().catch(() => undefined);
     this.control = null;
