@@ -7,50 +7,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeResult, listFilesRecursive, readOnlyRunFolder, runCli, smallFeatureFile, stackTraceLines, tempDir, type CliResult } from '../helpers.js';
 import { resolveConnection, resolveTls, type ConnectionOptions } from '../../src/config/connection.js';
 import { connectControl, connectWorker, sessionCipher, tlsDriverOptions } from '../../src/db/connect.js';
+import { makeCertificates, opensslSkipReason, tlsServerArgs as tlsArgsFor, type TestCertificates } from '../support/certificates.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
 
 const DATABASE = 'ib_fault_tls';
 const FLAG = 'tls';
-const opensslMissing = spawnSync('openssl', ['version']).status === 0 ? false : 'openssl not found: cannot make the test certificates';
+const opensslMissing = opensslSkipReason();
 const skip = disposableServerSkipReason() || opensslMissing;
 
 let server: DisposableServer;
 let dir: ReturnType<typeof tempDir>;
-let certs: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; otherCa: string };
+let certs: TestCertificates;
 const sslUser = { user: 'ib_tls_ssl', password: 'Tls-ssl-Pw-7c1d9' };
 const x509User = { user: 'ib_tls_x509', password: 'Tls-x509-Pw-2b8e4' };
-
-function openssl(args: string[], cwd: string): void {
-  const result = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.stderr}`);
-}
-
-/** A CA, a server certificate for 127.0.0.1/localhost signed by it, a client certificate, and an unrelated CA. */
-function makeCertificates(folder: string): typeof certs {
-  writeFileSync(join(folder, 'server.ext'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n');
-  writeFileSync(join(folder, 'client.ext'), 'basicConstraints = CA:FALSE\n');
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=innobench test CA'], folder);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca-key.pem', '-out', 'other-ca.pem', '-days', '2', '-subj', '/CN=some other CA'], folder);
-  for (const [name, cn] of [
-    ['server', 'localhost'],
-    ['client', 'innobench client'],
-  ] as const) {
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], folder);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], folder);
-  }
-  const at = (name: string): string => join(folder, name);
-  return { ca: at('ca.pem'), serverCert: at('server.pem'), serverKey: at('server-key.pem'), clientCert: at('client.pem'), clientKey: at('client-key.pem'), otherCa: at('other-ca.pem') };
-}
-
-function tlsServerArgs(): string[] {
-  return [`--ssl-ca=${certs.ca}`, `--ssl-cert=${certs.serverCert}`, `--ssl-key=${certs.serverKey}`];
-}
 
 function userArgs(account: { user: string; password: string }): string[] {
   return server.connectionArgs(DATABASE, account.user, account.password);
@@ -145,7 +119,7 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
   before(async () => {
     dir = tempDir('ib-test-tls-');
     certs = makeCertificates(dir.path);
-    server = await startDisposableServer({ args: tlsServerArgs() });
+    server = await startDisposableServer({ args: tlsArgsFor(certs) });
     await server.query(`CREATE DATABASE ${DATABASE}`);
     for (const [account, require] of [
       [sslUser, 'SSL'],
@@ -256,7 +230,7 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
       t.diagnostic(line);
     } finally {
       await server.stop();
-      await server.start(tlsServerArgs());
+      await server.start(tlsArgsFor(certs));
     }
   });
 });
