@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RelativeDiff } from './stats.js';
 import {
+  median,
+  percentile,
   formatRelative,
   formatSignedPercent,
   mean,
@@ -183,4 +185,15 @@ for (const { name, diff, text } of FORMAT_CASES) {
 
 test('formatRelative on a real comparison', () => {
   assert.match(formatRelative(welchDiff([10, 11, 12], [20, 22, 24])), /^\+100 % \[\+62 %, \+138 %\]$/);
+});
+
+test('median and nearest-rank percentile', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 2, 3]), 2.5);
+  assert.equal(percentile(Array.from({ length: 20 }, (_, k) => k + 1), 95), 19);
+  assert.equal(percentile([1, 2, 3, 4], 50), 2);
+  assert.equal(percentile([5], 95), 5);
+  assert.equal(percentile([7, 9], 0), 7);
+  assert.ok(Number.isNaN(median([])));
+  assert.ok(Number.isNaN(percentile([], 50)));
 });

@@ -51,6 +51,22 @@ export function mean(samples: readonly number[]): number {
   return sum / samples.length;
 }
 
+/** The middle value of a sample (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Nearest-rank percentile of a sample (p in 0..100): a value that was measured, never interpolated; NaN when empty. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
 /** Sample standard deviation (n − 1 in the denominator). */
 export function sampleStdDev(samples: readonly number[]): number {
   if (samples.length < 2) {

@@ -1,18 +1,22 @@
 /**
  * `innobench index-check`: the operations guide's index optimisation with its acceptance criteria
- * (see src/analysis/indexCheck.ts for the plan and queries file formats and the workloads).
+ * (see src/analysis/indexPlan.ts for the plan and queries file formats, src/procedures/indexCheck/ for
+ * the procedure and its write workload).
  *
  *   index-check --plan plan.sql [--queries q.sql]            current state: missing indexes, EXPLAIN, timings
  *   index-check --plan plan.sql [--queries q.sql] --apply    before → apply (with progress) → after, ACCEPT/REJECT
  *   index-check --plan plan.sql --apply --rollback           a trial: the same, then the indexes it added are dropped
- *   index-check --plan plan.sql --rollback                   drops the plan's indexes that exist
+ *   index-check --plan plan.sql --rollback                   drops the plan's indexes that innobench added
  *
- * Exit 0 on ACCEPT (or a finished rollback), 1 on REJECT or failure, 2 on an invalid plan or option.
+ * Exit 0 on ACCEPT (or a finished rollback), 1 on REJECT, failure or a refused drop, 2 on an invalid
+ * plan or option (nothing is run).
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { parseInteger } from '../config/units.js';
-import { parsePlan, parseQueries, rollbackStatements, runIndexCheck, WRITE_GENERATORS, type PlannedQuery } from '../procedures/indexCheck.js';
+import { parsePlan, parseQueries, rollbackStatements, type PlannedQuery } from '../analysis/indexPlan.js';
+import { runIndexCheck } from '../procedures/indexCheck/run.js';
+import { WRITE_GENERATORS, customWrite } from '../procedures/indexCheck/writeTarget.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 
@@ -26,11 +30,11 @@ export function indexCheckCommand(yargs: Argv): Argv {
         plan: { describe: 'index DDL file (ALTER TABLE t ADD INDEX i (a, b); CREATE INDEX i ON t (a, b);)', type: 'string', demandOption: true, group: 'Plan:' },
         queries: { describe: 'queries that should use the indexes, each optionally after "-- expect: idx_name" (default: one derived per index)', type: 'string', group: 'Plan:' },
         apply: { describe: 'add the missing indexes, measure again and judge', type: 'boolean', default: false, group: 'Plan:' },
-        rollback: { describe: "drop the plan's indexes that exist (with --apply: those this run added, after measuring)", type: 'boolean', default: false, group: 'Plan:' },
+        rollback: { describe: "drop the plan's indexes that innobench added and that are unchanged, never one that was there before (with --apply: those this run added, after measuring)", type: 'boolean', default: false, group: 'Plan:' },
         repeat: { describe: 'timed runs of each query (median and p95)', default: 20, type: 'string', group: 'Measure:' },
-        'write-seconds': { describe: "seconds of the write workload on the plan's first table (0: not measured)", default: 10, type: 'string', group: 'Measure:' },
+        'write-seconds': { describe: "seconds of the write workload on a scratch copy of the plan's first table (0: not measured)", default: 10, type: 'string', group: 'Measure:' },
         'write-connections': { describe: 'connections running the write workload', default: 4, type: 'string', group: 'Measure:' },
-        'write-sql': { describe: 'the write statement instead of generated INSERTs, with ? placeholders', type: 'string', group: 'Measure:' },
+        'write-sql': { describe: 'the write statement instead of generated INSERTs, with ? placeholders; each execution is rolled back (InnoDB tables only)', type: 'string', group: 'Measure:' },
         'write-params': {
           describe: `generators of the --write-sql placeholders, comma-separated, in order (default: seq for each): ${Object.entries(WRITE_GENERATORS)
             .map(([name, g]) => `${name} = ${g.describe}`)
@@ -49,7 +53,7 @@ export function indexCheckCommand(yargs: Argv): Argv {
       const planText = readText('plan', argv.plan, v);
       const plan = planText === null ? null : parsePlan(planText);
       if (plan) {
-        for (const e of plan.errors) v.errors.push(`--plan line ${e.line}: ${e.reason}: ${e.sql}`);
+        for (const e of plan.errors) v.errors.push(`--plan ${String(argv.plan)} line ${e.line}: refused, ${e.reason}: ${JSON.stringify(e.sql)}`);
         if (plan.errors.length === 0 && plan.indexes.length === 0) v.errors.push(`--plan ${String(argv.plan)}: no ALTER TABLE … ADD INDEX or CREATE INDEX statement found`);
       }
       let queries: PlannedQuery[] | null = null;
@@ -57,7 +61,7 @@ export function indexCheckCommand(yargs: Argv): Argv {
         const text = readText('queries', argv.queries, v);
         if (text !== null) {
           const parsed = parseQueries(text);
-          for (const e of parsed.errors) v.errors.push(`--queries line ${e.line}: ${e.reason}: ${e.sql}`);
+          for (const e of parsed.errors) v.errors.push(`--queries ${argv.queries} line ${e.line}: ${e.reason}: ${JSON.stringify(e.sql)}`);
           if (parsed.errors.length === 0 && parsed.queries.length === 0) v.errors.push(`--queries ${argv.queries}: no query found`);
           queries = parsed.queries;
         }
@@ -66,15 +70,30 @@ export function indexCheckCommand(yargs: Argv): Argv {
       const writeParams = typeof argv['write-params'] === 'string' ? argv['write-params'].split(',').map((p) => p.trim()).filter(Boolean) : undefined;
       if (writeParams && !writeSql) v.errors.push('--write-params needs --write-sql');
       for (const name of writeParams ?? []) if (!WRITE_GENERATORS[name]) v.errors.push(`--write-params: unknown generator ${JSON.stringify(name)} (known: ${Object.keys(WRITE_GENERATORS).join(', ')})`);
+      if (writeSql && v.errors.length === 0) {
+        try {
+          customWrite(writeSql, writeParams);
+        } catch (error) {
+          v.errors.push(error instanceof Error ? error.message : String(error));
+        }
+      }
       if (v.errors.length || !plan) throw invalid(v.errors);
 
       const json = argv.json === true;
       const out = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
       if (plan.ignored.length) log(`note: ${plan.ignored.length} statement(s) of the plan are not index DDL and were skipped (first: line ${plan.ignored[0]!.line}, ${plan.ignored[0]!.sql})`);
       out(`plan: ${plan.indexes.length} index(es) on ${new Set(plan.indexes.map((i) => `${i.schema ?? connection.database}.${i.table}`)).size} table(s) in ${connection.database}`);
-      out('rollback statements:');
+      out('rollback statements (--rollback runs them only for indexes innobench added):');
       for (const sql of rollbackStatements(plan)) out(`  ${sql};`);
 
+      // Ctrl-C: the write load stops and drops its scratch table; the procedure stops between steps.
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        log(`${signal}: stopping index-check (the scratch table is dropped)`);
+        stop.abort();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       const report = await runIndexCheck({
         connection,
         plan,
@@ -86,13 +105,20 @@ export function indexCheckCommand(yargs: Argv): Argv {
         writeConnections,
         ...(writeSql ? { writeSql } : {}),
         ...(writeParams ? { writeParams } : {}),
+        signal: stop.signal,
         out,
         progress: log,
+      }).finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       });
       if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       if (report.acceptance && !report.acceptance.accepted) {
         const failed = report.acceptance.criteria.filter((c) => c.result === 'FAIL').map((c) => c.name);
         throw new CliError(`index-check: REJECT (${failed.join(', ') || 'nothing could be judged'})`, EXIT_FAILED);
+      }
+      if (report.refused.length) {
+        throw new CliError(`index-check: ${report.refused.length} index(es) not dropped: ${report.refused.map((r) => `${r.table}.${r.index} (${r.reason})`).join('; ')}`, EXIT_FAILED);
       }
       const failedApply = report.applied.filter((a) => a.error);
       if (failedApply.length) throw new CliError(`index-check: ${failedApply.length} index(es) could not be added`, EXIT_FAILED);

@@ -44,46 +44,13 @@
 import type { AuditStatement } from '../engine/scenario.js';
 import type { PromiseConnection } from '../db/connect.js';
 import { serverSnapshot } from '../db/serverSnapshot.js';
+import { DEFAULT_ROWS_FACTOR, INDEX_ISSUES, fmtCount, judgeStatement, type Issue, type JudgedRow } from '../analysis/explainJudge.js';
+import { mergeAnalyze, planFromExplainRows, planFromJson, type PlanRow } from '../analysis/explainPlan.js';
+import { identifiersOf, statementKind, stripComments, type StatementKind } from '../analysis/sqlText.js';
+import { rollbackUnsafe } from './rollbackSafety.js';
 
 export type Flavour = 'MariaDB' | 'MySQL';
 
-/** One table of a plan, normalised from tabular EXPLAIN rows or from EXPLAIN/ANALYZE FORMAT=JSON. */
-export interface PlanRow {
-  /** The SELECT the table belongs to (EXPLAIN's id); null for a UNION RESULT row. */
-  id: number | null;
-  /** SIMPLE, PRIMARY, SUBQUERY, … ; INSERT/UPDATE/DELETE for the written table; null when unknown. */
-  selectType: string | null;
-  table: string | null;
-  /** The access type ("join type"): const, eq_ref, ref, range, index, ALL, … */
-  type: string | null;
-  possibleKeys: string | null;
-  key: string | null;
-  keyLen: string | null;
-  ref: string | null;
-  /** The optimizer's estimate of rows examined per lookup (EXPLAIN's rows; MySQL JSON's rows_examined_per_scan). */
-  rows: number | null;
-  filtered: number | null;
-  extra: string;
-  /** ANALYZE (MariaDB): actual rows read per loop, averaged; null when the table was not read at run time. */
-  rRows?: number | null;
-  /** ANALYZE: how many times the table was read (0 for a const table read while optimising). */
-  rLoops?: number | null;
-}
-
-export type Issue = 'full scan' | 'full index scan' | 'filesort' | 'temporary' | 'rows estimate' | 'rows examined';
-
-/** The issues that make a mustUseIndex statement fail. */
-export const INDEX_ISSUES: ReadonlySet<Issue> = new Set<Issue>(['full scan', 'full index scan']);
-
-export const DEFAULT_ROWS_FACTOR = 10;
-
-export interface JudgedRow extends PlanRow {
-  issues: Issue[];
-  /** Why a flagged scan happened, when the plan says (e.g. an index was possible but not chosen). */
-  hint?: string;
-}
-
-export type StatementKind = 'read' | 'write' | 'other';
 
 export interface StatementResult {
   name: string;
@@ -136,249 +103,10 @@ export interface AuditOptions {
 // ---------------------------------------------------------------------------------------------
 // Pure verdict logic
 
-const INTERNAL_TABLE = /^<(derived|subquery|union|materialize)/i;
-
-/** The issues of one plan row, by its access type and Extra. */
-export function judgeRow(row: PlanRow): JudgedRow {
-  const issues: Issue[] = [];
-  let hint: string | undefined;
-  const writeTarget = row.selectType !== null && /^(INSERT|REPLACE)$/i.test(row.selectType);
-  const internal = row.table !== null && INTERNAL_TABLE.test(row.table);
-  const type = (row.type ?? '').replace(/^hash_/i, '');
-  if (!writeTarget && !internal) {
-    if (/^ALL$/i.test(type)) issues.push('full scan');
-    else if (/^index$/i.test(type)) issues.push('full index scan');
-    if (issues.length && row.rows !== null && row.rows <= 1) hint = 'the table looks empty (rows estimate ≤ 1): the plan will differ once it is filled; audit a filled library';
-    else if (issues.length && row.possibleKeys) hint = `an index was possible (${row.possibleKeys}) but not chosen: small table, or stale statistics (ANALYZE TABLE; explain --refresh-stats)?`;
-    else if (issues.length && row.key === null) hint = 'no usable index: a missing index or join condition';
-    else if (issues.length) hint = `no usable index for the condition; reads all of index ${row.key}`;
-  }
-  if (/Using filesort/i.test(row.extra)) issues.push('filesort');
-  if (/Using temporary/i.test(row.extra)) issues.push('temporary');
-  return hint === undefined ? { ...row, issues } : { ...row, issues, hint };
-}
-
-/** Estimated rows examined: per SELECT id, the product of the rows column; the largest over SELECTs. */
-export function rowsEstimate(plan: PlanRow[]): number | null {
-  const products = new Map<string, number>();
-  for (const row of plan) {
-    if (row.rows === null || !Number.isFinite(row.rows)) continue;
-    if (row.selectType !== null && /^(INSERT|REPLACE)$/i.test(row.selectType)) continue;
-    const key = String(row.id);
-    products.set(key, (products.get(key) ?? 1) * Math.max(row.rows, 0));
-  }
-  return products.size === 0 ? null : Math.max(...products.values());
-}
-
-/** Actual rows read (ANALYZE): Σ r_loops × r_rows; a const table read while optimising counts its rows. */
-export function rowsExamined(plan: PlanRow[]): number | null {
-  let total = 0;
-  let seen = false;
-  for (const row of plan) {
-    if (row.rRows === undefined) continue;
-    seen = true;
-    if (row.rRows === null) {
-      if (/^(const|system)$/i.test(row.type ?? '')) total += row.rows ?? 1;
-      continue;
-    }
-    total += (row.rLoops ?? 1) * row.rRows;
-  }
-  return seen ? Math.round(total) : null;
-}
-
-export interface Judgement {
-  plan: JudgedRow[];
-  rowsEstimate: number | null;
-  rowsExamined: number | null;
-  issues: Issue[];
-  verdict: string;
-  pass: boolean;
-}
-
-/** Judges one statement's plan (its rows, then the estimate against the expectation). */
-export function judgeStatement(
-  statement: Pick<AuditStatement, 'mustUseIndex' | 'expectedRows'>,
-  plan: PlanRow[],
-  rowsFactor = DEFAULT_ROWS_FACTOR,
-): Judgement {
-  const judged = plan.map(judgeRow);
-  const estimate = rowsEstimate(plan);
-  const examined = rowsExamined(plan);
-  const words: string[] = [];
-  const issues: Issue[] = [];
-  for (const issue of ['full scan', 'full index scan', 'filesort', 'temporary'] as const) {
-    const tables = judged.filter((row) => row.issues.includes(issue)).map((row) => row.table ?? '?');
-    if (tables.length === 0) continue;
-    issues.push(issue);
-    words.push(`${issue} (${[...new Set(tables)].join(', ')})`);
-  }
-  const expected = statement.expectedRows;
-  if (expected !== undefined && expected >= 0) {
-    const limit = rowsFactor * Math.max(expected, 1);
-    if (estimate !== null && estimate > limit) {
-      issues.push('rows estimate');
-      words.push(`rows estimate ${fmtCount(estimate)} > ${rowsFactor}× expected ${expected}`);
-    }
-    if (examined !== null && examined > limit) {
-      issues.push('rows examined');
-      words.push(`rows examined ${fmtCount(examined)} > ${rowsFactor}× expected ${expected}`);
-    }
-  }
-  const pass = !(statement.mustUseIndex && issues.some((issue) => INDEX_ISSUES.has(issue)));
-  return { plan: judged, rowsEstimate: estimate, rowsExamined: examined, issues, verdict: words.length ? words.join('; ') : 'ok', pass };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading plans
-
-type Json = Record<string, unknown>;
-
-function str(value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  if (Array.isArray(value)) return value.length ? value.map(String).join(',') : null;
-  return String(value);
-}
-
-function num(value: unknown): number | null {
-  if (value === null || value === undefined || value === '') return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
-
-/** Normalises the rows of a tabular EXPLAIN (MySQL or MariaDB; column names as the server sends them). */
-export function planFromExplainRows(rows: Array<Record<string, unknown>>): PlanRow[] {
-  return rows.map((row) => ({
-    id: num(row.id),
-    selectType: str(row.select_type),
-    table: str(row.table),
-    type: str(row.type),
-    possibleKeys: str(row.possible_keys),
-    key: str(row.key),
-    keyLen: str(row.key_len),
-    ref: str(row.ref),
-    rows: num(row.rows),
-    filtered: num(row.filtered),
-    extra: str(row.Extra ?? row.extra) ?? '',
-  }));
-}
-
-/**
- * Normalises EXPLAIN FORMAT=JSON (MySQL, format version 1) or ANALYZE FORMAT=JSON / EXPLAIN
- * FORMAT=JSON (MariaDB): every `table` object of the tree becomes a row, in tree order, which is
- * the order tabular EXPLAIN prints. Sorting and temporary tables are nodes around the tables
- * (MySQL: ordering_operation / grouping_operation with using_filesort / using_temporary_table;
- * MariaDB: filesort / temporary_table nodes); they are shown in Extra of the first table below
- * them, where tabular EXPLAIN shows them.
- */
-export function planFromJson(document: unknown): PlanRow[] {
-  const parsed = typeof document === 'string' ? (JSON.parse(document) as unknown) : document;
-  const out: PlanRow[] = [];
-  walk(parsed, { selectId: null, extras: [] }, out);
-  return out;
-}
-
-interface WalkContext {
-  selectId: number | null;
-  /** Extra notes waiting for the first table below the node that raised them. */
-  extras: string[];
-}
-
-function walk(node: unknown, ctx: WalkContext, out: PlanRow[]): void {
-  if (Array.isArray(node)) {
-    for (const item of node) walk(item, ctx, out);
-    return;
-  }
-  if (node === null || typeof node !== 'object') return;
-  const object = node as Json;
-  let here = ctx;
-  const selectId = num(object.select_id);
-  const raised: string[] = [];
-  if (object.using_filesort === true || isObject(object.filesort)) raised.push('Using filesort');
-  if (object.using_temporary_table === true || isObject(object.temporary_table)) raised.push('Using temporary');
-  if (selectId !== null || raised.length) {
-    here = { selectId: selectId ?? ctx.selectId, extras: [...ctx.extras, ...raised] };
-    ctx.extras.length = 0;
-  }
-  for (const [key, value] of Object.entries(object)) {
-    if (key === 'table' && isObject(value) && typeof value.table_name === 'string') {
-      out.push(tableRow(value, here));
-      // A table may hold further plans: materialized_from_subquery, attached_subqueries.
-      walk(Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'table')), here, out);
-    } else if (value !== null && typeof value === 'object') walk(value, here, out);
-  }
-}
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function tableRow(table: Json, ctx: WalkContext): PlanRow {
-  const extra: string[] = [];
-  if (typeof table.message === 'string') extra.push(table.message);
-  if (table.index_condition !== undefined) extra.push('Using index condition');
-  if (table.attached_condition !== undefined) extra.push('Using where');
-  if (table.using_index === true) extra.push('Using index');
-  if (table.using_join_buffer !== undefined) extra.push(`Using join buffer (${String(table.using_join_buffer)})`);
-  extra.push(...ctx.extras.splice(0));
-  const writes = table.insert ? 'INSERT' : table.update ? 'UPDATE' : table.delete ? 'DELETE' : null;
-  const row: PlanRow = {
-    id: ctx.selectId,
-    selectType: writes,
-    table: String(table.table_name),
-    type: str(table.access_type),
-    possibleKeys: str(table.possible_keys),
-    key: str(table.key),
-    keyLen: str(table.key_length),
-    ref: str(table.ref),
-    rows: num(table.rows_examined_per_scan ?? table.rows),
-    filtered: num(table.filtered),
-    extra: extra.join('; '),
-  };
-  if ('r_rows' in table) {
-    row.rRows = num(table.r_rows);
-    row.rLoops = num(table.r_loops);
-  }
-  return row;
-}
-
-/** Adds ANALYZE's actual rows to the tabular plan, matching tables by name in order. */
-export function mergeAnalyze(plan: PlanRow[], analyzed: PlanRow[]): PlanRow[] {
-  const used = new Set<number>();
-  return plan.map((row) => {
-    const index = analyzed.findIndex((a, i) => !used.has(i) && a.table === row.table);
-    if (index === -1) return row;
-    used.add(index);
-    const match = analyzed[index]!;
-    return match.rRows === undefined ? row : { ...row, rRows: match.rRows, rLoops: match.rLoops ?? null };
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Statements
 
-/** What a statement does, by its first keyword: reads (SELECT, WITH … SELECT), writes, or other. */
-export function statementKind(sql: string): StatementKind {
-  const text = stripComments(sql).replace(/^[\s(]+/, '');
-  const word = /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase() ?? '';
-  if (word === 'SELECT' || word === 'TABLE' || word === 'VALUES') return 'read';
-  if (word === 'WITH') return /\b(INSERT|REPLACE|UPDATE|DELETE)\b/i.test(text) ? 'write' : 'read';
-  if (word === 'INSERT' || word === 'REPLACE' || word === 'UPDATE' || word === 'DELETE') return 'write';
-  return 'other';
-}
 
-function stripComments(sql: string): string {
-  return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)(--\s|#)[^\n]*/g, ' ');
-}
 
-/** Identifiers a statement names (backquoted or bare words), lower-cased; literals left out. */
-export function identifiersOf(sql: string): Set<string> {
-  const names = new Set<string>();
-  const text = stripComments(sql).replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, ' ');
-  for (const match of text.matchAll(/`((?:[^`]|``)+)`|([A-Za-z0-9_$]+)/g)) {
-    names.add((match[1] !== undefined ? match[1].replace(/``/g, '`') : match[2]!).toLowerCase());
-  }
-  return names;
-}
 
 function summariseParam(value: unknown): string {
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
@@ -485,8 +213,6 @@ function firstValue(rows: unknown): unknown {
   return Object.values(row)[0];
 }
 
-const TRANSACTIONAL = /^innodb$/i;
-
 /** ANALYZE FORMAT=JSON where it is copy-safe (see the header); the note says what was done. */
 async function analyzeStatement(
   connection: PromiseConnection,
@@ -517,34 +243,10 @@ async function analyzeStatement(
   }
 }
 
-/** Why a write cannot be undone by ROLLBACK (a non-InnoDB table, triggers into one), or null. */
-async function rollbackUnsafe(connection: PromiseConnection, sql: string): Promise<string | null> {
-  const [tableRows] = await connection.query(
-    'SELECT TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
-  );
-  const tables = tableRows as Array<{ name: string; engine: string | null }>;
-  const named = identifiersOf(sql);
-  const referenced = tables.filter((t) => named.has(t.name.toLowerCase()));
-  const nonTransactional = referenced.filter((t) => !TRANSACTIONAL.test(t.engine ?? ''));
-  if (nonTransactional.length) {
-    return `${nonTransactional.map((t) => `${t.name} (${t.engine ?? 'view'})`).join(', ')} would not roll back`;
-  }
-  const [triggerRows] = await connection.query(
-    'SELECT DISTINCT EVENT_OBJECT_TABLE AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()',
-  );
-  const triggered = (triggerRows as Array<{ name: string }>).filter((t) => named.has(t.name.toLowerCase()));
-  if (triggered.length && tables.some((t) => !TRANSACTIONAL.test(t.engine ?? ''))) {
-    return `triggers on ${triggered.map((t) => t.name).join(', ')} and non-InnoDB tables in the database: a rollback might not undo everything`;
-  }
-  return null;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Printing
 
-function fmtCount(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
 
 function cell(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return '-';

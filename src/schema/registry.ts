@@ -104,3 +104,53 @@ export async function assertOwned(control: PromiseConnection, tables: string[], 
     throw new Error(`refusing to touch ${taken.map(([n, owner]) => `\`${n}\` (clientFlag ${owner})`).join(', ')}: it belongs to another library; use another --flag`);
   }
 }
+
+/**
+ * Indexes index-check added to tables it does not own, with their columns when added: its
+ * rollback drops only these, and only while the index still has those columns, never an index
+ * that was there before. Kept in the connection's database beside the other registry tables.
+ */
+export const INDEXES_TABLE = 'innobench_indexes';
+
+export interface AddedIndex {
+  schema: string;
+  table: string;
+  index: string;
+  columns: string[];
+}
+
+export async function ensureIndexRegistry(control: PromiseConnection): Promise<void> {
+  await control.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(INDEXES_TABLE)} (
+    table_schema VARCHAR(64) NOT NULL,
+    table_name VARCHAR(64) NOT NULL,
+    index_name VARCHAR(64) NOT NULL,
+    columns TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (table_schema, table_name, index_name)
+  ) ENGINE=InnoDB`);
+}
+
+export async function recordIndex(control: PromiseConnection, added: AddedIndex): Promise<void> {
+  await control.query(`REPLACE INTO ${quoteIdent(INDEXES_TABLE)} (table_schema, table_name, index_name, columns) VALUES (?, ?, ?, ?)`, [
+    added.schema,
+    added.table,
+    added.index,
+    JSON.stringify(added.columns),
+  ]);
+}
+
+/** The recorded index of that name on that table, or null (also when nothing was ever recorded). */
+export async function findAddedIndex(control: PromiseConnection, schema: string, table: string, index: string): Promise<AddedIndex | null> {
+  const [exists] = await control.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [INDEXES_TABLE]);
+  if ((exists as unknown[]).length === 0) return null;
+  const [rows] = await control.query(
+    `SELECT table_schema AS s, table_name AS t, index_name AS i, columns AS c FROM ${quoteIdent(INDEXES_TABLE)} WHERE table_schema = ? AND table_name = ? AND index_name = ?`,
+    [schema, table, index],
+  );
+  const row = (rows as Array<{ s: string; t: string; i: string; c: string }>)[0];
+  return row ? { schema: row.s, table: row.t, index: row.i, columns: JSON.parse(row.c) as string[] } : null;
+}
+
+export async function forgetIndex(control: PromiseConnection, added: Pick<AddedIndex, 'schema' | 'table' | 'index'>): Promise<void> {
+  await control.query(`DELETE FROM ${quoteIdent(INDEXES_TABLE)} WHERE table_schema = ? AND table_name = ? AND index_name = ?`, [added.schema, added.table, added.index]);
+}
