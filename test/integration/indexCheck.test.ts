@@ -1,141 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  acceptance,
-  addStatement,
-  checkExplain,
-  customWrite,
-  formatAcceptance,
-  median,
-  parsePlan,
-  parseQueries,
-  percentile,
-  rollbackStatements,
-  runIndexCheck,
-  runWithProgress,
-  splitStatements,
-  type ExplainRow,
-  type IndexColumn,
-  type Measurement,
-  type QueryMeasure,
-} from '../../src/procedures/indexCheck.js';
-import { SERVER, adminConnection, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePlan, parseQueries } from '../../src/analysis/indexPlan.js';
+import { runWithProgress } from '../../src/procedures/indexCheck/alterProgress.js';
+import { runIndexCheck } from '../../src/procedures/indexCheck/run.js';
+import { measureWrites, SCRATCH_PREFIX } from '../../src/procedures/indexCheck/writeLoad.js';
+import { customWrite } from '../../src/procedures/indexCheck/writeTarget.js';
+import { INDEXES_TABLE } from '../../src/schema/registry.js';
+import { SERVER, adminConnection, adminQuery, connectionArgs, createTestDatabase, describeResult, runCli, tempDir, type TestDatabase } from '../helpers.js';
 import { connectControl } from '../../src/db/connect.js';
-
-// ---------------------------------------------------------------------------------------------
-// The plan parser
-// ---------------------------------------------------------------------------------------------
-
-const cols = (...names: string[]): IndexColumn[] => names.map((name) => ({ name }));
-
-test('parsePlan reads the guide-style index DDL', () => {
-  const cases: Array<{ name: string; sql: string; want: Array<{ schema?: string; table: string; name: string; columns: IndexColumn[]; kind?: string; alterOptions?: string[] }> }> = [
-    { name: 'ALTER TABLE … ADD INDEX', sql: 'ALTER TABLE user ADD INDEX idx_update_time (update_time);', want: [{ table: 'user', name: 'idx_update_time', columns: cols('update_time') }] },
-    {
-      name: 'several ADD clauses in one ALTER, KEY synonym, backticks',
-      sql: 'ALTER TABLE `order_tab` ADD INDEX idx_create_time (create_time), ADD KEY `idx_user_create_time` (`user_id`, `create_time`);',
-      want: [
-        { table: 'order_tab', name: 'idx_create_time', columns: cols('create_time') },
-        { table: 'order_tab', name: 'idx_user_create_time', columns: cols('user_id', 'create_time') },
-      ],
-    },
-    { name: 'CREATE INDEX … ON', sql: 'CREATE INDEX idx_status_update_time ON dataset (status, update_time);', want: [{ table: 'dataset', name: 'idx_status_update_time', columns: cols('status', 'update_time') }] },
-    { name: 'CREATE UNIQUE INDEX, qualified table', sql: 'create unique index uq_a on shop.t (a)', want: [{ schema: 'shop', table: 't', name: 'uq_a', columns: cols('a'), kind: 'UNIQUE' }] },
-    {
-      name: 'prefix length and DESC',
-      sql: 'ALTER TABLE t ADD INDEX idx_n (name(10), created DESC)',
-      want: [{ table: 't', name: 'idx_n', columns: [{ name: 'name', length: 10 }, { name: 'created', order: 'DESC' }] }],
-    },
-    {
-      name: 'ALGORITHM / LOCK clauses are kept for applying',
-      sql: 'ALTER TABLE t ADD INDEX idx_a (a), ALGORITHM=INPLACE, LOCK = NONE;',
-      want: [{ table: 't', name: 'idx_a', columns: cols('a'), alterOptions: ['ALGORITHM=INPLACE', 'LOCK=NONE'] }],
-    },
-    { name: 'IF NOT EXISTS (MariaDB)', sql: 'ALTER TABLE t ADD INDEX IF NOT EXISTS idx_a (a)', want: [{ table: 't', name: 'idx_a', columns: cols('a') }] },
-    { name: 'CREATE INDEX with USING and options', sql: "CREATE INDEX idx_a USING BTREE ON t (a) COMMENT 'cdc' ALGORITHM=INPLACE", want: [{ table: 't', name: 'idx_a', columns: cols('a'), alterOptions: ['ALGORITHM=INPLACE'] }] },
-    {
-      name: 'USE qualifies the following tables',
-      sql: 'USE dianshu_backend;\nCREATE INDEX idx_u ON user (update_time);\nUSE matomo;\nCREATE INDEX idx_s ON matomo_log_visit (visit_last_action_time);',
-      want: [
-        { schema: 'dianshu_backend', table: 'user', name: 'idx_u', columns: cols('update_time') },
-        { schema: 'matomo', table: 'matomo_log_visit', name: 'idx_s', columns: cols('visit_last_action_time') },
-      ],
-    },
-    {
-      name: 'comments of every kind, and a ; inside a string',
-      sql: "-- P0-01\n# hash comment\n/* block; with ; semicolons */ ALTER TABLE t -- trailing\n ADD INDEX idx_a (a) COMMENT 'x;y';\n-- DROP INDEX idx_a ON t;",
-      want: [{ table: 't', name: 'idx_a', columns: cols('a') }],
-    },
-  ];
-  for (const c of cases) {
-    const plan = parsePlan(c.sql);
-    assert.deepEqual(plan.errors, [], c.name);
-    assert.deepEqual(
-      plan.indexes.map((i) => ({ ...(i.schema ? { schema: i.schema } : {}), table: i.table, name: i.name, columns: i.columns })),
-      c.want.map((w) => ({ ...(w.schema ? { schema: w.schema } : {}), table: w.table, name: w.name, columns: w.columns })),
-      c.name,
-    );
-    for (const [k, w] of c.want.entries()) {
-      if (w.kind) assert.equal(plan.indexes[k]!.kind, w.kind, c.name);
-      if (w.alterOptions) assert.deepEqual(plan.indexes[k]!.alterOptions, w.alterOptions, c.name);
-    }
-  }
-});
-
-test('parsePlan refuses what a plan must not do, and skips what is not DDL', () => {
-  const refused: Array<{ sql: string; reason: RegExp }> = [
-    { sql: 'DROP INDEX idx_a ON t;', reason: /only ALTER TABLE … ADD INDEX and CREATE INDEX/ },
-    { sql: 'ALTER TABLE t DROP INDEX idx_a;', reason: /only ADD INDEX clauses/ },
-    { sql: 'ALTER TABLE t ADD COLUMN c INT;', reason: /only ADD INDEX clauses/ },
-    { sql: 'ALTER TABLE t ADD INDEX (a);', reason: /index without a name/ },
-    { sql: 'ALTER TABLE t ADD INDEX idx_a ((a + 1));', reason: /functional key parts/ },
-    { sql: 'CREATE INDEX idx_a ON t;', reason: /expected "\("/ },
-    { sql: 'ALTER TABLE t ADD INDEX idx_a (a); CREATE INDEX idx_a ON t (b);', reason: /planned twice/ },
-    { sql: 'CREATE TABLE t (a INT);', reason: /only ALTER TABLE/ },
-  ];
-  for (const r of refused) {
-    const plan = parsePlan(r.sql);
-    assert.equal(plan.errors.length, 1, r.sql);
-    assert.match(plan.errors[0]!.reason, r.reason, r.sql);
-  }
-  const skipped = parsePlan("SELECT 'start';\nSET sql_log_bin = 0;\nSHOW INDEX FROM t;\nCREATE INDEX i ON t (a);");
-  assert.deepEqual(skipped.errors, []);
-  assert.equal(skipped.ignored.length, 3);
-  assert.equal(skipped.indexes.length, 1);
-  assert.equal(skipped.indexes[0]!.line, 4);
-});
-
-test('rollback and apply statements are derived from the plan', () => {
-  const plan = parsePlan('ALTER TABLE orders ADD INDEX idx_a (a), ADD INDEX idx_ab (a, b), ALGORITHM=INPLACE;\nCREATE UNIQUE INDEX uq ON shop.orders (c(8));');
-  assert.deepEqual(rollbackStatements(plan), [
-    'ALTER TABLE `orders` DROP INDEX `idx_a`',
-    'ALTER TABLE `orders` DROP INDEX `idx_ab`',
-    'ALTER TABLE `shop`.`orders` DROP INDEX `uq`',
-  ]);
-  assert.equal(addStatement(plan.indexes[1]!), 'ALTER TABLE `orders` ADD INDEX idx_ab (a, b), ALGORITHM=INPLACE');
-  assert.equal(addStatement(plan.indexes[2]!), 'ALTER TABLE `shop`.`orders` ADD UNIQUE INDEX `uq` (c(8))');
-});
-
-test('splitStatements keeps the comments before each statement and its line', () => {
-  const statements = splitStatements("-- one\nSELECT 1;\n\n/* two */\n-- expect: idx\nSELECT ';' AS x\n;\n-- dangling");
-  assert.deepEqual(
-    statements.map((s) => ({ sql: s.sql, comments: s.comments, line: s.line })),
-    [
-      { sql: 'SELECT 1', comments: ['one'], line: 2 },
-      { sql: "SELECT ';' AS x", comments: ['two', 'expect: idx'], line: 6 },
-    ],
-  );
-});
-
-test('parseQueries reads "-- expect:" and refuses statements that write', () => {
-  const { queries, errors } = parseQueries('-- expect: idx_update_time\nSELECT * FROM t WHERE update_time > NOW() - INTERVAL 1 DAY;\nSELECT 1;\n-- expect: `idx_b`\nWITH x AS (SELECT 1) SELECT * FROM x;\nDELETE FROM t;');
-  assert.deepEqual(
-    queries.map((q) => q.expect),
-    ['idx_update_time', undefined, 'idx_b'],
-  );
-  assert.equal(errors.length, 1);
-  assert.match(errors[0]!.reason, /read-only/);
-});
 
 test('customWrite counts the placeholders outside strings and checks the generators', () => {
   const w = customWrite("INSERT INTO t (a, b, note) VALUES (?, ?, 'what?')", ['seq', 'now']);
@@ -145,79 +19,6 @@ test('customWrite counts the placeholders outside strings and checks the generat
   assert.equal(customWrite('INSERT INTO t (a) VALUES (?)', undefined).params.length, 1);
   assert.throws(() => customWrite('INSERT INTO t (a) VALUES (?)', ['seq', 'int']), /1 placeholder\(s\) but --write-params names 2/);
   assert.throws(() => customWrite('INSERT INTO t (a) VALUES (?)', ['nope']), /unknown generator/);
-});
-
-// ---------------------------------------------------------------------------------------------
-// EXPLAIN check, statistics and the acceptance table
-// ---------------------------------------------------------------------------------------------
-
-const row = (type: string | null, key: string | null, table = 't'): ExplainRow => ({ table, type, key, rows: 10, extra: '' });
-
-test('checkExplain: the expected index on a row that is not a full scan', () => {
-  const cases: Array<{ name: string; rows: ExplainRow[]; expect?: string; ok: boolean; reason: RegExp }> = [
-    { name: 'full scan', rows: [row('ALL', null)], expect: 'idx_a', ok: false, reason: /full table scan/ },
-    { name: 'range on it', rows: [row('range', 'idx_a')], expect: 'idx_a', ok: true, reason: /uses idx_a/ },
-    { name: 'case-insensitive', rows: [row('ref', 'IDX_A')], expect: 'idx_a', ok: true, reason: /uses/ },
-    { name: 'another index', rows: [row('ref', 'PRIMARY')], expect: 'idx_a', ok: false, reason: /idx_a not used \(uses PRIMARY\)/ },
-    { name: 'index_merge lists several keys', rows: [row('index_merge', 'idx_b,idx_a')], expect: 'idx_a', ok: true, reason: /uses/ },
-    { name: 'no expectation, some index', rows: [row('ref', 'idx_b')], ok: true, reason: /uses idx_b/ },
-    { name: 'no expectation, a join with a full scan', rows: [row('ALL', null, 'u'), row('ref', 'idx_b')], ok: false, reason: /full table scan/ },
-    { name: 'no expectation, no index', rows: [row(null, null)], ok: false, reason: /no index used/ },
-  ];
-  for (const c of cases) {
-    const check = checkExplain(c.rows, c.expect);
-    assert.equal(check.ok, c.ok, c.name);
-    assert.match(check.reason, c.reason, c.name);
-  }
-  assert.equal(checkExplain([row('range', 'idx_a')], 'idx_a').access, 't:range(idx_a) rows=10');
-});
-
-test('median and nearest-rank p95', () => {
-  assert.equal(median([3, 1, 2]), 2);
-  assert.equal(median([4, 1, 2, 3]), 2.5);
-  assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], 95), 19);
-  assert.equal(percentile([5], 95), 5);
-  assert.ok(Number.isNaN(median([])));
-});
-
-function measurement(medians: number[], okCount: number, missing: number, rowsPerSec: number | null): Measurement {
-  const queries: QueryMeasure[] = medians.map((m, k) => ({
-    query: { sql: `SELECT ${k}`, line: k + 1 },
-    explain: { access: '', fullScan: k >= okCount, keys: [], ok: k < okCount, reason: '' },
-    medianMs: m,
-    p95Ms: m,
-    runs: 20,
-  }));
-  return {
-    indexes: [],
-    missing,
-    queries,
-    writes: rowsPerSec === null ? null : { rows: rowsPerSec * 10, seconds: 10, rowsPerSec, perSecond: [], errors: 0, connections: 4 },
-  };
-}
-
-test('acceptance: the guide\'s thresholds (≥ 50 % faster, < 10 % write loss, 0 missing, EXPLAIN)', () => {
-  const cases: Array<{ name: string; before: Measurement; after: Measurement | null; results: string[]; accepted: boolean }> = [
-    { name: 'all pass', before: measurement([10, 10], 0, 2, 1000), after: measurement([2, 2], 2, 0, 950), results: ['PASS', 'PASS', 'PASS', 'PASS'], accepted: true },
-    { name: 'exactly 50 % faster passes', before: measurement([10], 0, 1, 1000), after: measurement([5], 1, 0, 1000), results: ['PASS', 'PASS', 'PASS', 'PASS'], accepted: true },
-    { name: 'only 40 % faster', before: measurement([10], 0, 1, 1000), after: measurement([6], 1, 0, 1000), results: ['FAIL', 'PASS', 'PASS', 'PASS'], accepted: false },
-    { name: 'exactly 10 % write loss fails', before: measurement([10], 0, 1, 1000), after: measurement([1], 1, 0, 900), results: ['PASS', 'FAIL', 'PASS', 'PASS'], accepted: false },
-    { name: 'writes faster after is fine', before: measurement([10], 0, 1, 1000), after: measurement([1], 1, 0, 1100), results: ['PASS', 'PASS', 'PASS', 'PASS'], accepted: true },
-    { name: 'an index still missing', before: measurement([10], 0, 2, 1000), after: measurement([1], 1, 1, 1000), results: ['PASS', 'PASS', 'FAIL', 'PASS'], accepted: false },
-    { name: 'a query still scans', before: measurement([10, 10], 0, 2, 1000), after: measurement([1, 1], 1, 0, 1000), results: ['PASS', 'PASS', 'PASS', 'FAIL'], accepted: false },
-    { name: 'writes not measured', before: measurement([10], 0, 1, null), after: measurement([1], 1, 0, null), results: ['PASS', 'n/a', 'PASS', 'PASS'], accepted: true },
-    { name: 'no --apply: the current state only', before: measurement([1], 1, 0, 1000), after: null, results: ['n/a', 'n/a', 'PASS', 'PASS'], accepted: true },
-    { name: 'no --apply, indexes missing', before: measurement([10], 0, 3, 1000), after: null, results: ['n/a', 'n/a', 'FAIL', 'FAIL'], accepted: false },
-  ];
-  for (const c of cases) {
-    const a = acceptance(c.before, c.after);
-    assert.deepEqual(a.criteria.map((x) => x.result), c.results, c.name);
-    assert.equal(a.accepted, c.accepted, c.name);
-  }
-  const table = formatAcceptance(acceptance(measurement([10, 10], 0, 2, 1000), measurement([2, 2], 2, 0, 950)));
-  assert.match(table[1]!, /query time \(sum of medians\)\s+20\.0 ms\s+4\.00 ms\s+-80\.0 %\s+≥ 50 % less\s+PASS/);
-  assert.match(table[2]!, /write throughput\s+1000 rows\/s\s+950 rows\/s\s+-5\.0 %\s+< 10 % loss\s+PASS/);
-  assert.equal(table.at(-1), '  overall: ACCEPT');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -270,6 +71,22 @@ describe('index-check against the server', { skip: server ?? false }, () => {
     return rows.map((r) => r.i);
   };
 
+  /** Rows, checksum and next auto-increment value of a table: what a measurement must not change. */
+  const fingerprint = async (table: string): Promise<{ rows: number; checksum: string; autoIncrement: string }> => {
+    const [count] = await adminQuery<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM \`${table}\``, [], db.name);
+    const [sum] = await adminQuery<Array<{ Checksum: string }>>(`CHECKSUM TABLE \`${table}\``, [], db.name);
+    const [ai] = await adminQuery<Array<{ a: string | null }>>('SELECT AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table]);
+    return { rows: Number(count!.n), checksum: String(sum!.Checksum), autoIncrement: String(ai!.a) };
+  };
+  const scratchTables = async (): Promise<string[]> => {
+    const rows = await adminQuery<Array<{ t: string }>>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?', [db.name, `${SCRATCH_PREFIX}%`]);
+    return rows.map((r) => r.t);
+  };
+  const recorded = async (): Promise<string[]> => {
+    const rows = await adminQuery<Array<{ i: string }>>(`SELECT index_name AS i FROM \`${INDEXES_TABLE}\` ORDER BY index_name`, [], db.name);
+    return rows.map((r) => r.i);
+  };
+
   before(async () => {
     db = await createTestDatabase();
     const c = await adminConnection(db.name);
@@ -303,6 +120,7 @@ describe('index-check against the server', { skip: server ?? false }, () => {
   });
 
   test('before: 4 missing and full scans; --apply: 0 missing, every EXPLAIN on its index, ≥ 50 % faster', async () => {
+    const untouched = await fingerprint('orders');
     const report = await runIndexCheck({ ...options(), apply: true });
     assert.equal(report.mode, 'apply');
     const before = report.before!;
@@ -323,10 +141,14 @@ describe('index-check against the server', { skip: server ?? false }, () => {
     // Write throughput on a shared server is noisy: measured both times, judged either way.
     assert.ok(before.writes!.rows > 0 && afterApply.writes!.rows > 0, lines.join('\n'));
     assert.notEqual(criteria['write throughput']!.result, 'n/a');
-    // The write workload's rows were deleted again.
-    const [count] = await adminQuery<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM orders', [], db.name);
-    assert.equal(Number(count!.n), ROWS);
+    // The writes went to a scratch copy, dropped again: the user's rows (and counter) are as they were.
+    assert.match(before.writes!.target, new RegExp(`^${db.name}\\.${SCRATCH_PREFIX}`));
+    assert.deepEqual(await fingerprint('orders'), untouched);
+    assert.equal(untouched.rows, ROWS);
+    assert.deepEqual(await scratchTables(), []);
     assert.deepEqual(await indexNames(), ['idx_create_time', 'idx_status_update_time', 'idx_update_time', 'idx_user_create_time', 'PRIMARY']);
+    // Each index it added is recorded, with its columns, for the rollback.
+    assert.deepEqual(await recorded(), ['idx_create_time', 'idx_status_update_time', 'idx_update_time', 'idx_user_create_time']);
     assert.ok(lines.some((l) => /overall: (ACCEPT|REJECT)/.test(l)));
   });
 
@@ -338,6 +160,8 @@ describe('index-check against the server', { skip: server ?? false }, () => {
     assert.equal(report.dropped.length, 3);
     assert.ok(lines.some((l) => /idx_create_time: not present, nothing to drop/.test(l)));
     assert.deepEqual(await indexNames(), ['idx_note', 'PRIMARY']);
+    assert.deepEqual(report.refused, []);
+    assert.deepEqual(await recorded(), []);
     const current = await runIndexCheck({ ...options(), writeSeconds: 0 });
     assert.equal(current.before!.missing, 4);
     assert.equal(current.acceptance!.accepted, false);
@@ -354,6 +178,97 @@ describe('index-check against the server', { skip: server ?? false }, () => {
     for (const q of report.after!.queries) assert.equal(q.explain.ok, true, `${q.query.sql}: ${q.explain.access}`);
     assert.equal(report.dropped.length, 3);
     assert.deepEqual(await indexNames(), ['idx_create_time', 'idx_note', 'PRIMARY']);
+  });
+
+  test('--rollback refuses an index innobench did not add (idx_create_time was added by hand above)', async () => {
+    lines.length = 0;
+    const report = await runIndexCheck({ ...options(), rollback: true });
+    assert.deepEqual(report.dropped, []);
+    assert.deepEqual(report.refused.map((r) => r.index), ['idx_create_time']);
+    assert.match(report.refused[0]!.reason, /not added by innobench/);
+    assert.ok(lines.some((l) => /idx_create_time: REFUSED, not added by innobench/.test(l)), lines.join('\n'));
+    assert.deepEqual(await indexNames(), ['idx_create_time', 'idx_note', 'PRIMARY']);
+  });
+
+  test('an index innobench added and that was changed since is not dropped either', async () => {
+    await runIndexCheck({ ...options(), plan: parsePlan('CREATE INDEX idx_update_time ON orders (update_time);'), queries: [], writeSeconds: 0, apply: true });
+    await adminQuery('ALTER TABLE orders DROP INDEX idx_update_time, ADD INDEX idx_update_time (update_time, status)', [], db.name);
+    const report = await runIndexCheck({ ...options(), plan: parsePlan('CREATE INDEX idx_update_time ON orders (update_time);'), rollback: true });
+    assert.deepEqual(report.dropped, []);
+    assert.match(report.refused[0]?.reason ?? '', /changed since/);
+    await adminQuery('ALTER TABLE orders DROP INDEX idx_update_time', [], db.name);
+  });
+
+  test('--write-sql runs inside rolled-back transactions: rows are written and none is kept', async () => {
+    const untouched = await fingerprint('orders');
+    const connection = options().connection;
+    const writes = await measureWrites(connection, { kind: 'rolled-back', sql: 'INSERT INTO orders (user_id, create_time, update_time) VALUES (?, NOW(), NOW())', paramNames: ['int'] }, 1, 2);
+    assert.ok(writes.rows > 0, JSON.stringify(writes));
+    assert.equal(writes.errors, 0, writes.firstError);
+    assert.ok(writes.latencyMs.p50 > 0);
+    const after = await fingerprint('orders');
+    assert.equal(after.rows, untouched.rows);
+    assert.equal(after.checksum, untouched.checksum);
+  });
+
+  test('--write-sql on a table that cannot roll back is refused before writing', async () => {
+    await adminQuery('CREATE TABLE notes_myisam (id INT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=MyISAM', [], db.name);
+    await assert.rejects(
+      measureWrites(options().connection, { kind: 'rolled-back', sql: 'INSERT INTO notes_myisam (v) VALUES (?)' }, 1, 1),
+      /cannot be measured without keeping its rows: notes_myisam \(MyISAM\) would not roll back/,
+    );
+    const [count] = await adminQuery<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM notes_myisam', [], db.name);
+    assert.equal(Number(count!.n), 0);
+  });
+
+  test('an interrupted measurement still drops its scratch table', async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const writes = await measureWrites(options().connection, { kind: 'scratch', schema: db.name, table: 'orders' }, 30, 2, stop.signal);
+    assert.ok(writes.seconds < 10, `stopped early: ${writes.seconds} s`);
+    assert.deepEqual(await scratchTables(), []);
+  });
+
+  test('hostile plans are refused by the command before any SQL: exit 2, file and line named, text quoted', async () => {
+    const victim = 'victim';
+    await adminQuery(`CREATE TABLE ${victim} (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL, description TEXT) ENGINE=InnoDB`, [], db.name);
+    await adminQuery(`INSERT INTO ${victim} (name, description) VALUES ('a', 'x'), ('b', 'y')`, [], db.name);
+    await adminQuery(`ALTER TABLE ${victim} ADD INDEX ib_pre (name)`, [], db.name);
+    const shape = async (): Promise<string> => {
+      const [create] = await adminQuery<Array<Record<string, string>>>(`SHOW CREATE TABLE ${victim}`, [], db.name);
+      return `${create!['Create Table']} ${JSON.stringify(await fingerprint(victim))}`;
+    };
+    const original = await shape();
+    const dir = tempDir('ib-index-plan-');
+    try {
+      const cases: Array<{ file: string; plan: string; args: string[]; message: RegExp }> = [
+        {
+          file: 'rider.sql',
+          plan: '-- looks like an index\nCREATE INDEX ib_x ON victim (name) , DROP COLUMN description;\n',
+          args: ['--apply'],
+          message: /rider\.sql line 2: refused, unexpected text near ", DROP COLUMN description": "CREATE INDEX ib_x ON victim \(name\) , DROP COLUMN description"/,
+        },
+        { file: 'drop-primary.sql', plan: 'DROP INDEX `PRIMARY` ON victim;', args: ['--rollback'], message: /drop-primary\.sql line 1: refused, only ALTER TABLE … ADD INDEX and CREATE INDEX/ },
+        { file: 'name-primary.sql', plan: 'CREATE INDEX `PRIMARY` ON victim (id);', args: ['--rollback'], message: /name-primary\.sql line 1: refused, PRIMARY is the primary key's name/ },
+      ];
+      for (const c of cases) {
+        const path = join(dir.path, c.file);
+        writeFileSync(path, c.plan);
+        const result = await runCli(['index-check', ...connectionArgs(db.name), '--plan', path, '--write-seconds', '0', ...c.args]);
+        assert.equal(result.code, 2, describeResult(result));
+        assert.match(result.stderr, c.message, describeResult(result));
+        assert.equal(await shape(), original, c.file);
+      }
+      // A well-formed plan naming the pre-existing index: --rollback refuses it, exit 1, nothing dropped.
+      const path = join(dir.path, 'pre-existing.sql');
+      writeFileSync(path, 'ALTER TABLE victim ADD INDEX ib_pre (name);');
+      const result = await runCli(['index-check', ...connectionArgs(db.name), '--plan', path, '--rollback']);
+      assert.equal(result.code, 1, describeResult(result));
+      assert.match(result.stderr, /1 index\(es\) not dropped: victim\.ib_pre \(not added by innobench/, describeResult(result));
+      assert.equal(await shape(), original);
+    } finally {
+      dir.remove();
+    }
   });
 
   test('ALTER TABLE progress is read from a second connection (MariaDB reports stages for a copying ALTER)', async () => {
