@@ -6,7 +6,9 @@
 import type { Argv } from 'yargs';
 import { parseDurationMs, parseInteger } from '../config/units.js';
 import { ensureDatabase } from '../db/connect.js';
-import { DEFAULT_POOL_CHECK, ERROR_LABELS, formatPoolTable, formatSample, poolSettingMap, runPoolCheck, type ErrorKind, type PoolCheckSettings } from '../procedures/poolCheck.js';
+import { DEFAULT_POOL_CHECK, formatPoolTable, formatSample, poolSettingMap, runPoolCheck, type PoolCheckSettings } from '../procedures/poolCheck.js';
+import { ERROR_LABELS } from '../analysis/poolVerdict.js';
+import type { ErrorClass } from '../db/errors.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 
@@ -59,7 +61,7 @@ export function poolCheckCommand(yargs: Argv): Argv {
 
       out('connections, leaks, errors, throughput:');
       for (const line of formatPoolTable(result)) out(line);
-      for (const [kind, message] of Object.entries(result.firstErrors)) out(`  first ${ERROR_LABELS[kind as ErrorKind]} error: ${message}`);
+      for (const [kind, message] of Object.entries(result.firstErrors)) out(`  first ${ERROR_LABELS[kind as ErrorClass]} error: ${message}`);
       out('checklist:');
       for (const f of result.verdict.findings) out(`  [${f.ok ? 'ok' : 'FAIL'}] ${f.check}: ${f.detail}`);
       out(`verdict: ${result.verdict.healthy ? 'HEALTHY' : result.verdict.leak ? 'LEAK' : 'UNHEALTHY'}`);

@@ -12,7 +12,11 @@ export const ER_LOCK_WAIT_TIMEOUT = 1205;
  */
 export const ER_AUTOINC_READ_FAILED = 1467;
 
-export type ErrorClass = 'deadlock' | 'lock-wait-timeout' | 'connection-lost' | 'other';
+export const ER_CON_COUNT_ERROR = 1040;
+/** The code of the harness's own pool timeout (mysql2's getConnection has none; pool-check adds one). */
+export const POOL_TIMEOUT = 'POOL_TIMEOUT';
+
+export type ErrorClass = 'deadlock' | 'lock-wait-timeout' | 'connection-lost' | 'too-many-connections' | 'pool-timeout' | 'other';
 
 const CONNECTION_LOST_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -39,6 +43,10 @@ export function classifyError(error: unknown): ErrorClass {
   const e = error as DriverError;
   if (e.errno === ER_LOCK_DEADLOCK || e.errno === ER_AUTOINC_READ_FAILED) return 'deadlock';
   if (e.errno === ER_LOCK_WAIT_TIMEOUT) return 'lock-wait-timeout';
+  // Both only ever come from opening a connection (a handshake error, which mysql2 marks fatal),
+  // never from a query on an open one: checked before `fatal` so that they keep their own names.
+  if (e.errno === ER_CON_COUNT_ERROR || e.code === 'ER_CON_COUNT_ERROR') return 'too-many-connections';
+  if (e.code === POOL_TIMEOUT) return 'pool-timeout';
   if (e.fatal || (e.code && CONNECTION_LOST_CODES.has(e.code)) || (e.errno && CONNECTION_LOST_ERRNOS.has(e.errno))) {
     return 'connection-lost';
   }
