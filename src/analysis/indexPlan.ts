@@ -267,7 +267,7 @@ export function rollbackStatements(plan: Pick<Plan, 'indexes'>): string[] {
   return plan.indexes.map((index) => dropStatement(index));
 }
 
-export function qualifiedTable(index: Pick<PlannedIndex, 'schema' | 'table'>): string {
+function qualifiedTable(index: Pick<PlannedIndex, 'schema' | 'table'>): string {
   return index.schema ? `${quoteIdent(index.schema)}.${quoteIdent(index.table)}` : quoteIdent(index.table);
 }
 

@@ -204,11 +204,6 @@ export class TokenCursor {
     return token.value;
   }
 
-  /** Index of the current token's start in the SQL text (its length at the end). */
-  get offset(): number {
-    return this.peek()?.start ?? this.sql.length;
-  }
-
   near(): string {
     const token = this.peek();
     return token ? `near "${this.sql.slice(token.start, token.start + 30)}"` : 'at the end';

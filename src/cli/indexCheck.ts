@@ -19,6 +19,7 @@ import { runIndexCheck } from '../procedures/indexCheck/run.js';
 import { WRITE_GENERATORS, customWrite } from '../procedures/indexCheck/writeTarget.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
+import { EXIT_INTERRUPTED } from '../experiment/matrix.js';
 
 export function indexCheckCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -108,10 +109,15 @@ export function indexCheckCommand(yargs: Argv): Argv {
         signal: stop.signal,
         out,
         progress: log,
-      }).finally(() => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      });
+      })
+        .catch((error: unknown) => {
+          if (stop.signal.aborted) throw new CliError('index-check interrupted: nothing was judged', EXIT_INTERRUPTED);
+          throw error;
+        })
+        .finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        });
       if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       if (report.acceptance && !report.acceptance.accepted) {
         const failed = report.acceptance.criteria.filter((c) => c.result === 'FAIL').map((c) => c.name);

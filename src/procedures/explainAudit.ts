@@ -4,7 +4,8 @@
  * became a full index scan showed 921 849 rows where one was expected), then the access type and
  * the Extra column.
  *
- * Verdicts, per plan row (one row per table the statement reads):
+ * Verdicts, per plan row (one row per table the statement reads), from analysis/explainJudge, the
+ * judge index-check uses too:
  * - `full scan`        access type ALL (or MariaDB's hash_ALL): every row of the table is read.
  * - `full index scan`  access type `index` (or hash_index): every entry of an index is read. This
  *                      is flagged even when it is an index-only scan ("Using index") or the table is
@@ -50,7 +51,6 @@ import { identifiersOf, statementKind, stripComments, type StatementKind } from 
 import { rollbackUnsafe } from './rollbackSafety.js';
 
 export type Flavour = 'MariaDB' | 'MySQL';
-
 
 export interface StatementResult {
   name: string;
@@ -99,14 +99,6 @@ export interface AuditOptions {
   flavour?: Flavour;
   version?: string;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Pure verdict logic
-
-// Statements
-
-
-
 
 function summariseParam(value: unknown): string {
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
