@@ -59,6 +59,10 @@ export interface IndexCheckReport {
 
 export async function runIndexCheck(o: IndexCheckOptions): Promise<IndexCheckReport> {
   const mode: IndexCheckReport['mode'] = o.apply ? (o.rollback ? 'trial' : 'apply') : o.rollback ? 'rollback' : 'check';
+  // The command refuses such a plan before connecting; a caller that did not is refused here, still before any SQL.
+  const refused = o.plan.errors[0];
+  if (refused) throw new Error(`the plan has statements index-check refuses (line ${refused.line}: ${refused.reason}: ${JSON.stringify(refused.sql)})`);
+  if (o.plan.indexes.length === 0) throw new Error('the plan adds no index');
   const control = await connectControl(o.connection);
   const report: IndexCheckReport = { mode, applied: [], dropped: [], refused: [], rollbackStatements: rollbackStatements(o.plan) };
   const step = (): void => {
