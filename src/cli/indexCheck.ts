@@ -18,8 +18,7 @@ import { parsePlan, parseQueries, rollbackStatements, type PlannedQuery } from '
 import { runIndexCheck } from '../procedures/indexCheck/run.js';
 import { WRITE_GENERATORS, customWrite } from '../procedures/indexCheck/writeTarget.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
-import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
-import { EXIT_INTERRUPTED } from '../experiment/matrix.js';
+import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, invalid, log } from './exit.js';
 
 export function indexCheckCommand(yargs: Argv): Argv {
   return yargs.command(
