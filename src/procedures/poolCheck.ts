@@ -96,23 +96,24 @@ export class PoolTimeoutError extends Error {
 // mysql2 internals
 // ---------------------------------------------------------------------------------------------
 
-interface CorePoolInternals {
-  _allConnections: { length: number };
-  _freeConnections: { length: number };
-  _connectionQueue: { length: number };
+/** The length of one of the callback pool's private arrays, or null when it is not there. */
+function privateLength(core: object, field: string): number | null {
+  const value: unknown = Reflect.get(core, field);
+  if (typeof value !== 'object' || value === null || !('length' in value)) return null;
+  const length = value.length;
+  return typeof length === 'number' ? length : null;
 }
 
 /** The callback pool under mysql2's promise pool, with the private fields read here (see the header). */
 export function poolInternals(pool: PromisePool): { checkedOut: number; open: number; queued: number } {
-  const core = (pool as unknown as { pool?: Partial<CorePoolInternals> }).pool;
-  if (!core || typeof core._allConnections?.length !== 'number' || typeof core._freeConnections?.length !== 'number' || typeof core._connectionQueue?.length !== 'number') {
+  const core: object = pool.pool;
+  const all = privateLength(core, '_allConnections');
+  const free = privateLength(core, '_freeConnections');
+  const queued = privateLength(core, '_connectionQueue');
+  if (all === null || free === null || queued === null) {
     throw new Error("mysql2's pool internals (_allConnections, _freeConnections, _connectionQueue) are not where pool-check reads them: this mysql2 version is not supported");
   }
-  return {
-    open: core._allConnections.length,
-    checkedOut: core._allConnections.length - core._freeConnections.length,
-    queued: core._connectionQueue.length,
-  };
+  return { open: all, checkedOut: all - free, queued };
 }
 
 // ---------------------------------------------------------------------------------------------
