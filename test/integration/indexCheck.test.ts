@@ -19,6 +19,10 @@ test('customWrite counts the placeholders outside strings and checks the generat
   assert.equal(customWrite('INSERT INTO t (a) VALUES (?)', undefined).params.length, 1);
   assert.throws(() => customWrite('INSERT INTO t (a) VALUES (?)', ['seq', 'int']), /1 placeholder\(s\) but --write-params names 2/);
   assert.throws(() => customWrite('INSERT INTO t (a) VALUES (?)', ['nope']), /unknown generator/);
+  // Rolled back after each execution: a statement that commits implicitly, or a second one, is refused.
+  for (const sql of ['TRUNCATE t', 'DROP TABLE t', 'INSERT INTO t (a) VALUES (1); DELETE FROM t', 'SELECT 1', 'CREATE TABLE x SELECT * FROM t']) {
+    assert.throws(() => customWrite(sql, []), /must be one INSERT, REPLACE, UPDATE or DELETE statement/, sql);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PromiseConnection } from '../../db/connect.js';
 import { quoteIdent } from '../../db/identifiers.js';
-import { countPlaceholders } from '../../analysis/sqlText.js';
+import { countPlaceholders, shorten, splitStatements, statementKind } from '../../analysis/sqlText.js';
 import { select } from './catalog.js';
 
 type Row = Record<string, unknown>;
@@ -132,6 +132,11 @@ function columnValue(c: ColumnInfo): string | ((seq: number) => unknown) | null 
 
 /** The workload of `--write-sql` with `--write-params` generator names (default: `seq` for every placeholder). */
 export function customWrite(sql: string, paramNames: readonly string[] | undefined): PreparedWrite {
+  // It runs inside START TRANSACTION … ROLLBACK: anything but one DML statement (DDL, TRUNCATE,
+  // a second statement) would commit implicitly and keep its change.
+  if (splitStatements(sql).length !== 1 || statementKind(sql) !== 'write') {
+    throw new Error(`--write-sql must be one INSERT, REPLACE, UPDATE or DELETE statement (it is rolled back after each execution): ${JSON.stringify(shorten(sql))}`);
+  }
   const placeholders = countPlaceholders(sql);
   const names = paramNames ?? Array.from({ length: placeholders }, () => 'seq');
   if (names.length !== placeholders) throw new Error(`--write-sql has ${placeholders} placeholder(s) but --write-params names ${names.length} generator(s)`);
