@@ -12,13 +12,20 @@ export interface LatencySummaryMs {
   mean: number;
 }
 
-export type Histogram = hdr.Histogram;
+/** The JS implementation: its bucket access is public, which the one-pass summary below reads. */
+export type Histogram = hdr.JsHistogram;
 
 /** 1 µs to 1 hour at 3 significant digits; anything slower is clamped to the top. */
 const HIGHEST_US = 3_600_000_000;
 
 export function newHistogram(): Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: false });
+  return jsHistogram(hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: false }));
+}
+
+/** build and decode return the interface type; without WebAssembly the object is a JsHistogram. */
+function jsHistogram(histogram: hdr.Histogram): Histogram {
+  if (!(histogram instanceof hdr.JsHistogram)) throw new Error('expected a JavaScript (not WebAssembly) histogram');
+  return histogram;
 }
 
 export function recordMicros(histogram: Histogram, micros: number): void {
@@ -30,7 +37,7 @@ export function encodeHistogram(histogram: Histogram): string {
 }
 
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+  return jsHistogram(hdr.decodeFromCompressedBase64(encoded, 32, false));
 }
 
 /** Adds encoded histograms into `target` (a histogram of our own shape). */
@@ -42,39 +49,53 @@ export function mergeEncoded(target: Histogram, encoded: Iterable<string>): Hist
   return target;
 }
 
-/** The JS histogram's bucket access, used for the one-pass summary below. */
-interface BucketAccess {
-  countsArrayLength: number;
-  getCountAtIndex(index: number): number;
-  valueFromIndex(index: number): number;
-  highestEquivalentValue(value: number): number;
-  medianEquivalentValue(value: number): number;
+/**
+ * The value HdrHistogram's getValueAtPercentile gives, from a running count: the first bucket
+ * where the count reaches ⌈p·n⌉ (at least 1), computed as the library does, one ulp below p·n
+ * before rounding up so that floating-point noise in p·n never skips a count; p above 100 is 100.
+ */
+function countAtPercentile(percentile: number, total: number): number {
+  const fpCount = (Math.min(percentile, 100) / 100) * total;
+  const ulp = fpCount === 0 ? 0 : 2 ** (Math.floor(Math.log2(fpCount)) - 52);
+  return Math.max(Math.ceil(fpCount - ulp), 1);
 }
 
 /**
- * p50/p95/p99, max and mean in ONE pass over the buckets, with HdrHistogram's own percentile rule
- * (the highest value equivalent to the bucket where the count reaches ⌊p·n + ½⌋). The library's
- * getValueAtPercentile and mean each walk every bucket through iterator objects; done for every
- * op type every interval, that cost the main thread a measurable share of the client's CPU.
+ * Values at several percentiles (µs) in ONE pass over the buckets, each exactly what
+ * getValueAtPercentile returns: the highest value equivalent to the bucket where the running
+ * count reaches countAtPercentile (the lowest equivalent value for p = 0). The library's own call
+ * walks every bucket per percentile; done for every op type every interval, that cost the main
+ * thread a measurable share of the client's CPU. Also returns the mean (bucket midpoints, as the
+ * library's `mean`).
  */
-export function latencySummaryMs(histogram: Histogram): LatencySummaryMs {
+export function valuesAtPercentiles(histogram: Histogram, percentiles: readonly number[]): { values: number[]; mean: number } {
   const total = histogram.totalCount;
-  if (total === 0) return { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
-  const buckets = histogram as unknown as BucketAccess;
-  const targets = [50, 95, 99].map((p) => Math.max(1, Math.floor((p / 100) * total + 0.5)));
-  const found: number[] = [];
+  if (total === 0) return { values: percentiles.map(() => 0), mean: 0 };
+  const order = percentiles.map((p, i) => ({ i, p, target: countAtPercentile(p, total) })).sort((a, b) => a.target - b.target);
+  const values = percentiles.map(() => 0);
+  let next = 0;
   let seen = 0;
   let sum = 0;
-  for (let index = 0; index < buckets.countsArrayLength; index++) {
-    const count = buckets.getCountAtIndex(index);
+  for (let index = 0; index < histogram.countsArrayLength; index++) {
+    const count = histogram.getCountAtIndex(index);
     if (count === 0) continue;
-    const value = buckets.valueFromIndex(index);
+    const value = histogram.valueFromIndex(index);
     seen += count;
-    sum += buckets.medianEquivalentValue(value) * count;
-    while (found.length < targets.length && seen >= targets[found.length]!) found.push(buckets.highestEquivalentValue(value));
+    sum += histogram.medianEquivalentValue(value) * count;
+    for (; next < order.length && seen >= order[next]!.target; next++) {
+      const wanted = order[next]!;
+      values[wanted.i] = wanted.p === 0 ? histogram.lowestEquivalentValue(value) : histogram.highestEquivalentValue(value);
+    }
   }
+  return { values, mean: sum / total };
+}
+
+/** p50/p95/p99 as getValueAtPercentile gives them, the recorded max and the mean, in ms. */
+export function latencySummaryMs(histogram: Histogram): LatencySummaryMs {
+  if (histogram.totalCount === 0) return { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
+  const { values, mean } = valuesAtPercentiles(histogram, [50, 95, 99]);
   const ms = (us: number): number => Math.round(us) / 1000;
-  return { p50: ms(found[0]!), p95: ms(found[1]!), p99: ms(found[2]!), max: ms(histogram.maxValue), mean: Math.round(sum / total) / 1000 };
+  return { p50: ms(values[0]!), p95: ms(values[1]!), p99: ms(values[2]!), max: ms(histogram.maxValue), mean: Math.round(mean) / 1000 };
 }
 
 /** HdrHistogram's percentile-distribution text, in milliseconds (the `.hgrm` format). */

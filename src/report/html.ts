@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Histogram } from '../metrics/histogram.js';
+import { valuesAtPercentiles, type Histogram } from '../metrics/histogram.js';
 import { buildComparison, type CompareReport, type ConfigurationFigures } from '../analysis/compare.js';
 import { configurationCells, formatFigure, formatMeanCI } from '../format/compareText.js';
 import { formatBytes } from '../format/bytes.js';
@@ -70,13 +70,14 @@ export function percentileCurve(histogram: Histogram): { x: number[]; y: number[
   const y: number[] = [];
   const count = histogram.totalCount;
   if (count === 0) return { x, y };
+  const percentiles: number[] = [];
   for (let k = 0; ; k++) {
     const inverse = 10 ** (k / 10);
     if (inverse > count) break;
-    const percentile = 100 * (1 - 1 / inverse);
+    percentiles.push(100 * (1 - 1 / inverse));
     x.push(inverse);
-    y.push(histogram.getValueAtPercentile(percentile) / 1000);
   }
+  for (const us of valuesAtPercentiles(histogram, percentiles).values) y.push(us / 1000);
   const top = Math.max(count, (x[x.length - 1] ?? 1) * 1.01);
   x.push(top);
   y.push(histogram.maxValue / 1000);
