@@ -197,3 +197,11 @@ test('median and nearest-rank percentile', () => {
   assert.ok(Number.isNaN(median([])));
   assert.ok(Number.isNaN(percentile([], 50)));
 });
+
+test('percentile is nearest-rank: the ⌈p·n⌉-th smallest, the first at p0, the last at p100', () => {
+  const values = [9, 1, 8, 2, 7, 3, 6, 4, 5, 10];
+  assert.deepEqual([0, 10, 11, 50, 90, 95, 100].map((p) => percentile(values, p)), [1, 1, 2, 5, 9, 10, 10]);
+  assert.equal(percentile([42], 99), 42);
+  assert.ok(Number.isNaN(percentile([], 50)));
+  assert.deepEqual(values.slice(0, 2), [9, 1], 'the input is not sorted in place');
+});
