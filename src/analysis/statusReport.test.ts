@@ -1,11 +1,7 @@
 /** `innobench status-report`: parsing a status capture and the per-interval rates, checked by hand. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import yargs from 'yargs';
-import { formatStatusReport, parseGlobalStatusCapture, queriesNote, statusReport, statusReportCommand } from '../cli/statusReport.js';
+import { parseGlobalStatusCapture, statusReport } from './statusReport.js';
 
 /** Four samples as the statusCapture hook writes them; the last after a server restart. */
 const FIXTURE = [
@@ -92,50 +88,4 @@ test('a counter that went down without a restart (FLUSH STATUS) is counted from 
   const report = statusReport(parseGlobalStatusCapture(text), ['Com_insert']);
   assert.deepEqual(report.intervals[0]!.rates, { Com_insert: 3 });
   assert.deepEqual(report.intervals[0]!.resets, ['Com_insert']);
-});
-
-test('formatStatusReport prints one line per interval and the Queries/Com_insert note with the measured ratio', () => {
-  const text = formatStatusReport(statusReport(parseGlobalStatusCapture(FIXTURE)));
-  const lines = text.split('\n');
-  assert.match(lines[0]!, /^ts\s+time\s+load\s+secs\s+Com_insert\/s\s+Com_select\/s\s+Questions\/s\s+Queries\/s\s+Com_stmt_execute\/s$/);
-  assert.match(lines[1]!, /^1002\.000\s+00:16:42\s+2\.00\s+2\.00\s+100\.00\s+2\.00\s+105\.00\s+400\.00\s+100\.00$/);
-  assert.match(lines[3]!, /^1006\.500\s+00:16:46\s+0\.10\s+4\.00\s+10\.00\*\s+0\.50\*\s+11\.25\*\s+40\.00\*\s+10\.00\*$/);
-  assert.match(text, /^\* the counter went down/m);
-  assert.match(text, /over 6\.5 s: Com_insert 290 \(44\.62\/s\)/);
-  assert.match(text, /measured here: Queries\/Com_insert = 4\.00\. Com_insert is the true insert rate/);
-  assert.match(text, /COM_STMT_PREPARE\/EXECUTE\/CLOSE/);
-});
-
-test('queriesNote without inserts says there is no ratio', () => {
-  assert.match(queriesNote({ intervals: [], totals: { Com_insert: 0 }, seconds: 1, queriesPerInsert: null }), /no inserts/);
-});
-
-test('the status-report command reads <run-dir>/status-capture/global-status.txt', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ib-report-'));
-  const written: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  try {
-    mkdirSync(join(dir, 'status-capture'));
-    writeFileSync(join(dir, 'status-capture', 'global-status.txt'), FIXTURE);
-    process.stdout.write = ((chunk: string) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    await statusReportCommand(yargs(['status-report', dir]).exitProcess(false).fail((message, error) => {
-      throw error ?? new Error(message);
-    })).parseAsync();
-    process.stdout.write = write;
-    assert.match(written.join(''), /^ts\s+time\s+load/);
-    assert.match(written.join(''), /Queries\/Com_insert = 4\.00/);
-    await assert.rejects(
-      async () =>
-        statusReportCommand(yargs(['status-report', join(dir, 'nope')]).exitProcess(false).fail((message, error) => {
-          throw error ?? new Error(message);
-        })).parseAsync(),
-      /no status capture here/,
-    );
-  } finally {
-    process.stdout.write = write;
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
