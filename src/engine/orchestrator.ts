@@ -21,7 +21,8 @@ import { consoleLine, statusRow, timelineRows } from '../format/intervalLine.js'
 import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
 import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/opMeters.js';
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
-import type { Accounting, DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
+import type { DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
+import { accountingCheck } from '../analysis/accounting.js';
 import type { Scenario } from './scenario.js';
 import type { RetryPolicy } from './retryPolicy.js';
 import type { ThreadTask } from './protocol.js';
@@ -316,38 +317,6 @@ function summarize(totals: Totals, elapsedSec: number, endReason: Summary['endRe
 
 function statusSection(totals: Totals, elapsedSec: number): StatusSection {
   return { delta: { ...totals.status }, rate: ratesPerSecond(totals.status, Math.max(elapsedSec, 0.001)), gauges: totals.lastGauges, resets: totals.resets };
-}
-
-/**
- * The rows the harness says it wrote must be the rows the table gained. The server's Com_insert
- * counts every INSERT statement executed, failed attempts included, so it may exceed the rows by
- * at most the failed attempts (those statements that ran before a deadlock or error).
- */
-export function accountingCheck(summary: Summary, status: StatusSection, rowsBefore: number, rowsAfter: number): Accounting {
-  // Only operations that commit writes count; reads in a mixed run have rows too.
-  const writes = Object.entries(summary.byOp).filter(([op, o]) => !isPart(op) && o.commits > 0).map(([, o]) => o);
-  const rows = writes.reduce((sum, o) => sum + o.rows, 0);
-  const failedAttempts = writes.reduce((sum, o) => sum + o.attempts - o.ops, 0);
-  const rowsPerOp = Math.max(1, rows / Math.max(1, writes.reduce((sum, o) => sum + o.ops, 0)));
-  // An insert can commit while the connection dies before its answer: the retry then meets a
-  // duplicate key. Such rows are in the table but not in the harness's count, at most one per reconnect.
-  const duplicates = writes.reduce((sum, o) => sum + Object.entries(o.errorsByCode).filter(([code]) => code.startsWith('1062')).reduce((n, [, c]) => n + c, 0), 0);
-  const reconnects = writes.reduce((sum, o) => sum + o.reconnects, 0);
-  const comInsertDelta = status.delta.Com_insert ?? 0;
-  const tableRowsDelta = rowsAfter - rowsBefore;
-  const unacknowledged = tableRowsDelta > rows && tableRowsDelta - rows <= Math.min(duplicates, reconnects) * rowsPerOp ? tableRowsDelta - rows : 0;
-  const rowsMatch = tableRowsDelta === rows + unacknowledged;
-  // After a restart the server counts from zero again: Com_insert then only bounds from below.
-  const comInsertMatches = status.resets > 0 ? comInsertDelta <= rows + unacknowledged + failedAttempts * rowsPerOp : comInsertDelta >= rows && comInsertDelta - rows <= failedAttempts * rowsPerOp;
-  const notes: string[] = [];
-  if (!rowsMatch) notes.push(`the table gained ${tableRowsDelta} rows but the harness counted ${rows}: another writer, or lost rows`);
-  else if (!comInsertMatches) notes.push(`Com_insert grew by ${comInsertDelta}, the harness inserted ${rows} rows with ${failedAttempts} failed attempts: another client was inserting`);
-  else if (unacknowledged) {
-    notes.push(`harness rows + ${unacknowledged} = table rows gained: ${unacknowledged} insert(s) committed but their acknowledgement was lost with the connection (the retry met a duplicate key)`);
-  } else notes.push(comInsertDelta === rows ? 'harness rows = Com_insert delta = table rows gained' : 'harness rows = table rows gained');
-  if (status.resets > 0) notes.push(`the server restarted ${status.resets} time(s): Com_insert counts only what each server lifetime saw`);
-  else if (rowsMatch && comInsertMatches && comInsertDelta !== rows) notes.push(`Com_insert also counts ${comInsertDelta - rows} INSERTs of failed attempts`);
-  return { harnessRows: rows, comInsertDelta, tableRowsBefore: rowsBefore, tableRowsAfter: rowsAfter, tableRowsDelta, ok: rowsMatch && comInsertMatches, note: notes.join('; ') };
 }
 
 function writeHistogramFiles(folder: RunFolder, totals: Totals): void {
