@@ -3,11 +3,7 @@ import assert from 'node:assert/strict';
 import type { RunFile } from '../results/types.js';
 import type { GateResult, ThresholdResult } from './gate.js';
 import {
-  EXIT_INVALID,
-  EXIT_PASS,
-  EXIT_THRESHOLD_FAILED,
   evaluateGate,
-  exitCodeFor,
   formatGateTable,
   gateJUnitXml,
   gateMarkdown,
@@ -21,6 +17,10 @@ interface RunFigures {
   opsPerSec?: number;
   p99?: number;
   errors?: number;
+  ops?: number;
+  exhausted?: number;
+  dropped?: number;
+  verification?: { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
   accountingOk?: boolean;
   accountingNote?: string;
   fsyncsPerSec?: number;
@@ -47,13 +47,13 @@ function makeRun(figures: RunFigures = {}): RunFile {
     server: { version: '11.4.2-MariaDB', flavour: 'MariaDB', variables: {} },
     summary: {
       bytes: 0,
-      dropped: 0,
-      ops: opsPerSec * 60,
+      dropped: figures.dropped ?? 0,
+      ops: figures.ops ?? opsPerSec * 60,
       attempts: opsPerSec * 60,
       retries: 0,
       deadlocks: 0,
       lockWaitTimeouts: 0,
-      exhausted: 0,
+      exhausted: figures.exhausted ?? 0,
       commits: opsPerSec * 60,
       rollbacks: 0,
       errors: figures.errors ?? 0,
@@ -74,6 +74,7 @@ function makeRun(figures: RunFigures = {}): RunFile {
         ok: figures.accountingOk ?? true,
         note: figures.accountingNote ?? '',
       },
+      ...(figures.verification === undefined ? {} : { verification: figures.verification }),
     },
     status: {
       delta: { Innodb_data_fsyncs: (figures.fsyncsPerSec ?? 50) * 60 },
@@ -118,7 +119,6 @@ test('a real 20 % throughput drop fails', () => {
   assert.ok(row.baselineSpread.predictionInterval !== null && row.baselineSpread.predictionInterval.lo > 970);
   assert.match(row.reason, /changed -20\.0 %.*outside the baseline's 95 % prediction interval/);
   assert.equal(gate.verdict, 'fail');
-  assert.equal(exitCodeFor(gate.verdict), EXIT_THRESHOLD_FAILED);
 });
 
 test('a 3 % drop within the threshold passes', () => {
@@ -126,7 +126,6 @@ test('a 3 % drop within the threshold passes', () => {
   assert.equal(only(gate).verdict, 'pass');
   assertClose(only(gate).changePct ?? NaN, -3);
   assert.equal(gate.verdict, 'pass');
-  assert.equal(exitCodeFor(gate.verdict), EXIT_PASS);
 });
 
 test('a drop beyond the threshold but inside the baseline spread is noise, and the gate passes', () => {
@@ -169,12 +168,30 @@ test('with fewer than 3 baseline runs the threshold alone decides, and the reaso
   assert.match(passing.reason, /Only 1 baseline run:/);
 });
 
-test('a relative threshold without any baseline is no-baseline and does not fail the gate', () => {
-  const gate = evaluateGate([], makeRun({ opsPerSec: 500 }), thresholds('opsPerSec >= -5%'));
-  assert.equal(only(gate).verdict, 'no-baseline');
-  assert.equal(only(gate).baselineValue, null);
+test('an empty baseline is not a pass: the gate has nothing to judge', () => {
+  const gate = evaluateGate([], makeRun({ opsPerSec: 500 }), thresholds('opsPerSec >= -5%', 'errors == 0'));
+  assert.equal(gate.results[0]?.verdict, 'no-baseline');
+  assert.equal(gate.results[0]?.baselineValue, null);
+  assert.equal(gate.verdict, 'nothing-to-judge');
+  assert.match(gate.reason, /The baseline holds no run, so there is nothing to compare the current run with; an empty baseline is not a pass/);
+});
+
+test('a baseline whose every run is unusable (incomplete, or the current run) is empty too', () => {
+  const current = makeRun({ runId: 'tonight' });
+  const gate = evaluateGate([makeRun({ state: 'interrupted' }), current], current, thresholds('opsPerSec >= -5%'));
+  assert.equal(gate.verdict, 'nothing-to-judge');
+  assert.match(gate.reason, /None of the 2 baseline run\(s\) is usable/);
+});
+
+test('allowed without a baseline: the gate passes and says the relative thresholds went unchecked', () => {
+  const gate = evaluateGate([], makeRun({ opsPerSec: 500 }), thresholds('opsPerSec >= -5%', 'errors == 0'), { allowNoBaseline: true });
   assert.equal(gate.verdict, 'pass');
-  assert.match(gate.reason, /1 without a baseline/);
+  assert.match(gate.reason, /^All 2 thresholds passed \(1 without a baseline to compare against\)\. The baseline holds no run: passed without a baseline, as allowed\.$/);
+});
+
+test('a threshold the run breaks fails it even without a baseline', () => {
+  const gate = evaluateGate([], makeRun({ errors: 3 }), thresholds('opsPerSec >= -5%', 'errors == 0'));
+  assert.equal(gate.verdict, 'fail');
 });
 
 test('errors > 0 fails an absolute threshold directly, whatever the baseline', () => {
@@ -183,7 +200,35 @@ test('errors > 0 fails an absolute threshold directly, whatever the baseline', (
   assert.equal(only(gate).verdict, 'fail');
   assert.equal(only(gate).baselineValue, 4, 'the baseline is still reported for context');
   assert.match(only(gate).reason, /errors is 2, which breaks == 0/);
-  assert.equal(evaluateGate([], makeRun({ errors: 0 }), thresholds('errors == 0')).verdict, 'pass');
+  assert.equal(evaluateGate(TIGHT_BASELINE, makeRun({ errors: 0 }), thresholds('errors == 0')).verdict, 'pass');
+});
+
+test('exhausted retries and dropped operations are gate-able figures', () => {
+  const gate = evaluateGate(TIGHT_BASELINE, makeRun({ exhausted: 1 }), thresholds('exhausted == 0'));
+  assert.equal(gate.verdict, 'fail');
+  assert.match(only(gate).reason, /exhausted is 1, which breaks == 0/);
+  // 60 000 ops due: 60 dropped is exactly 0.1 %, 61 is beyond it.
+  const within = evaluateGate(TIGHT_BASELINE, makeRun({ ops: 59_940, dropped: 60 }), thresholds('droppedPct <= 0.1'));
+  assert.equal(within.verdict, 'pass', within.reason);
+  const beyond = evaluateGate(TIGHT_BASELINE, makeRun({ ops: 59_939, dropped: 61 }), thresholds('droppedPct <= 0.1'));
+  assert.equal(beyond.verdict, 'fail');
+  assert.match(only(beyond).reason, /droppedPct is 0\.10, which breaks <= 0\.10/);
+});
+
+test('verification: a failed check fails and names what failed; a run without verification passes and says so', () => {
+  const failed = evaluateGate(
+    TIGHT_BASELINE,
+    makeRun({ verification: { ok: false, checks: [{ name: 'no duplicates', ok: false, detail: '3 duplicated rows' }, { name: 'count', ok: true, detail: '' }] } }),
+    thresholds('verification == ok'),
+  );
+  assert.equal(failed.verdict, 'fail');
+  assert.equal(only(failed).currentValue, false);
+  assert.equal(only(failed).reason, 'The after-run verification failed (no duplicates: 3 duplicated rows).');
+  const passed = evaluateGate(TIGHT_BASELINE, makeRun({ verification: { ok: true, checks: [] } }), thresholds('verification == ok'));
+  assert.equal(only(passed).verdict, 'pass');
+  const none = only(evaluateGate(TIGHT_BASELINE, makeRun(), thresholds('verification == ok')));
+  assert.equal(none.verdict, 'pass');
+  assert.match(none.reason, /has no after-run verification/);
 });
 
 test('absolute latency limit in milliseconds', () => {
@@ -211,16 +256,22 @@ test('a metric the current run did not record fails', () => {
   assert.equal(row.currentValue, null);
 });
 
-test('a current run that did not complete is an error (exit 2)', () => {
+test('a current run that did not complete has nothing to judge', () => {
   const current = makeRun({ state: 'failed', error: 'connection lost' });
   const gate = evaluateGate(TIGHT_BASELINE, current, thresholds('opsPerSec >= -5%'));
-  assert.equal(gate.verdict, 'error');
+  assert.equal(gate.verdict, 'nothing-to-judge');
   assert.match(gate.reason, /did not complete \(state failed: connection lost\)/);
-  assert.equal(exitCodeFor(gate.verdict), EXIT_INVALID);
+  assert.match(formatGateTable(gate), /^innobench gate: NOTHING TO JUDGE\. /);
 });
 
-test('no thresholds is an error', () => {
-  assert.equal(evaluateGate(TIGHT_BASELINE, makeRun(), []).verdict, 'error');
+test('a completed run that measured nothing (0 operations) has nothing to judge, even by thresholds it would meet', () => {
+  const gate = evaluateGate(TIGHT_BASELINE, makeRun({ ops: 0, opsPerSec: 0 }), thresholds('errors == 0'));
+  assert.equal(gate.verdict, 'nothing-to-judge');
+  assert.match(gate.reason, /measured nothing \(0 operations\)/);
+});
+
+test('no thresholds is invalid', () => {
+  assert.equal(evaluateGate(TIGHT_BASELINE, makeRun(), []).verdict, 'invalid');
 });
 
 test('baseline runs that did not complete, or are the current run, are ignored', () => {
@@ -233,11 +284,6 @@ test('baseline runs that did not complete, or are the current run, are ignored',
   ]);
   assert.equal(gate.baselineRunIds.length, 5);
   assert.equal(only(gate).baselineValue, 1000);
-});
-
-test('exit codes are 0, 1 and 2', () => {
-  assert.deepEqual([EXIT_PASS, EXIT_THRESHOLD_FAILED, EXIT_INVALID], [0, 1, 2]);
-  assert.deepEqual((['pass', 'fail', 'error'] as const).map(exitCodeFor), [0, 1, 2]);
 });
 
 /** A gate with one of each verdict; the accounting note carries characters XML and Markdown must escape. */

@@ -1,24 +1,14 @@
 /**
  * The nightly gate: holds one run against thresholds, relative ones against the mean of earlier
  * baseline runs, and reports a verdict per threshold plus an overall one, as a text table, JUnit
- * XML (for CI test reports) or Markdown (for pull-request comments).
+ * XML (for CI test reports) or Markdown (for pull-request comments). The command maps the overall
+ * verdict to an exit code.
  */
 
 import type { RunFile } from '../results/types.js';
 import { formatSignedPercent, mean, predictionInterval, sampleStdDev } from './stats.js';
-import type { AbsoluteThreshold, AccountingThreshold, RelativeThreshold, Threshold } from './thresholds.js';
-import { meetsLimit, readAccountingOk, readMetric } from './thresholds.js';
-
-/**
- * Process exit codes of the gate command:
- *   0  every threshold passed (changes within noise and thresholds without a baseline pass too);
- *   1  at least one threshold failed;
- *   2  the gate could not judge: invalid configuration (bad thresholds, none given) or the current
- *      run did not complete.
- */
-export const EXIT_PASS = 0;
-export const EXIT_THRESHOLD_FAILED = 1;
-export const EXIT_INVALID = 2;
+import type { AbsoluteThreshold, CheckThreshold, RelativeThreshold, Threshold } from './thresholds.js';
+import { meetsLimit, readCheck, readMetric } from './thresholds.js';
 
 /** Level of the baseline prediction interval used by the noise rule. */
 export const NOISE_LEVEL = 0.95;
@@ -31,8 +21,17 @@ export const MIN_RUNS_FOR_NOISE_CHECK = 3;
  * no-baseline: a relative threshold with no baseline value to compare against.
  */
 export type ThresholdVerdict = 'pass' | 'fail' | 'noise' | 'no-baseline';
-/** error: the gate could not judge (see EXIT_INVALID). */
-export type GateVerdict = 'pass' | 'fail' | 'error';
+/**
+ * pass: every threshold passed (changes within noise too). fail: at least one threshold failed.
+ * nothing-to-judge: the current run did not complete, failed or measured nothing, or there is no
+ * usable baseline run and none was allowed. invalid: no thresholds to judge by.
+ */
+export type GateVerdict = 'pass' | 'fail' | 'nothing-to-judge' | 'invalid';
+
+export interface GateOptions {
+  /** A gate with no usable baseline run passes (its relative thresholds unchecked) instead of having nothing to judge. */
+  allowNoBaseline?: boolean;
+}
 
 export interface BaselineSpread {
   /** Baseline runs that had a value for this metric. */
@@ -67,21 +66,11 @@ export interface GateResult {
   results: ThresholdResult[];
 }
 
-export function exitCodeFor(verdict: GateVerdict): number {
-  switch (verdict) {
-    case 'pass':
-      return EXIT_PASS;
-    case 'fail':
-      return EXIT_THRESHOLD_FAILED;
-    case 'error':
-      return EXIT_INVALID;
-  }
-}
-
 export function evaluateGate(
   baseline: readonly RunFile[],
   current: RunFile,
   thresholds: readonly Threshold[],
+  options: GateOptions = {},
 ): GateResult {
   const { usable, ignored } = selectBaselineRuns(baseline, current);
   const results = thresholds.map((threshold) => evaluateThreshold(threshold, usable, current));
@@ -92,16 +81,24 @@ export function evaluateGate(
     results,
   };
 
-  const runProblem = currentRunProblem(current);
-  if (runProblem !== null) return { verdict: 'error', reason: runProblem, ...details };
   if (thresholds.length === 0) {
-    return { verdict: 'error', reason: 'No thresholds were given, so there is nothing to gate on.', ...details };
+    return { verdict: 'invalid', reason: 'No thresholds were given, so there is nothing to gate on.', ...details };
   }
+  const runProblem = currentRunProblem(current);
+  if (runProblem !== null) return { verdict: 'nothing-to-judge', reason: runProblem, ...details };
 
+  // A threshold the run breaks fails it whatever the baseline.
   const failed = results.filter((result) => result.verdict === 'fail');
   if (failed.length > 0) {
     const names = failed.map((result) => result.threshold.source).join('; ');
     return { verdict: 'fail', reason: `${failed.length} of ${results.length} thresholds failed: ${names}.`, ...details };
+  }
+  if (usable.length === 0) {
+    const given = baseline.length === 0 ? 'The baseline holds no run' : `None of the ${baseline.length} baseline run(s) is usable`;
+    if (!options.allowNoBaseline) {
+      return { verdict: 'nothing-to-judge', reason: `${given}, so there is nothing to compare the current run with; an empty baseline is not a pass.`, ...details };
+    }
+    return { verdict: 'pass', reason: `${passReason(results)} ${given}: passed without a baseline, as allowed.`, ...details };
   }
   return { verdict: 'pass', reason: passReason(results), ...details };
 }
@@ -124,6 +121,7 @@ function selectBaselineRuns(
   return { usable, ignored };
 }
 
+/** A run that did not complete, or measured nothing, has no figures worth a verdict. */
 function currentRunProblem(current: RunFile): string | null {
   if (current.state !== 'completed') {
     const detail = current.error === undefined ? '' : `: ${current.error}`;
@@ -133,6 +131,7 @@ function currentRunProblem(current: RunFile): string | null {
     );
   }
   if (current.summary === undefined) return `The current run ${current.runId} has no summary.`;
+  if (current.summary.ops === 0) return `The current run ${current.runId} measured nothing (0 operations).`;
   return null;
 }
 
@@ -147,8 +146,8 @@ function passReason(results: readonly ThresholdResult[]): string {
 
 function evaluateThreshold(threshold: Threshold, baseline: readonly RunFile[], current: RunFile): ThresholdResult {
   switch (threshold.kind) {
-    case 'accounting':
-      return evaluateAccounting(threshold, current);
+    case 'check':
+      return evaluateCheck(threshold, current);
     case 'absolute':
       return evaluateAbsolute(threshold, baseline, current);
     case 'relative':
@@ -181,16 +180,25 @@ function changePercent(current: number, baselineMean: number): number {
   return (100 * (current - baselineMean)) / Math.abs(baselineMean);
 }
 
-function evaluateAccounting(threshold: AccountingThreshold, current: RunFile): ThresholdResult {
-  const ok = readAccountingOk(current);
-  const note = current.summary?.accounting?.note;
-  const detail = note === undefined || note === '' ? '' : ` (${note})`;
+function evaluateCheck(threshold: CheckThreshold, current: RunFile): ThresholdResult {
+  const ok = readCheck(current, threshold.metric);
   const base = {
     threshold,
     baselineValue: null,
     baselineSpread: { n: 0, stdDev: null, predictionInterval: null },
     changePct: null,
   };
+  if (threshold.metric === 'verification') {
+    const failed = (current.summary?.verification?.checks ?? []).filter((check) => !check.ok);
+    const detail = failed.length === 0 ? '' : ` (${failed.map((check) => `${check.name}: ${check.detail}`).join('; ')})`;
+    // Most scenarios define no after-run check; a run without one has nothing to fail.
+    if (ok === undefined) return { ...base, currentValue: null, verdict: 'pass', reason: 'The run has no after-run verification (its scenario defines none).' };
+    return ok
+      ? { ...base, currentValue: true, verdict: 'pass', reason: 'The after-run verification passed.' }
+      : { ...base, currentValue: false, verdict: 'fail', reason: `The after-run verification failed${detail}.` };
+  }
+  const note = current.summary?.accounting?.note;
+  const detail = note === undefined || note === '' ? '' : ` (${note})`;
   if (ok === undefined) {
     const reason = 'The current run recorded no row accounting, so it cannot be shown to balance.';
     return { ...base, currentValue: null, verdict: 'fail', reason };
@@ -312,6 +320,11 @@ function tableRows(result: GateResult): string[][] {
 
 const TABLE_HEADER = ['verdict', 'threshold', 'baseline', 'current', 'change', 'reason'];
 
+/** PASS, FAIL, NOTHING TO JUDGE, INVALID. */
+function verdictLabel(verdict: GateVerdict): string {
+  return verdict.toUpperCase().replace(/-/g, ' ');
+}
+
 /** Plain-text table for stdout; the reason column is last and unpadded because it is long. */
 export function formatGateTable(result: GateResult): string {
   const rows = [TABLE_HEADER, ...tableRows(result)];
@@ -319,7 +332,7 @@ export function formatGateTable(result: GateResult): string {
   const lines = rows.map((row) =>
     row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '),
   );
-  return [`innobench gate: ${result.verdict.toUpperCase()}. ${result.reason}`, '', ...lines, ''].join('\n');
+  return [`innobench gate: ${verdictLabel(result.verdict)}. ${result.reason}`, '', ...lines, ''].join('\n');
 }
 
 /** Characters XML 1.0 cannot carry at all, even escaped (control characters other than tab, LF, CR). */
@@ -337,8 +350,9 @@ function escapeXml(text: string): string {
 
 /**
  * JUnit XML: one testsuite "innobench-gate", one testcase per threshold. Fails become <failure>,
- * thresholds without a baseline <skipped>; every reason is also in <system-out>. When the current
- * run itself failed, one extra testcase carries an <error>, so CI reports show red and say why.
+ * thresholds without a baseline <skipped>; every reason is also in <system-out>. When the gate had
+ * nothing to judge (or no thresholds), one extra testcase carries an <error>, so CI reports show
+ * red and say why.
  */
 export function gateJUnitXml(result: GateResult): string {
   const testcases = result.results.map((row) => {
@@ -356,7 +370,8 @@ export function gateJUnitXml(result: GateResult): string {
       '    </testcase>\n'
     );
   });
-  if (result.verdict === 'error') {
+  const judged = result.verdict === 'pass' || result.verdict === 'fail';
+  if (!judged) {
     const reason = escapeXml(result.reason);
     testcases.push(
       `    <testcase classname="innobench-gate" name="${escapeXml(`run ${result.currentRunId}`)}">\n` +
@@ -366,7 +381,7 @@ export function gateJUnitXml(result: GateResult): string {
   }
   const failures = result.results.filter((row) => row.verdict === 'fail').length;
   const skipped = result.results.filter((row) => row.verdict === 'no-baseline').length;
-  const errors = result.verdict === 'error' ? 1 : 0;
+  const errors = judged ? 0 : 1;
   const counts = `tests="${testcases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -383,7 +398,7 @@ function escapeMarkdownCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** Markdown for a pull-request or job summary: a PASS/FAIL/ERROR heading, the reason, then the table. */
+/** Markdown for a pull-request or job summary: a heading with the verdict, the reason, then the table. */
 export function gateMarkdown(result: GateResult): string {
   const header = `| ${TABLE_HEADER.join(' | ')} |`;
   const rule = `|${TABLE_HEADER.map(() => '---').join('|')}|`;
@@ -391,6 +406,6 @@ export function gateMarkdown(result: GateResult): string {
     const [verdict = '', source = '', ...rest] = row.map(escapeMarkdownCell);
     return `| **${verdict}** | \`${source}\` | ${rest.join(' | ')} |`;
   });
-  const heading = `### innobench gate: ${result.verdict.toUpperCase()}`;
+  const heading = `### innobench gate: ${verdictLabel(result.verdict)}`;
   return [heading, '', escapeMarkdownCell(result.reason), '', header, rule, ...rows, ''].join('\n');
 }

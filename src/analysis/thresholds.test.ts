@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunFile } from '../results/types.js';
 import type { Threshold } from './thresholds.js';
-import { meetsLimit, parseThreshold, parseThresholds, readAccountingOk, readMetric } from './thresholds.js';
+import { meetsLimit, parseThreshold, parseThresholds, readCheck, readMetric } from './thresholds.js';
 
 const VALID: { text: string; threshold: Threshold }[] = [
   {
@@ -18,7 +18,11 @@ const VALID: { text: string; threshold: Threshold }[] = [
     threshold: { kind: 'relative', source: 'latency.mean<2.5 %', metric: 'latency.mean', operator: '<', percent: 2.5 },
   },
   { text: 'errors == 0', threshold: { kind: 'absolute', source: 'errors == 0', metric: 'errors', operator: '==', value: 0 } },
-  { text: 'accounting == ok', threshold: { kind: 'accounting', source: 'accounting == ok', metric: 'accounting' } },
+  { text: 'accounting == ok', threshold: { kind: 'check', source: 'accounting == ok', metric: 'accounting' } },
+  { text: 'verification == ok', threshold: { kind: 'check', source: 'verification == ok', metric: 'verification' } },
+  { text: 'exhausted == 0', threshold: { kind: 'absolute', source: 'exhausted == 0', metric: 'exhausted', operator: '==', value: 0 } },
+  { text: 'droppedPct <= 0.1', threshold: { kind: 'absolute', source: 'droppedPct <= 0.1', metric: 'droppedPct', operator: '<=', value: 0.1 } },
+  { text: 'dropped < 10', threshold: { kind: 'absolute', source: 'dropped < 10', metric: 'dropped', operator: '<', value: 10 } },
   {
     text: 'latency.p95 <= 20',
     threshold: { kind: 'absolute', source: 'latency.p95 <= 20', metric: 'latency.p95', operator: '<=', value: 20 },
@@ -58,6 +62,8 @@ const INVALID: { text: string; error: RegExp }[] = [
   { text: 'accounting >= -5%', error: /"accounting" is absolute only .* percentage/ },
   { text: 'accounting == 1', error: /supports only "accounting == ok"/ },
   { text: 'accounting <= ok', error: /supports only "accounting == ok"/ },
+  { text: 'verification == yes', error: /supports only "verification == ok"/ },
+  { text: 'verification <= +5%', error: /"verification" is absolute only/ },
   { text: 'errors ==', error: /missing value after "=="/ },
   { text: 'latency.p99 <= ten', error: /value "ten" is not a number/ },
   { text: 'latency.p99 <= 10%%', error: /value "10%%" is not a number/ },
@@ -130,7 +136,7 @@ const counts = {
   retries: 5,
   deadlocks: 3,
   lockWaitTimeouts: 2,
-  exhausted: 0,
+  exhausted: 2,
   commits: 100,
   rollbacks: 4,
   errors: 1,
@@ -138,7 +144,7 @@ const counts = {
   reconnects: 0,
   rows: 100,
   bytes: 0,
-  dropped: 0,
+  dropped: 3,
 };
 
 test('readMetric maps metric names onto run.json', () => {
@@ -151,6 +157,7 @@ test('readMetric maps metric names onto run.json', () => {
       endReason: 'duration',
       byOp: {},
       accounting: { harnessRows: 1, comInsertDelta: 1, tableRowsBefore: 0, tableRowsAfter: 1, tableRowsDelta: 1, ok: false, note: '' },
+      verification: { ok: true, checks: [] },
     },
     status: { delta: { Innodb_data_fsyncs: 600 }, rate: { Innodb_data_fsyncs: 10 }, gauges: {}, resets: 0 },
   });
@@ -166,12 +173,18 @@ test('readMetric maps metric names onto run.json', () => {
   assert.equal(readMetric(run, 'commits'), 100);
   assert.equal(readMetric(run, 'status.Innodb_data_fsyncs'), 10, 'status metrics are per-second rates');
   assert.equal(readMetric(run, 'status.Com_commit'), undefined);
-  assert.equal(readAccountingOk(run), false);
+  assert.equal(readMetric(run, 'exhausted'), 2);
+  assert.equal(readMetric(run, 'dropped'), 3);
+  assert.equal(readMetric(run, 'droppedPct'), (100 * 3) / (100 + 2 + 3), 'dropped as a share of the operations due');
+  assert.equal(readCheck(run, 'accounting'), false);
+  assert.equal(readCheck(run, 'verification'), true);
 });
 
 test('readMetric is undefined when the run recorded nothing', () => {
   const run = runWith({});
   assert.equal(readMetric(run, 'opsPerSec'), undefined);
   assert.equal(readMetric(run, 'status.Innodb_data_fsyncs'), undefined);
-  assert.equal(readAccountingOk(run), undefined);
+  assert.equal(readMetric(run, 'droppedPct'), undefined);
+  assert.equal(readCheck(run, 'accounting'), undefined);
+  assert.equal(readCheck(run, 'verification'), undefined);
 });

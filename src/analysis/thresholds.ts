@@ -6,6 +6,9 @@
  *   "latency.p95 <= 20"     absolute: milliseconds
  *   "errors == 0"           absolute
  *   "accounting == ok"      the run's row accounting balanced
+ *   "verification == ok"    the scenario's after-run check passed (a run without one passes)
+ *   "exhausted == 0"        no operation gave up after its retries
+ *   "droppedPct <= 0.1"     open loop: at most 0.1 % of the operations due were dropped
  *   "status.Innodb_data_fsyncs <= +20%"   server counter, per second
  *
  * Metric names map onto run.json (src/results/types.ts); readMetric is that mapping.
@@ -17,7 +20,7 @@ export type Operator = '<' | '<=' | '>' | '>=' | '==';
 /** Equality against a percentage of a noisy mean never holds, so relative thresholds only bound. */
 export type RelativeOperator = Exclude<Operator, '=='>;
 
-export type Threshold = RelativeThreshold | AbsoluteThreshold | AccountingThreshold;
+export type Threshold = RelativeThreshold | AbsoluteThreshold | CheckThreshold;
 
 export interface RelativeThreshold {
   kind: 'relative';
@@ -37,11 +40,15 @@ export interface AbsoluteThreshold {
   value: number;
 }
 
-/** "accounting == ok": the only thing a boolean metric can be held to. */
-export interface AccountingThreshold {
-  kind: 'accounting';
+/** The run's yes/no checks; "== ok" is the only thing they can be held to. */
+export type CheckMetric = 'accounting' | 'verification';
+const CHECK_METRICS: readonly CheckMetric[] = ['accounting', 'verification'];
+
+/** "accounting == ok", "verification == ok". */
+export interface CheckThreshold {
+  kind: 'check';
   source: string;
-  metric: 'accounting';
+  metric: CheckMetric;
 }
 
 export type ParsedThreshold = { ok: true; threshold: Threshold } | { ok: false; error: string };
@@ -61,12 +68,24 @@ const SUMMARY_METRICS: ReadonlyMap<string, SummaryReader> = new Map<string, Summ
   ['retries', (run) => run.summary?.retries],
   ['rollbacks', (run) => run.summary?.rollbacks],
   ['commits', (run) => run.summary?.commits],
+  ['exhausted', (run) => run.summary?.exhausted],
+  ['dropped', (run) => run.summary?.dropped],
+  ['droppedPct', (run) => (run.summary === undefined ? undefined : droppedPercent(run.summary))],
 ]);
+
+/**
+ * Open loop: dropped operations as a percentage of the operations that fell due, those that
+ * finished, gave up after their retries, or were dropped (0 when none fell due).
+ */
+function droppedPercent(summary: NonNullable<RunFile['summary']>): number {
+  const due = summary.ops + summary.exhausted + summary.dropped;
+  return due === 0 ? 0 : (100 * summary.dropped) / due;
+}
 
 const STATUS_PREFIX = 'status.';
 /** Server status variable names: letters, digits and underscores. */
 const STATUS_COUNTER_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const KNOWN_METRICS_HINT = [...SUMMARY_METRICS.keys(), 'accounting', 'status.<Counter>'].join(', ');
+const KNOWN_METRICS_HINT = [...SUMMARY_METRICS.keys(), ...CHECK_METRICS, 'status.<Counter>'].join(', ');
 
 function isNumericMetric(metric: string): boolean {
   return SUMMARY_METRICS.has(metric) || isStatusMetric(metric);
@@ -88,9 +107,13 @@ export function readMetric(run: RunFile, metric: string): number | undefined {
   return undefined;
 }
 
-/** Whether the run's rows balanced (summary.accounting.ok), or undefined when it has no accounting. */
-export function readAccountingOk(run: RunFile): boolean | undefined {
-  return run.summary?.accounting?.ok;
+/** Whether the run's check passed (summary.accounting.ok, summary.verification.ok), or undefined when the run has none. */
+export function readCheck(run: RunFile, metric: CheckMetric): boolean | undefined {
+  return metric === 'accounting' ? run.summary?.accounting?.ok : run.summary?.verification?.ok;
+}
+
+function isCheckMetric(metric: string): metric is CheckMetric {
+  return CHECK_METRICS.some((check) => check === metric);
 }
 
 /** Whether `actual <operator> limit` holds. */
@@ -125,7 +148,7 @@ export function parseThreshold(declared: string): ParsedThreshold {
   if (metric === undefined) {
     return fail('does not start with a metric name; expected "<metric> <operator> <value>", e.g. "opsPerSec >= -5%"');
   }
-  if (metric !== 'accounting' && !isNumericMetric(metric)) {
+  if (!isCheckMetric(metric) && !isNumericMetric(metric)) {
     return fail(`unknown metric "${metric}"; known: ${KNOWN_METRICS_HINT}`);
   }
 
@@ -140,10 +163,10 @@ export function parseThreshold(declared: string): ParsedThreshold {
   const valueText = afterMetric.slice(operator.length).trim();
   if (valueText === '') return fail(`missing value after "${operator}"`);
 
-  if (metric === 'accounting') {
-    if (valueText.endsWith('%')) return fail('"accounting" is absolute only (ok or not), it cannot take a percentage');
-    if (operator !== '==' || valueText !== 'ok') return fail('"accounting" supports only "accounting == ok"');
-    return { ok: true, threshold: { kind: 'accounting', source, metric } };
+  if (isCheckMetric(metric)) {
+    if (valueText.endsWith('%')) return fail(`"${metric}" is absolute only (ok or not), it cannot take a percentage`);
+    if (operator !== '==' || valueText !== 'ok') return fail(`"${metric}" supports only "${metric} == ok"`);
+    return { ok: true, threshold: { kind: 'check', source, metric } };
   }
 
   const value = NUMBER_WITH_OPTIONAL_PERCENT.exec(valueText);

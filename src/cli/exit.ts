@@ -1,10 +1,14 @@
-/** How commands end: one clear line on stderr, no stack trace, and an exit code that says why. */
+/**
+ * How commands end: one clear line on stderr, no stack trace, and an exit code that says why.
+ * The only definition of the exit codes: 0 is success, as everywhere.
+ */
 
-export const EXIT_OK = 0;
-/** The work failed (server unreachable, run failed, a check did not pass). */
+/** The work failed (server unreachable, run failed, a check or a gate threshold did not pass). */
 export const EXIT_FAILED = 1;
-/** The command was given an invalid configuration; nothing was started. */
+/** The command was given an invalid configuration or a malformed file; nothing was judged or started. */
 export const EXIT_INVALID = 2;
+/** gate: nothing to judge (the current run did not complete or measured nothing; no baseline run). */
+export const EXIT_NOTHING_TO_JUDGE = 3;
 /** Stopped by SIGINT/SIGTERM, as a shell reports a program killed by SIGINT (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
 

@@ -1,7 +1,7 @@
 /**
  * `innobench gate` as CI runs it: a child process on synthetic run folders, judged by its exit
- * code — 0 pass, 1 a threshold failed, 2 invalid thresholds or an incomplete current run — with
- * the JUnit and Markdown files written beside.
+ * code — 0 pass, 1 a threshold failed, 2 invalid thresholds or a malformed run.json, 3 nothing to
+ * judge — with the JUnit and Markdown files written beside.
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,12 +25,18 @@ interface RunSpec {
   startedAt?: string;
   label?: string;
   scenario?: string;
+  /** Operations measured; default opsPerSec × 10 s. */
+  ops?: number;
+  exhausted?: number;
+  dropped?: number;
+  /** Replaces summary fields as given (a malformed file: a string or null where a number belongs). */
+  summaryPatch?: Record<string, unknown>;
 }
 
 function writeRun(parent: string, spec: RunSpec): string {
   const dir = join(parent, spec.runId);
   mkdirSync(dir, { recursive: true });
-  const ops = Math.round(spec.opsPerSec * 10);
+  const ops = spec.ops ?? Math.round(spec.opsPerSec * 10);
   const run = {
     format: 1,
     runId: spec.runId,
@@ -41,12 +47,13 @@ function writeRun(parent: string, spec: RunSpec): string {
     environment: { node: process.version, platform: 'test', cpus: 1, hostname: 'test', innobench: 'test' },
     server: { version: '10.11', flavour: 'MariaDB', variables: {} },
     summary: {
-      ops, attempts: ops, retries: 0, deadlocks: 0, lockWaitTimeouts: 0, exhausted: 0, commits: ops, rollbacks: 0,
-      errors: spec.errors ?? 0, errorsByCode: {}, reconnects: 0, rows: ops, bytes: 0, dropped: 0,
+      ops, attempts: ops, retries: 0, deadlocks: 0, lockWaitTimeouts: 0, exhausted: spec.exhausted ?? 0, commits: ops, rollbacks: 0,
+      errors: spec.errors ?? 0, errorsByCode: {}, reconnects: 0, rows: ops, bytes: 0, dropped: spec.dropped ?? 0,
       opsPerSec: spec.opsPerSec,
       latencyMs: { p50: 1, p95: 3, p99: spec.p99 ?? 5, max: 10, mean: 1.5 },
       elapsedSec: 10, endReason: 'duration', byOp: {},
       accounting: { harnessRows: ops, comInsertDelta: ops, tableRowsBefore: 0, tableRowsAfter: ops, tableRowsDelta: ops, ok: spec.accountingOk ?? true, note: 'test' },
+      ...spec.summaryPatch,
     },
     status: { delta: {}, rate: {}, gauges: {}, resets: 0 },
     ...(spec.label ? { settings: { matrixId: 'matrix-g', label: spec.label, combination: {}, repeat: 1, applied: [], verifiedAt: '' } } : {}),
@@ -109,12 +116,75 @@ describe('innobench gate exit codes', () => {
     assert.equal(existsSync(junit), false, 'no report for a gate that did not judge');
   });
 
-  test('2: the current run did not complete (killed: still "running")', (t) => {
+  test('3: the current run did not complete (killed: still "running")', (t) => {
     if (!requireGate(t)) return;
     const current = writeRun(root, { runId: 'current-killed', opsPerSec: 1000, state: 'running' });
-    const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%']);
+    const junit = join(root, 'out', 'killed.xml');
+    const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%', '--junit', junit]);
+    assert.equal(result.code, 3, result.stdout + result.stderr);
+    assert.match(result.stdout, /NOTHING TO JUDGE\. The current run current-killed did not complete/);
+    assert.match(readFileSync(junit, 'utf8'), /<error /);
+  });
+
+  test('3: a current run that failed, or completed without a single operation', (t) => {
+    if (!requireGate(t)) return;
+    const failed = writeRun(root, { runId: 'current-failed', opsPerSec: 1000, state: 'failed' });
+    assert.equal(gate(['--baseline', baseline, '--current', failed]).code, 3);
+    const empty = writeRun(root, { runId: 'current-zero', opsPerSec: 0, ops: 0 });
+    const result = gate(['--baseline', baseline, '--current', empty, '--threshold', 'errors == 0']);
+    assert.equal(result.code, 3, result.stdout + result.stderr);
+    assert.match(result.stdout, /measured nothing \(0 operations\)/);
+  });
+
+  test('3: an empty baseline folder is not a pass; --allow-no-baseline passes with a note', (t) => {
+    if (!requireGate(t)) return;
+    const empty = join(root, 'empty-history');
+    mkdirSync(empty, { recursive: true });
+    const current = writeRun(root, { runId: 'current-first-night', opsPerSec: 1000 });
+    const refused = gate(['--baseline', empty, '--current', current]);
+    assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+    assert.doesNotMatch(refused.stdout, /PASS/);
+    assert.match(refused.stdout, /NOTHING TO JUDGE\. The baseline holds no run/);
+    const allowed = gate(['--baseline', empty, '--current', current, '--allow-no-baseline']);
+    assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+    assert.match(allowed.stdout, /innobench gate: PASS\. .*passed without a baseline, as allowed/);
+    // Allowed or not, a first night still has to meet its absolute thresholds.
+    const broken = writeRun(root, { runId: 'current-first-night-errors', opsPerSec: 1000, errors: 4 });
+    assert.equal(gate(['--baseline', empty, '--current', broken, '--allow-no-baseline']).code, 1);
+  });
+
+  test('1: by default, exhausted retries and more than 0.1 % dropped operations fail', (t) => {
+    if (!requireGate(t)) return;
+    const exhausted = writeRun(root, { runId: 'current-exhausted', opsPerSec: 1000, exhausted: 1 });
+    const failed = gate(['--baseline', baseline, '--current', exhausted]);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.match(failed.stdout, /fail\s+exhausted == 0/);
+    // 10 000 ops finished, 11 dropped: 0.11 % of the 10 011 due.
+    const dropping = writeRun(root, { runId: 'current-dropping', opsPerSec: 1000, dropped: 11 });
+    const dropped = gate(['--baseline', baseline, '--current', dropping]);
+    assert.equal(dropped.code, 1, dropped.stdout + dropped.stderr);
+    assert.match(dropped.stdout, /fail\s+droppedPct <= 0\.1/);
+    const fewDropped = writeRun(root, { runId: 'current-few-dropped', opsPerSec: 1000, dropped: 10 });
+    assert.equal(gate(['--baseline', baseline, '--current', fewDropped]).code, 0);
+  });
+
+  test('2: a malformed run.json is named and refused, in the current run or the baseline', (t) => {
+    if (!requireGate(t)) return;
+    const badCurrent = writeRun(root, { runId: 'current-malformed', opsPerSec: 1000, summaryPatch: { opsPerSec: 'fast' } });
+    const current = gate(['--baseline', baseline, '--current', badCurrent]);
+    assert.equal(current.code, 2, current.stdout + current.stderr);
+    assert.match(current.stderr, /current-malformed\/run\.json is malformed: summary\.opsPerSec: "fast" is not a finite number/);
+    assert.equal(current.stdout, '', 'no verdict');
+
+    const history = join(root, 'history-with-bad');
+    ops.forEach((value, i) => writeRun(history, { runId: `h-${i + 1}`, opsPerSec: value }));
+    writeRun(history, { runId: 'h-bad', opsPerSec: 1000, summaryPatch: { latencyMs: { p50: 1, p95: 3, p99: null, max: 10, mean: 1.5 } } });
+    const good = writeRun(root, { runId: 'current-good', opsPerSec: 1000 });
+    const result = gate(['--baseline', history, '--current', good]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
-    assert.match(result.stdout, /ERROR/);
+    assert.match(result.stderr, /h-bad\/run\.json is malformed: summary\.latencyMs\.p99: null is not a finite number/);
+    writeFileSync(join(history, 'h-bad', 'run.json'), '{"runId": "h-bad", ');
+    assert.match(gate(['--baseline', history, '--current', good]).stderr, /h-bad\/run\.json is malformed: does not parse/);
   });
 
   test('2: missing --current and an unreadable baseline', (t) => {

@@ -1,25 +1,49 @@
 /**
  * `innobench gate --baseline <run|matrix|folder> --current <run> --threshold "..."`: the nightly
- * regression gate. Thresholds are parsed and checked first (every error at once, exit 2); then
- * the current run is held to them, relative ones against the mean of the baseline runs, and the
- * verdict decides the exit code: 0 pass, 1 a threshold failed, 2 the gate could not judge.
+ * regression gate. Thresholds and run files are checked first (every error at once, exit 2); then
+ * the current run is held to the thresholds, relative ones against the mean of the baseline runs,
+ * and the verdict decides the exit code: 0 pass, 1 a threshold failed, 2 invalid thresholds or a
+ * malformed run.json, 3 nothing to judge (the current run incomplete, failed or without a single
+ * operation; or no baseline run, unless --allow-no-baseline).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
-import { evaluateGate, exitCodeFor, formatGateTable, gateJUnitXml, gateMarkdown, type GateResult } from '../analysis/gate.js';
+import { evaluateGate, formatGateTable, gateJUnitXml, gateMarkdown, type GateResult, type GateVerdict } from '../analysis/gate.js';
 import { parseThresholds, type Threshold } from '../analysis/thresholds.js';
 import { parseInteger } from '../config/units.js';
 import { readRuns, type RunEntry, type StoredRun } from '../results/readRuns.js';
-import { invalid, log } from './exit.js';
+import { EXIT_FAILED, EXIT_INVALID, EXIT_NOTHING_TO_JUDGE, invalid, log } from './exit.js';
 
 /** Used when no --threshold is given. */
-export const DEFAULT_THRESHOLDS = ['opsPerSec >= -10%', 'latency.p99 <= +20%', 'errors == 0', 'accounting == ok'] as const;
+export const DEFAULT_THRESHOLDS = [
+  'opsPerSec >= -10%',
+  'latency.p99 <= +20%',
+  'errors == 0',
+  'accounting == ok',
+  'verification == ok',
+  'exhausted == 0',
+  'droppedPct <= 0.1',
+] as const;
+
+function exitCodeOf(verdict: GateVerdict): number {
+  switch (verdict) {
+    case 'pass':
+      return 0;
+    case 'fail':
+      return EXIT_FAILED;
+    case 'invalid':
+      return EXIT_INVALID;
+    case 'nothing-to-judge':
+      return EXIT_NOTHING_TO_JUDGE;
+  }
+}
 
 export interface GatePlan {
   thresholds: Threshold[];
   baseline: StoredRun[];
   current: StoredRun;
+  allowNoBaseline: boolean;
   /** Said on stderr before the table: what the baseline is made of. */
   notes: string[];
 }
@@ -84,9 +108,10 @@ export function planGate(argv: Record<string, unknown>): { ok: true; plan: GateP
       errors.push(`--baseline holds ${matrixLabels.length} matrix configurations; pick one with --baseline-label (${[...new Set(entries.filter((e) => e.matrixId !== undefined).map((e) => `"${e.label}"`))].join(', ')})`);
     }
   }
+  // A run.json that is there but malformed is refused: read as zeros it could make a gate pass.
+  for (const entry of chosen.filter((e) => e.malformed)) errors.push(`--baseline: ${entry.problem ?? `${entry.dir}: malformed`}`);
   if (errors.length > 0 || current === undefined || !parsed.ok) return { ok: false, errors };
-
-  // Unreadable folders cannot be baseline runs; say so and go on.
+  // A folder without its run.json (a child that died before writing it) is no run; say so and go on.
   for (const entry of chosen.filter((e) => e.run === null)) notes.push(`baseline ${entry.runId} left out: ${entry.problem ?? 'unreadable'}`);
   let baseline = chosen.map((entry) => entry.run).filter((run): run is StoredRun => run !== null);
   const otherScenario = baseline.filter((run) => run.scenario !== current!.scenario);
@@ -101,7 +126,7 @@ export function planGate(argv: Record<string, unknown>): { ok: true; plan: GateP
     if (usable.length > kept.length) notes.push(`--baseline-last ${last}: using the ${kept.length} latest of ${usable.length} completed baseline runs`);
     baseline = [...others, ...kept];
   }
-  return { ok: true, plan: { thresholds: parsed.thresholds, baseline, current, notes } };
+  return { ok: true, plan: { thresholds: parsed.thresholds, baseline, current, allowNoBaseline: argv['allow-no-baseline'] === true, notes } };
 }
 
 function describeBaseline(result: GateResult): string[] {
@@ -123,16 +148,21 @@ function writeOutput(path: string, content: string, what: string): void {
 export function gateCommand(yargs: Argv): Argv {
   return yargs.command(
     'gate',
-    'hold a run to thresholds against a baseline; exit 0 pass, 1 a threshold failed, 2 invalid or incomplete',
+    'hold a run to thresholds against a baseline; exit 0 pass, 1 a threshold failed, 2 invalid thresholds or a malformed run.json, 3 nothing to judge',
     (y) =>
       y
         .options({
           baseline: { describe: 'baseline run, matrix or results folder (repeatable)', type: 'string', array: true, group: 'Gate:' },
           'baseline-last': { describe: 'use only the N most recent completed baseline runs', type: 'string', group: 'Gate:' },
           'baseline-label': { describe: 'the matrix configuration to use as baseline, when the baseline holds several', type: 'string', group: 'Gate:' },
+          'allow-no-baseline': { describe: 'pass a run that meets its thresholds when there is no baseline run yet (a first night); otherwise no baseline exits 3', type: 'boolean', default: false, group: 'Gate:' },
           current: { describe: 'the run folder to judge', type: 'string', group: 'Gate:' },
           threshold: {
-            describe: `threshold, repeatable: "opsPerSec >= -5%", "latency.p99 <= +10%", "latency.p95 <= 20" (ms), "errors == 0", "accounting == ok", "status.Innodb_data_fsyncs <= +20%" (per second). Default: ${DEFAULT_THRESHOLDS.join('; ')}`,
+            describe:
+              'threshold, repeatable: "opsPerSec >= -5%", "latency.p99 <= +10%", "latency.p95 <= 20" (ms), "errors == 0", "accounting == ok", ' +
+              '"verification == ok", "exhausted == 0" (operations that gave up after their retries), "dropped <= 100", ' +
+              '"droppedPct <= 0.1" (open loop: % of the operations due that were dropped), "status.Innodb_data_fsyncs <= +20%" (per second). ' +
+              `Default: ${DEFAULT_THRESHOLDS.join('; ')}`,
             type: 'string',
             array: true,
             group: 'Gate:',
@@ -144,20 +174,23 @@ export function gateCommand(yargs: Argv): Argv {
         .epilog(
           'Relative thresholds compare with the mean of the baseline runs; with 3 or more baseline runs a change beyond the threshold ' +
             "that stays inside the baseline's 95 % prediction interval is reported as noise and passes. " +
-            'Without --threshold the defaults apply: opsPerSec >= -10%, latency.p99 <= +20%, errors == 0, accounting == ok ' +
-            '(accounting fails for a scenario that records none: give thresholds explicitly there).',
+            `Without --threshold the defaults apply: ${DEFAULT_THRESHOLDS.join(', ')} ` +
+            '(accounting fails for a scenario that records none: give thresholds explicitly there; a run without verification passes it). ' +
+            'Exit codes: 0 pass; 1 a threshold failed; 2 invalid options or thresholds, or a malformed run.json (named); ' +
+            '3 nothing to judge: the current run did not complete, failed or measured 0 operations, or no baseline run is usable ' +
+            '(an empty baseline is not a pass unless --allow-no-baseline).',
         ),
     (argv) => {
       const planned = planGate(argv);
       if (!planned.ok) throw invalid(planned.errors);
       const { plan } = planned;
       for (const note of plan.notes) log(note);
-      const result = evaluateGate(plan.baseline, plan.current, plan.thresholds);
+      const result = evaluateGate(plan.baseline, plan.current, plan.thresholds, { allowNoBaseline: plan.allowNoBaseline });
       for (const line of describeBaseline(result)) log(line);
       process.stdout.write(argv.json ? JSON.stringify(result, null, 2) + '\n' : formatGateTable(result));
       if (typeof argv.junit === 'string') writeOutput(argv.junit, gateJUnitXml(result), 'junit');
       if (typeof argv.markdown === 'string') writeOutput(argv.markdown, gateMarkdown(result), 'markdown');
-      process.exitCode = exitCodeFor(result.verdict);
+      process.exitCode = exitCodeOf(result.verdict);
     },
   );
 }

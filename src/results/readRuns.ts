@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decodeHistogram, newHistogram, type Histogram } from '../metrics/histogram.js';
 import { INTERVAL_HISTOGRAMS_FILE, RUN_FILE, STATUS_FILE, TIMELINE_FILE } from './runFolder.js';
 import type { RunFile } from './types.js';
+import { parseRunFile } from './validateRun.js';
 
 export const MATRIX_FILE = 'matrix.json';
 
@@ -91,8 +92,10 @@ export interface RunEntry {
   run: StoredRun | null;
   /** run.json still says `running` (killed, or still going), or could not be read. */
   incomplete: boolean;
-  /** Why run.json could not be used, when it could not. */
+  /** Why run.json could not be used, when it could not: the file named, and each problem. */
   problem?: string;
+  /** run.json is there but does not parse or lacks its documented shape (not merely missing). */
+  malformed?: boolean;
   /** Configuration label: a matrix's combination, else the run's own id. */
   label: string;
   /** Matrix id when the run belongs to a matrix. */
@@ -131,13 +134,11 @@ export function readRunEntry(path: string, label?: string, matrixId?: string): R
   } catch (error) {
     return { ...base, run: null, incomplete: true, problem: `no readable ${RUN_FILE}: ${(error as Error).message}`, label: label ?? base.runId, ...(matrixId ? { matrixId } : {}) };
   }
-  let run: StoredRun;
-  try {
-    run = JSON.parse(text) as StoredRun;
-    if (typeof run !== 'object' || run === null || typeof run.runId !== 'string') throw new Error('not a run.json (no runId)');
-  } catch (error) {
-    return { ...base, run: null, incomplete: true, problem: `${RUN_FILE} does not parse: ${(error as Error).message}`, label: label ?? base.runId, ...(matrixId ? { matrixId } : {}) };
+  const parsed = parseRunFile(text);
+  if (!parsed.ok) {
+    return { ...base, run: null, incomplete: true, malformed: true, problem: `${file} is malformed: ${parsed.problems.join('; ')}`, label: label ?? base.runId, ...(matrixId ? { matrixId } : {}) };
   }
+  const run = parsed.run;
   const resolvedMatrix = matrixId ?? run.settings?.matrixId;
   return {
     ...base,
