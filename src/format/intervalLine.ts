@@ -16,7 +16,9 @@ export function consoleLine(stats: IntervalStats): string {
     ` err/s: ${perSec(all.counts.errors)} retry/s: ${perSec(all.counts.retries)}`;
   if (all.counts.deadlocks) line += ` deadlocks/s: ${perSec(all.counts.deadlocks)}`;
   if (all.counts.reconnects) line += ` reconnects: ${all.counts.reconnects}`;
-  if (all.counts.dropped) line += ` dropped/s: ${perSec(all.counts.dropped)}`;
+  // Operations that gave up, or never started, are work the load did not do: shown whenever any.
+  if (all.counts.exhausted) line += ` exhausted: ${all.counts.exhausted}`;
+  if (all.counts.dropped) line += ` dropped: ${all.counts.dropped} (${perSec(all.counts.dropped)}/s)`;
   const status = stats.status;
   if (status) {
     const rate = (name: string): string => fixed((status.delta[name] ?? 0) / status.seconds, 1);

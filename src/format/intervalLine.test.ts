@@ -1,0 +1,38 @@
+/** The console line of an interval: the figures always shown, and those shown only when non-zero. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { consoleLine } from './intervalLine.js';
+import { emptyCounts, type OpCounts } from '../metrics/opMeters.js';
+import type { IntervalStats } from '../metrics/intervalStats.js';
+
+function stats(counts: Partial<OpCounts>, withStatus = true): IntervalStats {
+  const all = { counts: { ...emptyCounts(), ...counts }, opsPerSec: 500, latencyMs: { p50: 1.5, p95: 3.25, p99: 7, max: 12.5, mean: 2 } };
+  return {
+    seq: 3,
+    elapsedSec: 4,
+    seconds: 2,
+    byOp: { insert: all },
+    all,
+    ...(withStatus ? { status: { seconds: 2, delta: { Com_insert: 1000, Com_commit: 998 }, gauges: { Threads_running: 4 }, reset: false } } : {}),
+  };
+}
+
+test('a quiet interval: rate, latency, errors and retries, and the server figures', () => {
+  assert.equal(
+    consoleLine(stats({ ops: 1000, errors: 2, retries: 4 })),
+    '[ 4s ] ops/s: 500.0 lat ms p50/p95/p99/max: 1.50/3.25/7.00/12.50 err/s: 1.00 retry/s: 2.00 | server Com_insert/s: 500.0 Com_commit/s: 499.0 thr_run: 4',
+  );
+  assert.doesNotMatch(consoleLine(stats({ ops: 1000 })), /exhausted|dropped|deadlocks|reconnects/);
+});
+
+test('exhausted retries and dropped operations appear when there are any', () => {
+  const line = consoleLine(stats({ ops: 1000, exhausted: 3, dropped: 40, deadlocks: 6, reconnects: 1 }));
+  assert.match(line, / deadlocks\/s: 3\.00 reconnects: 1 exhausted: 3 dropped: 40 \(20\.00\/s\) \| server/);
+});
+
+test('no server sample, or a restarted server, is said', () => {
+  assert.match(consoleLine(stats({ ops: 1 }, false)), /\| server: no sample$/);
+  const restarted = stats({ ops: 1 });
+  restarted.status!.reset = true;
+  assert.match(consoleLine(restarted), /\(server restarted: counters reset\)$/);
+});
