@@ -1,7 +1,7 @@
 /** `innobench merge <run>...`: one result from shards run at the same time on several client machines. */
 import type { Argv } from 'yargs';
 import { RunFolder, newRunId } from '../results/runFolder.js';
-import { loadRunWithHistograms, mergeRuns } from '../results/merge.js';
+import { loadRunWithHistograms, mergeProblems, mergeRuns } from '../results/merge.js';
 import { percentileDistributionMs } from '../metrics/histogram.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { summaryText } from '../format/summaryText.js';
@@ -24,7 +24,10 @@ export function mergeCommand(yargs: Argv): Argv {
           throw new CliError(`${dir}: not a readable run folder (${error instanceof Error ? error.message : String(error)})`, EXIT_INVALID);
         }
       });
+      const problems = mergeProblems(loaded);
+      if (problems.length > 0) throw new CliError(`cannot merge:\n  ${problems.join('\n  ')}`, EXIT_INVALID);
       const first = loaded[0]!.run;
+      // newRunId reduces the scenario name to a plain folder name: run.json is not trusted to name paths.
       const { run, histograms } = mergeRuns(loaded, newRunId(`${first.scenario}-merged`));
       const folder = RunFolder.create(String(argv.results), run.runId);
       folder.writeRun(run);

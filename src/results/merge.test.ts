@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeRuns, type LoadedRun } from './merge.js';
+import { mergeProblems, mergeRuns, type LoadedRun } from './merge.js';
 import { newHistogram, recordMicros } from '../metrics/histogram.js';
 import { emptyCounts } from '../metrics/opMeters.js';
 import type { RunFile } from './types.js';
 
-function shard(runId: string, latencies: number[], comInsert: number): LoadedRun {
+function shard(runId: string, latencies: number[], comInsert: number, index = 0, of = 2): LoadedRun {
   const histogram = newHistogram();
   for (const us of latencies) recordMicros(histogram, us);
   const counts = { ...emptyCounts(), ops: latencies.length, attempts: latencies.length, commits: latencies.length, rows: latencies.length };
@@ -16,7 +16,7 @@ function shard(runId: string, latencies: number[], comInsert: number): LoadedRun
     scenario: 'insert-features',
     state: 'completed',
     startedAt: '2026-11-23T00:00:00Z',
-    config: { shard: { index: 0, of: 2 } },
+    config: { shard: { index, of } },
     environment: { node: 'v20', platform: 'linux', cpus: 2, hostname: runId, innobench: '0.1.0' },
     server: { version: '10.11', flavour: 'MariaDB', variables: {} },
     summary: { ...counts, opsPerSec: 0, latencyMs, elapsedSec: 10, endReason: 'duration', byOp: { insert: { ...counts, opsPerSec: 0, latencyMs } } },
@@ -28,7 +28,7 @@ function shard(runId: string, latencies: number[], comInsert: number): LoadedRun
 test('merging two shards equals one run of all their operations; server counters come from one sampler', () => {
   const a = [100, 200, 300, 5000];
   const b = [150, 250, 90_000];
-  const { run, histograms } = mergeRuns([shard('a', a, 7), shard('b', b, 7)], 'merged');
+  const { run, histograms } = mergeRuns([shard('a', a, 7, 0), shard('b', b, 7, 1)], 'merged');
   const single = newHistogram();
   for (const us of [...a, ...b]) recordMicros(single, us);
   assert.equal(run.summary!.ops, 7);
@@ -42,7 +42,29 @@ test('merging two shards equals one run of all their operations; server counters
 });
 
 test('runs of different scenarios are not merged', () => {
-  const other = shard('c', [1], 1);
+  const other = shard('c', [1], 1, 1);
   other.run.scenario = 'rank-members';
-  assert.throws(() => mergeRuns([shard('a', [1], 1), other], 'x'), /different scenarios/);
+  assert.throws(() => mergeRuns([shard('a', [1], 1, 0), other], 'x'), /different scenarios/);
+});
+
+test('the same run given twice is refused: its operations would count twice', () => {
+  const a = shard('a', [100, 200], 2, 0);
+  assert.deepEqual(mergeProblems([a, { ...a, dir: './a' }]), ['run a is given twice (a and ./a): its operations would count twice', 'shards 2/2 are missing: the merge would not be the whole work']);
+  assert.throws(() => mergeRuns([a, a], 'x'), /run a is given twice/);
+});
+
+test('shards must form 1..N of one N, each once', () => {
+  assert.deepEqual(mergeProblems([shard('a', [1], 1, 0, 3), shard('b', [1], 1, 1, 3)]), ['shards 3/3 are missing: the merge would not be the whole work']);
+  assert.deepEqual(mergeProblems([shard('a', [1], 1, 0, 2), shard('b', [1], 1, 1, 3)]), ['shards of different sets (N = 2, 3) cannot be merged']);
+  assert.deepEqual(mergeProblems([shard('a', [1], 1, 0, 2), shard('b', [1], 1, 0, 2)]), [
+    'shards 2/2 are missing: the merge would not be the whole work',
+    'a shard is given more than once: 1/2 (a), 1/2 (b)',
+  ]);
+  assert.deepEqual(mergeProblems([shard('a', [1], 1, 0, 3), shard('b', [1], 1, 2, 3), shard('c', [1], 1, 1, 3)]), []);
+});
+
+test('a run without --shard is not a shard', () => {
+  const unsharded = shard('u', [1], 1);
+  unsharded.run.config = {};
+  assert.deepEqual(mergeProblems([shard('a', [1], 1, 0), unsharded]), ['not a shard (run without --shard i/N): u']);
 });

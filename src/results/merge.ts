@@ -6,10 +6,11 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { addCounts, emptyCounts } from '../metrics/opMeters.js';
+import { addCounts, emptyCounts, isPart } from '../metrics/opMeters.js';
 import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram } from '../metrics/histogram.js';
 import type { OpCounts, OpSummary, RunFile, Summary } from './types.js';
 import { INTERVAL_HISTOGRAMS_FILE, RUN_FILE } from './runFolder.js';
+import { parseRunFile } from './validateRun.js';
 
 export interface LoadedRun {
   dir: string;
@@ -18,14 +19,19 @@ export interface LoadedRun {
   histograms: Map<string, Histogram>;
 }
 
+/** Reads a run folder for merging; throws, naming the file, when run.json is malformed. */
 export function loadRunWithHistograms(dir: string): LoadedRun {
-  const run = JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8')) as RunFile;
+  const file = join(dir, RUN_FILE);
+  const parsed = parseRunFile(readFileSync(file, 'utf8'));
+  if (!parsed.ok) throw new Error(`${file} is malformed: ${parsed.problems.join('; ')}`);
+  const run = parsed.run;
   const histograms = new Map<string, Histogram>();
   const path = join(dir, INTERVAL_HISTOGRAMS_FILE);
   if (existsSync(path)) {
     for (const line of readFileSync(path, 'utf8').split('\n')) {
       if (!line.trim()) continue;
-      const { op, histogram } = JSON.parse(line) as { op: string; histogram: string };
+      const { op, histogram } = JSON.parse(line) as { op: unknown; histogram: unknown };
+      if (typeof op !== 'string' || typeof histogram !== 'string') throw new Error(`${path}: a line without its op and histogram`);
       let total = histograms.get(op);
       if (!total) histograms.set(op, (total = newHistogram()));
       total.add(decodeHistogram(histogram));
@@ -34,11 +40,50 @@ export function loadRunWithHistograms(dir: string): LoadedRun {
   return { dir, run, histograms };
 }
 
+/** The shard a run did (0-based index of N), from its config, or null when it ran unsharded. */
+function shardOf(run: RunFile): { index: number; of: number } | null {
+  const shard = run.config.shard;
+  if (typeof shard !== 'object' || shard === null || !('index' in shard) || !('of' in shard)) return null;
+  const { index, of } = shard;
+  return typeof index === 'number' && typeof of === 'number' && Number.isInteger(index) && Number.isInteger(of) ? { index, of } : null;
+}
+
+/**
+ * Why these runs do not make one result, empty when they do: every shard of one --shard i/N set,
+ * each exactly once, of one scenario. A run given twice would count its operations twice.
+ */
+export function mergeProblems(runs: readonly LoadedRun[]): string[] {
+  const problems: string[] = [];
+  const scenarios = new Set(runs.map((r) => r.run.scenario));
+  if (scenarios.size > 1) problems.push(`runs of different scenarios cannot be merged: ${[...scenarios].join(', ')}`);
+  const seen = new Map<string, string>();
+  for (const { dir, run } of runs) {
+    const earlier = seen.get(run.runId);
+    if (earlier !== undefined) problems.push(`run ${run.runId} is given twice (${earlier} and ${dir}): its operations would count twice`);
+    else seen.set(run.runId, dir);
+  }
+  const shards = runs.map((r) => ({ dir: r.dir, shard: shardOf(r.run) }));
+  const unsharded = shards.filter((s) => s.shard === null);
+  if (unsharded.length > 0) problems.push(`not a shard (run without --shard i/N): ${unsharded.map((s) => s.dir).join(', ')}`);
+  const sets = new Set(shards.flatMap((s) => (s.shard ? [s.shard.of] : [])));
+  if (sets.size > 1) problems.push(`shards of different sets (N = ${[...sets].sort((a, b) => a - b).join(', ')}) cannot be merged`);
+  else if (sets.size === 1 && unsharded.length === 0) {
+    const [of] = sets;
+    const indexes = new Set(shards.map((s) => s.shard!.index));
+    const missing = Array.from({ length: of! }, (_, i) => i).filter((i) => !indexes.has(i));
+    if (missing.length > 0) problems.push(`shards ${missing.map((i) => `${i + 1}/${of}`).join(', ')} are missing: the merge would not be the whole work`);
+    if (indexes.size < shards.length && seen.size === runs.length) {
+      problems.push(`a shard is given more than once: ${shards.map((s) => `${s.shard!.index + 1}/${of} (${s.dir})`).join(', ')}`);
+    }
+  }
+  return problems;
+}
+
 export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; histograms: Map<string, Histogram> } {
   const first = runs[0];
   if (!first) throw new Error('nothing to merge');
-  const scenarios = new Set(runs.map((r) => r.run.scenario));
-  if (scenarios.size > 1) throw new Error(`runs of different scenarios cannot be merged: ${[...scenarios].join(', ')}`);
+  const problems = mergeProblems(runs);
+  if (problems.length > 0) throw new Error(problems.join('; '));
   const elapsedSec = Math.max(...runs.map((r) => r.run.summary?.elapsedSec ?? 0));
   const counts = new Map<string, OpCounts>();
   const histograms = new Map<string, Histogram>();
@@ -61,7 +106,7 @@ export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; his
   for (const [op, c] of counts) {
     const h = histograms.get(op) ?? newHistogram();
     byOp[op] = opSummary(c, h);
-    if (op.startsWith('part:')) continue;
+    if (isPart(op)) continue;
     addCounts(all, c);
     allHistogram.add(h);
   }

@@ -13,9 +13,17 @@ export const TIMELINE_FILE = 'timeline.csv';
 export const STATUS_FILE = 'status.csv';
 export const INTERVAL_HISTOGRAMS_FILE = 'histograms.jsonl';
 
+/** What a run id may look like: one folder name, never a path (no separators, no leading dot). */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * A run id names a folder, and the scenario's name in it may come from a file (merge reads it
+ * from run.json): anything but letters, digits, '-' and '_' becomes '_', so no name can make it a path.
+ */
 export function newRunId(scenario: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${scenario}-${Math.random().toString(36).slice(2, 6)}`;
+  const name = scenario.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80);
+  return `${stamp}-${name}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
 /** A long run writes a few MB of CSV and histograms; below this the disk is as good as full. */
@@ -28,6 +36,7 @@ export class RunFolder {
 
   /** Creates the folder and proves it is writable before any load starts. */
   static create(resultsRoot: string, runId: string): RunFolder {
+    if (!RUN_ID.test(runId)) throw new Error(`run id ${JSON.stringify(runId)} is not a plain folder name: nothing was written`);
     const dir = join(resultsRoot, runId);
     try {
       mkdirSync(dir, { recursive: true });
