@@ -9,9 +9,9 @@ import { formatRelative, mean, meanCI, welchDiff, type MeanInterval, type Relati
 import { latencySummaryMs } from '../metrics/histogram.js';
 import { intervalOpsSamples, mergedHistogram, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../results/readRuns.js';
 
-export const CONFIDENCE_LEVEL = 0.95;
+const CONFIDENCE_LEVEL = 0.95;
 
-export const METHOD_NOTE =
+const METHOD_NOTE =
   'Method: 95 % confidence intervals use Student\'s t; "vs" rows use Welch\'s t (no equal-variance assumption), ' +
   'relative to the first configuration\'s mean, taken as exact in the denominator. Assumes repeats are independent ' +
   'and roughly normal; with n = 1 no interval exists. Per-run interval CIs treat consecutive intervals as independent, ' +
@@ -95,7 +95,7 @@ export interface CompareReport {
 }
 
 /** Why a run cannot stand for its configuration, or null when it can. */
-export function exclusionReason(entry: RunEntry): string | null {
+function exclusionReason(entry: RunEntry): string | null {
   if (entry.run === null) return entry.problem ?? 'run.json unreadable';
   if (entry.run.state === 'running') return 'incomplete: run.json still says running (killed, or still going)';
   if (entry.run.state !== 'completed') return `its state is ${entry.run.state}${entry.run.error ? ` (${entry.run.error})` : ''}`;

@@ -11,9 +11,9 @@ import type { AbsoluteThreshold, CheckThreshold, RelativeThreshold, Threshold } 
 import { meetsLimit, readCheck, readMetric } from './thresholds.js';
 
 /** Level of the baseline prediction interval used by the noise rule. */
-export const NOISE_LEVEL = 0.95;
+const NOISE_LEVEL = 0.95;
 /** Fewer baseline runs than this give no usable spread, so the threshold alone decides. */
-export const MIN_RUNS_FOR_NOISE_CHECK = 3;
+const MIN_RUNS_FOR_NOISE_CHECK = 3;
 
 /**
  * pass: within the threshold. fail: beyond it (and, when checkable, beyond the baseline's noise).

@@ -16,7 +16,7 @@ import { readRuns, type RunEntry, type StoredRun } from '../results/readRuns.js'
 import { EXIT_FAILED, EXIT_INVALID, EXIT_NOTHING_TO_JUDGE, invalid, log } from './exit.js';
 
 /** Used when no --threshold is given. */
-export const DEFAULT_THRESHOLDS = [
+const DEFAULT_THRESHOLDS = [
   'opsPerSec >= -10%',
   'latency.p99 <= +20%',
   'errors == 0',
@@ -39,7 +39,7 @@ function exitCodeOf(verdict: GateVerdict): number {
   }
 }
 
-export interface GatePlan {
+interface GatePlan {
   thresholds: Threshold[];
   baseline: StoredRun[];
   current: StoredRun;
@@ -54,7 +54,7 @@ function asList(value: unknown): string[] {
 }
 
 /** Parses and checks every option; returns the plan or every error found. */
-export function planGate(argv: Record<string, unknown>): { ok: true; plan: GatePlan } | { ok: false; errors: string[] } {
+function planGate(argv: Record<string, unknown>): { ok: true; plan: GatePlan } | { ok: false; errors: string[] } {
   const errors: string[] = [];
   const notes: string[] = [];
   const declared = asList(argv.threshold);

@@ -30,7 +30,7 @@ function stillGoingWithinMs(entry: RunEntry): number {
   return 2 * (Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : 5000) + 10_000;
 }
 
-export function listingOf(entry: RunEntry, now = Date.now()): RunListing {
+function listingOf(entry: RunEntry, now = Date.now()): RunListing {
   const run = entry.run;
   let state: string;
   if (run === null) state = 'unreadable';
@@ -58,7 +58,7 @@ export function listRuns(resultsDir: string, now = Date.now()): RunListing[] {
   return set.runs.map((entry) => listingOf(entry, now)).sort((a, b) => (a.startedAt ?? a.runId).localeCompare(b.startedAt ?? b.runId));
 }
 
-export function formatRunList(runs: readonly RunListing[]): string {
+function formatRunList(runs: readonly RunListing[]): string {
   if (runs.length === 0) return 'no runs\n';
   const rows = [
     ['run', 'scenario', 'state', 'ops/s', 'p95 ms', 'end', 'matrix configuration'],

@@ -1,8 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeHistogram, encodeHistogram, latencySummaryMs, mergeEncoded, newHistogram, percentileDistributionMs, recordMicros, valuesAtPercentiles } from './histogram.js';
+import { decodeHistogram, encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, recordMicros, valuesAtPercentiles } from './histogram.js';
 import { seededRandom } from '../data/random.js';
 import type { Histogram, LatencySummaryMs } from './histogram.js';
+
+/** Adds encoded histograms into `target`, as the main thread merges the threads' snapshots. */
+function mergeEncoded(target: Histogram, encoded: Iterable<string>): Histogram {
+  for (const text of encoded) target.add(decodeHistogram(text));
+  return target;
+}
 
 /** Latencies in µs with a long tail, deterministic. */
 function latencies(count: number, seed: number): number[] {

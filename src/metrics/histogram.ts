@@ -40,15 +40,6 @@ export function decodeHistogram(encoded: string): Histogram {
   return jsHistogram(hdr.decodeFromCompressedBase64(encoded, 32, false));
 }
 
-/** Adds encoded histograms into `target` (a histogram of our own shape). */
-export function mergeEncoded(target: Histogram, encoded: Iterable<string>): Histogram {
-  for (const text of encoded) {
-    const other = decodeHistogram(text);
-    target.add(other);
-  }
-  return target;
-}
-
 /**
  * The value HdrHistogram's getValueAtPercentile gives, from a running count: the first bucket
  * where the count reaches ⌈p·n⌉ (at least 1), computed as the library does, one ulp below p·n

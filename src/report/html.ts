@@ -21,7 +21,7 @@ import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type Stored
 const require = createRequire(import.meta.url);
 
 /** uPlot's minified script and stylesheet, read from the installed package. */
-export function chartLibrary(): { js: string; css: string } {
+function chartLibrary(): { js: string; css: string } {
   return {
     js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
@@ -65,7 +65,7 @@ function scriptJson(value: unknown): string {
  * Points of a percentile plot: x = 1/(1 − q) from 1 (q = 0) in tenth-decade steps up to the last
  * quantile the sample count resolves, then the maximum; y in milliseconds.
  */
-export function percentileCurve(histogram: Histogram): { x: number[]; y: number[] } {
+function percentileCurve(histogram: Histogram): { x: number[]; y: number[] } {
   const x: number[] = [];
   const y: number[] = [];
   const count = histogram.totalCount;
@@ -123,7 +123,7 @@ function withoutPartialTail(dir: string, intervalMs: unknown): Pick<RunSeriesDat
 }
 
 /** The charts: one set for a single configuration with one run, overlays of every run otherwise. */
-export function chartSpecs(runs: readonly RunSeriesData[], curves: Array<{ label: string; color: string; x: number[]; y: number[] }>): ChartSpec[] {
+function chartSpecs(runs: readonly RunSeriesData[], curves: Array<{ label: string; color: string; x: number[]; y: number[] }>): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const single = runs.length === 1 ? runs[0]! : null;
   const timelineSeries = (run: RunSeriesData, pick: (row: RunSeriesData['timeline'][number]) => number): { x: number[]; y: number[] } => ({
@@ -190,7 +190,7 @@ export function chartSpecs(runs: readonly RunSeriesData[], curves: Array<{ label
 }
 
 /** Dot-and-whisker SVG: each configuration's mean with its CI, one row each. */
-export function intervalSvg(title: string, unit: string, rows: Array<{ label: string; color: string; mean: number; lo: number; hi: number }>): string {
+function intervalSvg(title: string, unit: string, rows: Array<{ label: string; color: string; mean: number; lo: number; hi: number }>): string {
   const finite = rows.flatMap((row) => [row.mean, row.lo, row.hi]).filter((value) => Number.isFinite(value));
   if (finite.length === 0) return '';
   let min = Math.min(...finite, 0);

@@ -123,7 +123,7 @@ function isDirectory(path: string): boolean {
 }
 
 /** Reads one run folder (or a path to its run.json); never throws for a folder that exists. */
-export function readRunEntry(path: string, label?: string, matrixId?: string): RunEntry {
+function readRunEntry(path: string, label?: string, matrixId?: string): RunEntry {
   const dir = basename(path) === RUN_FILE ? dirname(path) : path;
   const file = join(dir, RUN_FILE);
   const base = { dir, runId: basename(dir), modifiedMs: 0 };
@@ -150,15 +150,15 @@ export function readRunEntry(path: string, label?: string, matrixId?: string): R
   };
 }
 
-export function isRunFolder(path: string): boolean {
+function isRunFolder(path: string): boolean {
   return existsSync(join(path, RUN_FILE));
 }
 
-export function isMatrixFolder(path: string): boolean {
+function isMatrixFolder(path: string): boolean {
   return existsSync(join(path, MATRIX_FILE));
 }
 
-export function readMatrixFile(dir: string): MatrixFile {
+function readMatrixFile(dir: string): MatrixFile {
   const parsed = JSON.parse(readFileSync(join(dir, MATRIX_FILE), 'utf8')) as MatrixFile;
   if (parsed.kind !== 'matrix' || !Array.isArray(parsed.runs)) throw new Error(`${join(dir, MATRIX_FILE)} is not a matrix file`);
   return parsed;
@@ -239,7 +239,7 @@ export function readRuns(path: string): RunSet {
  * The harness's own CSV: a header, then rows of plain values. A row cut short by a kill (fewer
  * cells than the header, or a last line without its newline) is dropped.
  */
-export function readCsv(path: string): Array<Record<string, string>> {
+function readCsv(path: string): Array<Record<string, string>> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -344,7 +344,7 @@ export interface IntervalHistogramLine {
 }
 
 /** histograms.jsonl lines; a line cut by a kill is skipped. */
-export function readIntervalHistograms(dir: string): IntervalHistogramLine[] {
+function readIntervalHistograms(dir: string): IntervalHistogramLine[] {
   let text: string;
   try {
     text = readFileSync(join(dir, INTERVAL_HISTOGRAMS_FILE), 'utf8');
