@@ -41,9 +41,9 @@ export function decodeHistogram(encoded: string): Histogram {
 }
 
 /**
- * The value HdrHistogram's getValueAtPercentile gives, from a running count: the first bucket
- * where the count reaches ⌈p·n⌉ (at least 1), computed as the library does, one ulp below p·n
- * before rounding up so that floating-point noise in p·n never skips a count; p above 100 is 100.
+ * The running count at which HdrHistogram's getValueAtPercentile stops: ⌈p·n⌉, at least 1,
+ * computed as the library does (one ulp below p·n before rounding up, so that floating-point
+ * noise in p·n never skips a count; p above 100 is 100).
  */
 function countAtPercentile(percentile: number, total: number): number {
   const fpCount = (Math.min(percentile, 100) / 100) * total;
