@@ -37,6 +37,8 @@ export interface DeadlockTransaction {
   id: string;
   /** Connection id, from "MySQL thread id 19, ..." or "MariaDB thread id 16, ...". */
   threadId?: string;
+  /** The statement's query id from the same line ("query id 143"): new for every statement a connection runs. */
+  queryId?: string;
   /** The statement the transaction was running, as printed (InnoDB truncates long ones). */
   query?: string;
   holds: LockInfo[];
@@ -55,6 +57,11 @@ export interface ParsedDeadlock {
   source: DeadlockSource;
 }
 
+/** A deadlock with every source that caught it. */
+export interface CapturedDeadlock extends ParsedDeadlock {
+  sources: DeadlockSource[];
+}
+
 export interface ShapeSummary {
   shape: string;
   count: number;
@@ -69,6 +76,7 @@ const SECTION_HEADER =
 const ROLLBACK_LINE = /^\*\*\* WE ROLL BACK TRANSACTION \((\d+)\)$/;
 const TRANSACTION_LINE = /^TRANSACTION ([^,]+),/;
 const THREAD_LINE = /^(?:MySQL|MariaDB) thread id (\d+)/;
+const QUERY_ID = /\bquery id (\d+)/;
 const RECORD_LOCK_LINE =
   /^RECORD LOCKS space id \d+ page no \d+ n bits \d+ index (\S+) of table (.+?) trx id (\S+) lock[_ ]mode (\S+)(.*)$/;
 const TABLE_LOCK_LINE = /^TABLE LOCK table (.+?) trx id (\S+) lock[_ ]mode (\S+)(.*)$/;
@@ -105,6 +113,36 @@ export function parseDeadlock(sectionText: string, source: DeadlockSource): Pars
 /** Every deadlock dump in a server error log, oldest first. */
 export function parseErrorLogDeadlocks(errorLogText: string): ParsedDeadlock[] {
   return collectLogDumps(errorLogText).map((dump) => parseReportLines(dump.lines, 'error-log', dump.time));
+}
+
+/**
+ * One list of deadlocks from what each source caught, in error-log order, then those only the status
+ * polling saw. A deadlock polled from SHOW ENGINE INNODB STATUS and dumped to the log is one entry
+ * listing both sources: it is matched on its transactions' ids, threads and statement query ids.
+ * Transaction ids alone are not enough: MariaDB prints a transaction that has not written yet by
+ * its in-memory address, "(0x7f8dbab17e80)", which the connection keeps across retries, so a
+ * retried statement that deadlocks again with the same partner repeats both ids; its query id is
+ * new. Two reports from one source are never merged: each dump, and each new status section, is a
+ * deadlock of its own.
+ */
+export function mergeSources(fromStatus: ParsedDeadlock[], fromErrorLog: ParsedDeadlock[]): CapturedDeadlock[] {
+  const polledAs = new Map<string, ParsedDeadlock[]>();
+  for (const d of fromStatus) polledAs.set(deadlockIdentity(d), [...(polledAs.get(deadlockIdentity(d)) ?? []), d]);
+  const matched = new Set<ParsedDeadlock>();
+  const logged = fromErrorLog.map((d): CapturedDeadlock => {
+    const polled = polledAs.get(deadlockIdentity(d))?.find((p) => !matched.has(p));
+    if (!polled) return { ...d, sources: ['error-log'] };
+    matched.add(polled);
+    return { ...d, sources: ['innodb-status', 'error-log'] };
+  });
+  const polledOnly = fromStatus.filter((d) => !matched.has(d)).map((d): CapturedDeadlock => ({ ...d, sources: ['innodb-status'] }));
+  return [...logged, ...polledOnly];
+}
+
+/** What is the same in both sources' report of one deadlock: per transaction its id, thread and query id. */
+function deadlockIdentity(d: ParsedDeadlock): string {
+  const parts = d.transactions.map((trx) => `${trx.id}@${trx.threadId ?? ''}#${trx.queryId ?? ''}`);
+  return parts.length === 0 ? `at ${d.time}` : parts.sort(compareText).join('/');
 }
 
 /**
@@ -277,6 +315,8 @@ function parseTransaction(block: Block, defaultOrdinal: number): DeadlockTransac
   const threadAt = trimmed.findIndex((line) => THREAD_LINE.test(line));
   if (threadAt < 0) return trx;
   trx.threadId = THREAD_LINE.exec(lineAt(trimmed, threadAt))?.[1];
+  const queryId = QUERY_ID.exec(lineAt(trimmed, threadAt))?.[1];
+  if (queryId !== undefined) trx.queryId = queryId;
   const query = block.lines.slice(threadAt + 1).join('\n').trim();
   if (query !== '') trx.query = query;
   return trx;
@@ -377,38 +417,46 @@ interface LogDump {
 }
 
 /**
- * Cuts the log into dumps. A dump runs from its "deadlock detected" line to the next line another
- * subsystem wrote (or the next dump), so a dump cut short, by a crash say, does not swallow the log.
- * Lines InnoDB writes after the victim line land in the victim block, where nothing reads them.
+ * Cuts the log into dumps. A dump runs from its "deadlock detected" line to its victim line. The
+ * server prefixes only the section headers and writes the rest of each section as bare lines, and
+ * another session's message ("Aborted connection ...") may land between two sections: such a
+ * message, with its own bare lines, is skipped, and the dump goes on at InnoDB's next dump header.
+ * Anything else InnoDB writes after it means the dump was cut short (by a crash, say) and ends it,
+ * so a broken dump does not swallow the log.
  */
 function collectLogDumps(errorLogText: string): LogDump[] {
   const dumps: LogDump[] = [];
   let open: LogDump | undefined;
+  let interrupted = false;
   for (const line of splitLines(errorLogText)) {
     if (DEADLOCK_DUMP_START.test(line)) {
       open = { time: TIMESTAMP.exec(line)?.[1] ?? '', lines: [] };
       dumps.push(open);
+      interrupted = false;
       continue;
     }
     if (!open) continue;
-    const content = dumpContent(line);
-    if (content === null) {
-      open = undefined;
+    const prefix = LOG_LINE_PREFIX.exec(line);
+    if (prefix && prefix[2] === undefined) {
+      interrupted = true;
       continue;
     }
+    const content = prefix ? line.slice(prefix[0].length) : line;
+    if (interrupted && (!prefix || !isDumpHeader(content))) {
+      if (prefix) open = undefined;
+      continue;
+    }
+    interrupted = false;
     open.lines.push(content);
+    if (ROLLBACK_LINE.test(content.trim())) open = undefined;
   }
   return dumps;
 }
 
-/**
- * What a log line adds to a dump. The server prefixes only the section headers and writes the rest
- * of the dump as bare lines; a prefixed line from anything but InnoDB is not part of the dump (null).
- */
-function dumpContent(line: string): string | null {
-  const prefix = LOG_LINE_PREFIX.exec(line);
-  if (!prefix) return line;
-  return prefix[2] === undefined ? null : line.slice(prefix[0].length);
+/** A prefixed dump line: "*** WAITING FOR ...", or the empty one before "*** (N) TRANSACTION:". */
+function isDumpHeader(content: string): boolean {
+  const text = content.trim();
+  return text === '' || text.startsWith('***');
 }
 
 // ---- shapes and text ----

@@ -3,35 +3,42 @@
  * ever shows the latest deadlock, so some are missed under a storm), and, where the server is on
  * this machine and lets us, the error log with innodb_print_all_deadlocks ON for the run (every
  * deadlock, restored to its previous value afterwards). Each deadlock says which source caught it;
- * the server's Innodb_deadlocks delta says how many none caught.
+ * the server's Innodb_deadlocks delta says how many none caught, and the notes say why.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PromiseConnection } from '../db/connect.js';
 import {
   extractLatestDeadlock,
   formatDeadlockText,
+  mergeSources,
   parseDeadlock,
   parseErrorLogDeadlocks,
   summarizeShapes,
+  type CapturedDeadlock,
   type ParsedDeadlock,
 } from '../analysis/deadlocks.js';
 import type { DeadlockCaptureSummary } from '../results/types.js';
 import { registerUndo } from '../db/globalsGuard.js';
 import { connectControl } from '../db/connect.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
+import { ErrorLogTail } from './errorLogTail.js';
 
-export interface CapturedDeadlock extends ParsedDeadlock {
-  sources: Array<'innodb-status' | 'error-log'>;
-}
+/** How long to wait after the run for dumps the server counted but has not finished writing. */
+const LOG_SETTLE_MS = 3000;
+const LOG_RECHECK_MS = 100;
 
 export class DeadlockCapture {
-  private readonly byKey = new Map<string, CapturedDeadlock>();
-  private lastSection = '';
+  private readonly fromStatus: ParsedDeadlock[] = [];
+  private fromErrorLog: ParsedDeadlock[] = [];
+  /** The section shown when polling started (undefined until a poll answered): an older deadlock, not the run's. */
+  private lastSection: string | undefined;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
   private undoPrintAll: (() => Promise<void>) | null = null;
-  private errorLog: { path: string; offset: number } | null = null;
+  private errorLog: ErrorLogTail | null = null;
+  /** Why the error log holds fewer dumps than the server counted, as far as the capture could tell. */
+  private readonly logGaps: string[] = [];
   readonly notes: string[] = [];
 
   /** Null after the server went away; the next poll reconnects (a restart must not end the capture). */
@@ -51,13 +58,17 @@ export class DeadlockCapture {
     this.timer = setInterval(() => void this.poll(), this.pollMs);
   }
 
-  /** Stops polling, reads the error log, restores the server variable. Always call it (finally). */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling, reads the error log, restores the server variable. Always call it (finally).
+   * `serverCounter` (the Innodb_deadlocks delta) is how many dumps to wait for.
+   */
+  async stop(serverCounter: number | null): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.poll();
     if (this.errorLog) {
-      for (const d of parseErrorLogDeadlocks(readFrom(this.errorLog.path, this.errorLog.offset))) this.add(d, 'error-log');
+      await this.checkPrintAllStillOn();
+      await this.readErrorLog(this.errorLog, serverCounter);
     }
     await this.restore();
   }
@@ -75,19 +86,20 @@ export class DeadlockCapture {
   }
 
   deadlocks(): CapturedDeadlock[] {
-    return [...this.byKey.values()];
+    return mergeSources(this.fromStatus, this.fromErrorLog);
   }
 
   summary(serverCounter: number | null): DeadlockCaptureSummary {
     const all = this.deadlocks();
+    const missed = serverCounter === null ? null : Math.max(0, serverCounter - all.length);
     return {
       captured: all.length,
       fromInnodbStatus: all.filter((d) => d.sources.includes('innodb-status')).length,
       fromErrorLog: all.filter((d) => d.sources.includes('error-log')).length,
       serverCounter,
-      missed: serverCounter === null ? null : Math.max(0, serverCounter - all.length),
+      missed,
       shapes: summarizeShapes(all).map(({ shape, count }) => ({ shape, count })),
-      notes: this.notes,
+      notes: [...this.notes, ...this.missedNotes(serverCounter, all.length)],
     };
   }
 
@@ -103,6 +115,24 @@ export class DeadlockCapture {
       .join('\n\n');
   }
 
+  /** How many deadlocks each source could not see, and why. */
+  private missedNotes(serverCounter: number | null, captured: number): string[] {
+    if (serverCounter === null) return [];
+    if (captured > serverCounter) {
+      return [`${captured - serverCounter} more captured than the server counted: other sessions' deadlocks just before or after the measured window`];
+    }
+    if (captured === serverCounter) return [];
+    if (!this.errorLog) {
+      return [
+        `SHOW ENGINE INNODB STATUS shows only the latest deadlock: polling every ${this.pollMs} ms saw ${this.fromStatus.length} of ${serverCounter}, ` +
+          `the other ${serverCounter - this.fromStatus.length} were replaced by the next one before a poll`,
+      ];
+    }
+    const logged = this.fromErrorLog.length;
+    const why = this.logGaps.length ? this.logGaps.join('; ') : 'the server did not write them';
+    return [`the error log holds ${logged} deadlock dump(s) of the ${serverCounter} the server counted: ${serverCounter - logged} not in it (${why})`];
+  }
+
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
@@ -110,11 +140,10 @@ export class DeadlockCapture {
       this.connection ??= await this.connect();
       const [rows] = await this.connection.query('SHOW ENGINE INNODB STATUS');
       const status = (rows as Array<{ Status: string }>)[0]?.Status ?? '';
-      const section = extractLatestDeadlock(status);
-      if (section && section !== this.lastSection) {
-        this.lastSection = section;
-        this.add(parseDeadlock(section, 'innodb-status'), 'innodb-status');
-      }
+      const section = extractLatestDeadlock(status) ?? '';
+      const before = this.lastSection;
+      this.lastSection = section;
+      if (section !== '' && before !== undefined && section !== before) this.fromStatus.push(parseDeadlock(section, 'innodb-status'));
     } catch (error) {
       this.connection?.destroy();
       this.connection = null;
@@ -125,15 +154,40 @@ export class DeadlockCapture {
     }
   }
 
-  /** The same deadlock read from both sources carries the same transaction ids. */
-  private add(deadlock: ParsedDeadlock, source: 'innodb-status' | 'error-log'): void {
-    const key = deadlock.transactions.map((t) => t.id).sort().join('/') || deadlock.time;
-    const known = this.byKey.get(key);
-    if (known) {
-      if (!known.sources.includes(source)) known.sources.push(source);
-      return;
+  /**
+   * Every dump written since the start. The server counts a deadlock as it prints it, so the last
+   * dumps may still be on their way when the run ends: read again until the log holds as many as the
+   * server counted, the last one whole, or LOG_SETTLE_MS have passed.
+   */
+  private async readErrorLog(log: ErrorLogTail, serverCounter: number | null): Promise<void> {
+    const giveUpAt = Date.now() + LOG_SETTLE_MS;
+    let text = '';
+    for (;;) {
+      const added = log.readLines();
+      text += added;
+      if (added !== '') this.fromErrorLog = parseErrorLogDeadlocks(text);
+      const lastWhole = this.fromErrorLog.at(-1)?.victim !== null;
+      if (lastWhole && (serverCounter === null || this.fromErrorLog.length >= serverCounter)) break;
+      if (Date.now() >= giveUpAt) {
+        this.logGaps.push(`still missing ${LOG_SETTLE_MS / 1000} s after the run${lastWhole ? '' : ', the last dump unfinished'}`);
+        break;
+      }
+      await sleep(LOG_RECHECK_MS);
     }
-    this.byKey.set(key, { ...deadlock, sources: [source] });
+    if (log.shrank) this.logGaps.push(`${log.path} got shorter during the run (rotated or truncated): dumps written before that are lost`);
+  }
+
+  /** Another session may have switched it off while the run went (another capture restoring its OFF). */
+  private async checkPrintAllStillOn(): Promise<void> {
+    try {
+      this.connection ??= await this.connect();
+      const [rows] = await this.connection.query('SELECT @@innodb_print_all_deadlocks AS printAll');
+      if (Number((rows as Array<{ printAll: number | string }>)[0]?.printAll) !== 1) {
+        this.logGaps.push('innodb_print_all_deadlocks was found OFF at the end: another session switched it off during the run');
+      }
+    } catch (error) {
+      this.notes.push(`could not check innodb_print_all_deadlocks at the end: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private async enableErrorLog(): Promise<void> {
@@ -142,11 +196,10 @@ export class DeadlockCapture {
     const row = (rows as Array<{ logError: string; datadir: string; printAll: number | string }>)[0];
     if (!row) return;
     const path = row.logError && isAbsolute(row.logError) ? row.logError : row.logError ? join(row.datadir, row.logError) : '';
-    let offset: number;
+    let tail: ErrorLogTail;
     try {
       if (!path) throw new Error('log_error is empty (the server logs to stderr)');
-      offset = statSync(path).size;
-      closeSync(openSync(path, 'r'));
+      tail = new ErrorLogTail(path);
     } catch (error) {
       this.notes.push(`error log not read (${error instanceof Error ? error.message : String(error)}): only SHOW ENGINE INNODB STATUS polling, which can miss deadlocks`);
       return;
@@ -167,24 +220,11 @@ export class DeadlockCapture {
           this.notes.push('innodb_print_all_deadlocks set ON for the run, restored to OFF');
         });
       }
-      this.errorLog = { path, offset };
+      this.errorLog = tail;
     } catch (error) {
       this.notes.push(`cannot SET GLOBAL innodb_print_all_deadlocks (${error instanceof Error ? error.message : String(error)}): only status polling`);
     }
   }
-}
-
-function readFrom(path: string, offset: number): string {
-  const size = statSync(path).size;
-  if (size <= offset) return '';
-  const buffer = Buffer.alloc(size - offset);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buffer, 0, buffer.length, offset);
-  } finally {
-    closeSync(fd);
-  }
-  return buffer.toString('utf8');
 }
 
 /** The capture as a run hook: own connection, deadlocks.jsonl and deadlocks.txt in the run folder. */
@@ -199,15 +239,16 @@ export function deadlockCaptureHook(pollMs: number): RunHook {
     },
     async stop(ctx: HookStopContext) {
       if (!capture) return undefined;
+      const serverCounter = ctx.statusDelta.Innodb_deadlocks ?? null;
       try {
-        await capture.stop();
+        await capture.stop(serverCounter);
       } catch (error) {
         capture.notes.push(`capture ended badly: ${error instanceof Error ? error.message : String(error)}`);
       }
       ctx.folder.writeAtomic('deadlocks.jsonl', capture.jsonLines() + '\n');
       ctx.folder.writeAtomic('deadlocks.txt', capture.text() + '\n');
       await capture.end();
-      return capture.summary(ctx.statusDelta.Innodb_deadlocks ?? null);
+      return capture.summary(serverCounter);
     },
   };
 }
