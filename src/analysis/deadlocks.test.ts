@@ -6,6 +6,7 @@ import {
   deadlockShape,
   extractLatestDeadlock,
   formatDeadlockText,
+  mergeSources,
   normalizeStatement,
   parseDeadlock,
   parseErrorLogDeadlocks,
@@ -239,6 +240,51 @@ test('an error-log dump cut short ends at the next line from another subsystem',
   const [d] = parseErrorLogDeadlocks(log);
   assert.equal(d?.victim, null);
   assert.equal(d?.transactions[0]?.query, "UPDATE Animals SET value=30 WHERE name='Aardvark'");
+});
+
+test('a retried statement deadlocking again with the same partner is a second deadlock (live capture)', () => {
+  // MariaDB prints a transaction that has not written yet by its address, which the connection keeps
+  // across retries: both dumps show the same two transaction ids, only the retried statement's query id differs.
+  const dumps = parseErrorLogDeadlocks(fixture('mariadb-10.11-error-retried-trx.log'));
+  const ids = (d: ParsedDeadlock): string[] => d.transactions.map((trx) => `${trx.id} thread ${trx.threadId} query ${trx.queryId}`);
+  assert.deepEqual(dumps.map(ids), [
+    ['741813 thread 1153 query 571906', '(0x7f8dbab17e80) thread 1157 query 571877'],
+    ['741813 thread 1153 query 571906', '(0x7f8dbab17e80) thread 1157 query 572002'],
+  ]);
+  assert.deepEqual(
+    mergeSources([], dumps).map((d) => d.sources),
+    [['error-log'], ['error-log']],
+  );
+});
+
+test('mergeSources: a polled deadlock that is also in the log is one entry; polled-only ones come last', () => {
+  const [first, second] = parseErrorLogDeadlocks(fixture('mariadb-10.11-error-retried-trx.log'));
+  assert.ok(first && second);
+  const polledSecond: ParsedDeadlock = { ...second, time: '2026-11-30 10:31:24', source: 'innodb-status' };
+  const polledElsewhere = sectionFixture('mariadb-10.11-crossed-rows.txt');
+  const merged = mergeSources([polledSecond, polledElsewhere], [first, second]);
+  assert.deepEqual(
+    merged.map((d) => [d.transactions.map((trx) => trx.queryId).join(','), d.sources]),
+    [
+      ['571906,571877', ['error-log']],
+      ['571906,572002', ['innodb-status', 'error-log']],
+      [polledElsewhere.transactions.map((trx) => trx.queryId).join(','), ['innodb-status']],
+    ],
+  );
+  // Two polls never merge with each other, nor with one dump twice.
+  assert.equal(mergeSources([polledSecond, polledSecond], [second]).length, 2);
+});
+
+test("another session's message inside a dump is skipped; the dump goes on", () => {
+  const log = fixture('mariadb-10.11-error-retried-trx.log').split('\n');
+  const at = log.findIndex((line) => line.endsWith('[Note] InnoDB: *** CONFLICTING WITH:'));
+  const interleaved = [
+    ...log.slice(0, at),
+    "2026-11-30 10:31:24 1170 [Warning] Aborted connection 1170 to db: 'ib_infra_dl' user: 'root' host: '127.0.0.1' (Got an error reading communication packets)",
+    'a bare line that belongs to that message',
+    ...log.slice(at),
+  ];
+  assert.deepEqual(parseErrorLogDeadlocks(interleaved.join('\n')), parseErrorLogDeadlocks(log.join('\n')));
 });
 
 test('no dumps in a log without deadlocks', () => {

@@ -126,16 +126,16 @@ export function parseErrorLogDeadlocks(errorLogText: string): ParsedDeadlock[] {
  * deadlock of its own.
  */
 export function mergeSources(fromStatus: ParsedDeadlock[], fromErrorLog: ParsedDeadlock[]): CapturedDeadlock[] {
-  const polledAs = new Map<string, ParsedDeadlock[]>();
-  for (const d of fromStatus) polledAs.set(deadlockIdentity(d), [...(polledAs.get(deadlockIdentity(d)) ?? []), d]);
-  const matched = new Set<ParsedDeadlock>();
+  const polledAt = new Map<string, number[]>();
+  fromStatus.forEach((d, at) => polledAt.set(deadlockIdentity(d), [...(polledAt.get(deadlockIdentity(d)) ?? []), at]));
+  const matched = new Set<number>();
   const logged = fromErrorLog.map((d): CapturedDeadlock => {
-    const polled = polledAs.get(deadlockIdentity(d))?.find((p) => !matched.has(p));
-    if (!polled) return { ...d, sources: ['error-log'] };
+    const polled = polledAt.get(deadlockIdentity(d))?.find((at) => !matched.has(at));
+    if (polled === undefined) return { ...d, sources: ['error-log'] };
     matched.add(polled);
     return { ...d, sources: ['innodb-status', 'error-log'] };
   });
-  const polledOnly = fromStatus.filter((d) => !matched.has(d)).map((d): CapturedDeadlock => ({ ...d, sources: ['innodb-status'] }));
+  const polledOnly = fromStatus.filter((_, at) => !matched.has(at)).map((d): CapturedDeadlock => ({ ...d, sources: ['innodb-status'] }));
   return [...logged, ...polledOnly];
 }
 
