@@ -9,8 +9,12 @@
 # without systemd (CI machines and containers have none), and lets root log in over TCP with an
 # empty password. --with-tools also installs sysbench and GNU time (/usr/bin/time), which
 # `npm run bench:sysbench` needs, and Chromium for the HTML report's browser test. Safe to run again: every step checks before it acts.
+# It changes a login only on a server whose data directory this run created: a server that was
+# already there and refuses root with an empty password (your own) is left alone, and the script
+# stops and says how to give innobench its credentials instead.
 #
-# INNOBENCH_MARIADB_CONF_DIR overrides where the config file is written (for testing).
+# MYSQL_UNIX_PORT is the server's socket (default /run/mysqld/mysqld.sock); INNOBENCH_MARIADB_CONF_DIR
+# overrides where the config file is written (for testing).
 set -euo pipefail
 
 readonly TARGET_HOST="${MYSQL_HOST:-127.0.0.1}"
@@ -23,12 +27,15 @@ readonly PID_FILE="$RUN_DIR/mysqld.pid"
 # Written by start-stop-daemon, at once, unlike mariadbd's own PID_FILE, which a server that dies
 # early never writes: it lets the wait below stop as soon as the server has died.
 readonly LAUNCH_PID_FILE="$RUN_DIR/innobench-launch.pid"
-readonly SOCKET="$RUN_DIR/mysqld.sock"
+readonly SOCKET="${MYSQL_UNIX_PORT:-$RUN_DIR/mysqld.sock}"
 readonly LOG_DIR=/var/log/mysql
 readonly ERROR_LOG="$LOG_DIR/error.log"
 readonly START_TIMEOUT_SEC=60
 
 apt_updated=0
+# Whether the data directory existed before this run touched anything (set by main): a server on
+# one that did is someone's own, and its logins are not this script's to change.
+datadir_existed=1
 
 log() { echo "setup-mariadb: $*"; }
 die() { echo "setup-mariadb: error: $*" >&2; exit 1; }
@@ -87,6 +94,11 @@ install_server() {
 }
 
 # --- probes ---------------------------------------------------------------------------------
+
+# As root: the data directory is usually readable by mysql only.
+datadir_initialised() {
+  as_root test -d "$DATADIR/mysql"
+}
 
 is_loopback() {
   [[ $1 == localhost || $1 == 127.* || $1 == ::1 ]]
@@ -159,7 +171,7 @@ server_args() {
 # /run is emptied at boot and systemd's tmpfiles would create these; without it we must.
 prepare_directories() {
   as_root install -d -o mysql -g mysql "$RUN_DIR" "$LOG_DIR"
-  if [[ ! -d $DATADIR/mysql ]]; then
+  if ! datadir_initialised; then
     log "initialising $DATADIR"
     local output
     output="$(as_root mariadb-install-db --user=mysql --datadir="$DATADIR" 2>&1)" \
@@ -202,6 +214,26 @@ wait_until_server_answers() {
 
 # --- root over TCP --------------------------------------------------------------------------
 
+# Stops without touching a server this run did not create. Weakening a login someone chose (giving
+# their root an empty password over TCP) is not a setup step; innobench can use their credentials.
+refuse_existing_server() {
+  die "$1, and root with an empty password is refused. This script changes logins only on a server it
+set up itself, so it leaves this one alone. Point innobench (and the tests: IB_TEST_USER, IB_TEST_PASSWORD)
+at it with an account of yours instead:
+  MYSQL_USER=<user> MYSQL_PWD=<password> npx innobench run ...      (the mysql client's variables)
+  npx innobench run ... --defaults-file <file>                      ([client] user=... password=...)
+  ~/.my.cnf                                                         (the same [client] group, read by default)"
+}
+
+# The server this run created answers on the socket, and it is the one on TARGET_PORT (not another
+# instance that happens to listen there).
+socket_server_is_ours() {
+  [[ $datadir_existed -eq 0 ]] && datadir_initialised || return 1
+  local answer
+  answer="$(socket_root_sql 'SELECT @@port, @@datadir' 2>/dev/null)" || return 1
+  [[ $answer == "$TARGET_PORT"$'\t'"$DATADIR" || $answer == "$TARGET_PORT"$'\t'"$DATADIR/" ]]
+}
+
 # Debian's root@localhost logs in by unix_socket only; add an empty mysql_native_password as an
 # alternative. With skip-name-resolve ON, a TCP login from 127.0.0.1 matches only a
 # root@127.0.0.1 account (never root@localhost), so that account must exist too.
@@ -224,8 +256,9 @@ report_ready() {
 
 # --- main -----------------------------------------------------------------------------------
 
+# The comment block at the top of this file.
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"
 }
 
 main() {
@@ -248,15 +281,29 @@ main() {
   is_loopback "$TARGET_HOST" \
     || die "no server answers as root on $TARGET_HOST:$TARGET_PORT, and only a local one can be set up here"
 
+  # Something listens but turns root away: someone's own server, never this script's to change.
+  port_is_open "$TARGET_HOST" "$TARGET_PORT" \
+    && refuse_existing_server "a server already listens on $TARGET_HOST:$TARGET_PORT"
+  datadir_initialised || datadir_existed=0
+
   install_server
   if port_is_open "$TARGET_HOST" "$TARGET_PORT"; then
-    # Something listens but turns root away: typically Debian's unix_socket-only root.
-    log "a server listens on $TARGET_HOST:$TARGET_PORT but refuses root with an empty password"
+    # The package's own scripts may start the server they just installed (Debian's root then
+    # logs in by unix_socket only).
+    socket_server_is_ours \
+      || refuse_existing_server "a server this script did not set up listens on $TARGET_HOST:$TARGET_PORT"
+    log "the server installed in this run listens on $TARGET_HOST:$TARGET_PORT but refuses root with an empty password"
   else
     write_config
     prepare_directories
     start_server
     wait_until_server_answers
+    if tcp_root_login_works; then
+      report_ready "ready"
+      return 0
+    fi
+    socket_server_is_ours \
+      || refuse_existing_server "the server started on the existing data directory $DATADIR answers on $TARGET_HOST:$TARGET_PORT"
   fi
   allow_root_over_tcp
   tcp_root_login_works || die "root still cannot log in over TCP on $TARGET_HOST:$TARGET_PORT"
