@@ -28,16 +28,16 @@
  * `bash scripts/setup-mariadb.sh --with-tools` installs both.
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { RunFile } from '../src/results/types.js';
-
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { mean } from '../src/analysis/stats.js';
+import { PROJECT_ROOT, positiveInteger, writeResultsJson } from './common.js';
+import { childPidOf, findServerPid, machineCpuTicks, processCpuTicks } from './procCpu.js';
 const INNOBENCH_CLI = join(PROJECT_ROOT, 'dist/src/cli/main.js');
 const SYSBENCH_SCRIPT = join(PROJECT_ROOT, 'bench/sysbench/insert_features.lua');
 const GNU_TIME = '/usr/bin/time';
@@ -171,12 +171,6 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name}: ${text} is not a positive whole number`);
-  return value;
-}
-
 /** Why the comparison cannot run here, or null when it can. */
 function missingTool(): string | null {
   if (spawnSync('sysbench', ['--version']).status !== 0) return 'sysbench is not installed';
@@ -191,36 +185,6 @@ function missingTool(): string | null {
 async function globalStatus(control: mysql.Connection, name: string): Promise<number> {
   const [rows] = await control.query<mysql.RowDataPacket[]>('SHOW GLOBAL STATUS LIKE ?', [name]);
   return Number(rows[0]?.Value ?? NaN);
-}
-
-/** mariadbd's pid when the server runs on this machine and its pid file is readable. */
-async function findServerPid(control: mysql.Connection): Promise<number | null> {
-  const [rows] = await control.query<mysql.RowDataPacket[]>('SELECT @@pid_file AS pidFile, @@datadir AS datadir');
-  const row = rows[0];
-  if (!row) return null;
-  const pidFile = isAbsolute(String(row.pidFile)) ? String(row.pidFile) : join(String(row.datadir), String(row.pidFile));
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    return command === 'mariadbd' || command === 'mysqld' ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** utime + stime of a process, all its threads, in clock ticks. */
-function processCpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** Busy CPU time of the whole machine: user, nice, system, irq, softirq and steal, in ticks. */
-function machineCpuTicks(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-  return user + nice + system + irq + softirq + steal;
 }
 
 function serverCpuSec(session: Session): number | null {
@@ -288,13 +252,6 @@ function whenExited(child: ChildProcess): Promise<Exited> {
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ stdout, stderr, code, signal }));
   });
-}
-
-/** The client itself: /usr/bin/time's only child, or null while time has not started it yet. */
-function childPidOf(timePid: number): number | null {
-  const children = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/);
-  const pid = Number(children[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 function clientPid(timePid: number): number {
@@ -437,10 +394,6 @@ async function runAll(session: Session, options: Options): Promise<RunResult[]> 
   return runs;
 }
 
-function mean(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
 /** innobench's mean over the pairs divided by sysbench's; null when either lacks the figure. */
 function ratio(runs: RunResult[], pick: (run: RunResult) => number | null): number | null {
   const meanOf = (client: Client): number | null => {
@@ -525,12 +478,8 @@ interface Report {
   comparisons: Comparison[];
 }
 
-async function writeJson(report: Report): Promise<string> {
-  const file = join(PROJECT_ROOT, 'results', `bench-sysbench-${report.startedAt.replace(/[:.]/g, '-')}.json`);
-  await mkdir(dirname(file), { recursive: true });
-  const body = { format: 1, ...report };
-  await writeFile(file, JSON.stringify(body, null, 2) + '\n');
-  return file;
+function writeJson(report: Report): Promise<string> {
+  return writeResultsJson(`bench-sysbench-${report.startedAt.replace(/[:.]/g, '-')}.json`, { format: 1, ...report });
 }
 
 // ---------------------------------------------------------------------------------------------
