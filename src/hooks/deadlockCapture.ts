@@ -177,13 +177,16 @@ export class DeadlockCapture {
     if (log.shrank) this.logGaps.push(`${log.path} got shorter during the run (rotated or truncated): dumps written before that are lost`);
   }
 
-  /** Another session may have switched it off while the run went (another capture restoring its OFF). */
+  /**
+   * It may have gone OFF while the run went: a server restart brings back the configured value, and
+   * another session (another capture restoring its OFF) may have switched it off.
+   */
   private async checkPrintAllStillOn(): Promise<void> {
     try {
       this.connection ??= await this.connect();
       const [rows] = await this.connection.query('SELECT @@innodb_print_all_deadlocks AS printAll');
       if (Number((rows as Array<{ printAll: number | string }>)[0]?.printAll) !== 1) {
-        this.logGaps.push('innodb_print_all_deadlocks was found OFF at the end: another session switched it off during the run');
+        this.logGaps.push('innodb_print_all_deadlocks was OFF at the end: a server restart or another session switched it off during the run, and deadlocks after that were not written');
       }
     } catch (error) {
       this.notes.push(`could not check innodb_print_all_deadlocks at the end: ${error instanceof Error ? error.message : String(error)}`);
