@@ -9,9 +9,10 @@
 # without systemd (CI machines and containers have none), and lets root log in over TCP with an
 # empty password. --with-tools also installs sysbench and GNU time (/usr/bin/time), which
 # `npm run bench:sysbench` needs, and Chromium for the HTML report's browser test. Safe to run again: every step checks before it acts.
-# It changes a login only on a server whose data directory this run created: a server that was
-# already there and refuses root with an empty password (your own) is left alone, and the script
-# stops and says how to give innobench its credentials instead.
+# It changes a login only on a server whose data directory this run created. A server that was
+# already there and refuses root with an empty password (your own) is left alone: when your own
+# settings (MYSQL_USER, MYSQL_PWD, ~/.my.cnf) log in, which innobench reads too, that is enough;
+# otherwise the script stops and says how to give innobench credentials.
 #
 # MYSQL_UNIX_PORT is the server's socket (default /run/mysqld/mysqld.sock); INNOBENCH_MARIADB_CONF_DIR
 # overrides where the config file is written (for testing).
@@ -117,6 +118,15 @@ tcp_root_sql() {
 
 tcp_root_login_works() {
   tcp_root_sql 'SELECT 1' >/dev/null 2>&1
+}
+
+# The account the user's own client settings log in as (MYSQL_USER, MYSQL_PWD, ~/.my.cnf), which
+# innobench reads too; empty when they do not get in.
+own_login() {
+  local user_args=()
+  [[ -n ${MYSQL_USER:-} ]] && user_args=(--user="$MYSQL_USER")
+  "$(client_bin)" --protocol=tcp --host="$TARGET_HOST" --port="$TARGET_PORT" "${user_args[@]}" \
+    --connect-timeout=5 --batch --skip-column-names -e 'SELECT CURRENT_USER()' 2>/dev/null || true
 }
 
 # Runs SQL as the operating system's root through the socket: Debian's MariaDB lets it in by
@@ -282,8 +292,16 @@ main() {
     || die "no server answers as root on $TARGET_HOST:$TARGET_PORT, and only a local one can be set up here"
 
   # Something listens but turns root away: someone's own server, never this script's to change.
-  port_is_open "$TARGET_HOST" "$TARGET_PORT" \
-    && refuse_existing_server "a server already listens on $TARGET_HOST:$TARGET_PORT"
+  if port_is_open "$TARGET_HOST" "$TARGET_PORT"; then
+    local account
+    account="$(own_login)"
+    if [[ -n $account ]]; then
+      log "a server answers on $TARGET_HOST:$TARGET_PORT as $account with your own settings (MYSQL_PWD, ~/.my.cnf), which innobench reads too; nothing changed"
+      log "root with an empty password is refused there: for npm test set IB_TEST_USER and IB_TEST_PASSWORD"
+      return 0
+    fi
+    refuse_existing_server "a server already listens on $TARGET_HOST:$TARGET_PORT"
+  fi
   datadir_initialised || datadir_existed=0
 
   install_server

@@ -2,7 +2,7 @@
  * scripts/setup-mariadb.sh pointed at a server it did not set up: on a private MariaDB that accepts
  * root with an empty password it changes nothing and says so; once root has a password (a
  * developer's own server) it stops with a non-zero exit, says how to give innobench credentials, and
- * leaves every root account exactly as it was. MYSQL_UNIX_PORT points the script's socket at the
+ * leaves every root account exactly as it was; given the password (MYSQL_PWD) it is satisfied. MYSQL_UNIX_PORT points the script's socket at the
  * private server too, so nothing it might run could reach the shared one.
  */
 import { after, before, describe, test } from 'node:test';
@@ -25,7 +25,7 @@ interface ScriptResult {
   stderr: string;
 }
 
-function runSetup(): ScriptResult {
+function runSetup(extraEnv: Record<string, string> = {}): ScriptResult {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!/^(MYSQL_|IB_TEST_)/.test(name)) env[name] = value;
   Object.assign(env, {
@@ -33,6 +33,9 @@ function runSetup(): ScriptResult {
     MYSQL_TCP_PORT: String(server.port),
     MYSQL_UNIX_PORT: server.socket,
     INNOBENCH_MARIADB_CONF_DIR: confDir.path,
+    // No ~/.my.cnf of whoever runs the tests.
+    HOME: confDir.path,
+    ...extraEnv,
   });
   const result = spawnSync('bash', [SCRIPT], { env, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -92,5 +95,12 @@ describe('setup-mariadb.sh on a server it did not set up (private MariaDB)', { s
     assert.deepEqual(await rootAccounts(password), before, 'mysql.global_priv of root unchanged');
     await assert.rejects(server.connect(), /Access denied/, 'root with an empty password is still refused');
     assert.deepEqual(readdirSync(confDir.path), [], 'no config written');
+
+    // Given the password as the message says, the script is satisfied and still changes nothing.
+    const withPassword = runSetup({ MYSQL_PWD: password });
+    assert.equal(withPassword.code, 0, shown(withPassword));
+    assert.match(withPassword.stdout, /answers on 127\.0\.0\.1:\d+ as root@\S+ with your own settings.*nothing changed/, shown(withPassword));
+    assert.ok(!withPassword.stdout.includes(password) && !withPassword.stderr.includes(password), 'the password is not printed');
+    assert.deepEqual(await rootAccounts(password), before, 'mysql.global_priv of root unchanged');
   });
 });
