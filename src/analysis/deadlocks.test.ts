@@ -6,12 +6,12 @@ import {
   deadlockShape,
   extractLatestDeadlock,
   formatDeadlockText,
-  mergeSources,
   normalizeStatement,
   parseDeadlock,
   parseErrorLogDeadlocks,
   summarizeShapes,
 } from './deadlocks.js';
+import { mergeSources } from './deadlockSources.js';
 
 // Where each fixture came from is written in its leading "#" lines (live MariaDB 10.11 captures,
 // the MySQL 8.0 manual, a percona-toolkit test sample, and one reconstructed MySQL 8 error log).

@@ -11,13 +11,12 @@ import type { PromiseConnection } from '../db/connect.js';
 import {
   extractLatestDeadlock,
   formatDeadlockText,
-  mergeSources,
   parseDeadlock,
   parseErrorLogDeadlocks,
   summarizeShapes,
-  type CapturedDeadlock,
   type ParsedDeadlock,
 } from '../analysis/deadlocks.js';
+import { mergeSources, type CapturedDeadlock } from '../analysis/deadlockSources.js';
 import type { DeadlockCaptureSummary } from '../results/types.js';
 import { registerUndo } from '../db/globalsGuard.js';
 import { connectControl } from '../db/connect.js';
