@@ -36,97 +36,20 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { RunFile } from '../src/results/types.js';
 import { mean } from '../src/analysis/stats.js';
-import { PROJECT_ROOT, positiveInteger, writeResultsJson } from './common.js';
+import { PROJECT_ROOT, positiveInteger } from './common.js';
 import { childPidOf, findServerPid, machineCpuTicks, processCpuTicks } from './procCpu.js';
+import { COUNT_MISMATCH_TOLERANCE, formatRow, printReport, writeJson } from './sysbench/report.js';
+import type { Client, ClientReport, Comparison, Options, RunLabel, RunResult, Session, Snapshot } from './sysbench/types.js';
+
 const INNOBENCH_CLI = join(PROJECT_ROOT, 'dist/src/cli/main.js');
 const SYSBENCH_SCRIPT = join(PROJECT_ROOT, 'bench/sysbench/insert_features.lua');
 const GNU_TIME = '/usr/bin/time';
 /** How often Com_insert is read until the first insert shows: the window opens this late at most. */
 const FIRST_INSERT_POLL_MS = 20;
-/** A run whose Com_insert differs from the client's own count by more than this is flagged. */
-const COUNT_MISMATCH_TOLERANCE = 0.01;
 /** innobench / sysbench inserts/s the harness must reach, per innodb_flush_log_at_trx_commit. */
 const THROUGHPUT_TARGETS: Record<string, number> = { '1': 1.0, '2': 0.9 };
 /** innobench's client CPU per insert may be at most this multiple of sysbench's. */
 const CLIENT_CPU_TARGET = 1.5;
-
-type Client = 'sysbench' | 'innobench';
-
-interface Options {
-  workers: number;
-  durationSec: number;
-  pairs: number;
-  trxCommitValues: string[];
-  flag: string;
-  host: string;
-  port: number;
-  database: string;
-  groups: number;
-  members: number;
-  images: number;
-}
-
-/** What a client says about its own run. */
-interface ClientReport {
-  inserts: number;
-  insertsPerSec: number;
-  p95Ms: number;
-}
-
-/** Counters read when the measured window opens and when it closes. */
-interface Snapshot {
-  comInsert: number;
-  serverCpuSec: number | null;
-  clientCpuSec: number;
-  /** CPU time every process on the machine has used, from /proc/stat. */
-  machineCpuSec: number;
-  atMs: number;
-}
-
-/** Which run this is. */
-interface RunLabel {
-  client: Client;
-  trxCommit: string;
-  pair: number;
-}
-
-interface RunResult extends RunLabel, ClientReport {
-  comInsertInWindow: number;
-  clientCpuSec: number;
-  serverCpuSec: number | null;
-  clientCpuSecPer1000: number;
-  serverCpuSecPer1000: number | null;
-  /** Com_insert and the client's count disagree: another client was writing, or inserts failed. */
-  countMismatch: boolean;
-  /**
-   * CPU used by everything but this client and the server, as a share of the machine over the
-   * window: on a shared machine, what else competed for the cores. Null for a remote server.
-   */
-  othersCpuPercent: number | null;
-}
-
-interface Comparison {
-  trxCommit: string;
-  /** innobench's mean divided by sysbench's mean, over the pairs. */
-  insertsPerSecRatio: number;
-  clientCpuPerInsertRatio: number;
-  serverCpuPerInsertRatio: number | null;
-  throughputTarget: number | null;
-  throughputMet: boolean | null;
-  clientCpuTarget: number;
-  clientCpuMet: boolean;
-}
-
-/** What the runs share: the control connection, where CPU is read, and the client running now. */
-interface Session {
-  control: mysql.Connection;
-  serverPid: number | null;
-  clockTicksPerSec: number;
-  scratchDir: string;
-  /** /usr/bin/time wrapping the client that runs now, so that a signal can stop the client. */
-  current: ChildProcess | null;
-  interrupted: boolean;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -420,66 +343,6 @@ function compare(runs: RunResult[], trxCommit: string): Comparison {
     clientCpuTarget: CLIENT_CPU_TARGET,
     clientCpuMet: clientCpuPerInsertRatio <= CLIENT_CPU_TARGET,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output
-
-const COLUMNS = ['client', 'trx_commit', 'inserts/s', 'p95 ms', 'client CPU s/1000', 'server CPU s/1000', "others' CPU %"];
-const WIDTHS = [9, 10, 9, 7, 17, 17, 13];
-
-function pad(cells: string[]): string {
-  return cells.map((cell, i) => (i === 0 ? cell.padEnd(WIDTHS[i]!) : cell.padStart(WIDTHS[i]!))).join('  ');
-}
-
-function formatRow(run: RunResult): string {
-  return pad([
-    run.client,
-    run.trxCommit,
-    run.insertsPerSec.toFixed(0),
-    run.p95Ms.toFixed(2),
-    run.clientCpuSecPer1000.toFixed(3),
-    run.serverCpuSecPer1000 === null ? 'n/a' : run.serverCpuSecPer1000.toFixed(3),
-    run.othersCpuPercent === null ? 'n/a' : run.othersCpuPercent.toFixed(0),
-  ]) + (run.countMismatch ? '  *' : '');
-}
-
-function formatComparison(comparison: Comparison): string {
-  const verdict = (met: boolean | null) => (met === null ? '' : met ? ' PASS' : ' FAIL');
-  const throughput =
-    comparison.throughputTarget === null
-      ? 'no target'
-      : `target ≥ ${comparison.throughputTarget.toFixed(1)}×${verdict(comparison.throughputMet)}`;
-  const server = comparison.serverCpuPerInsertRatio === null ? 'n/a' : `${comparison.serverCpuPerInsertRatio.toFixed(2)}×`;
-  return [
-    `trx_commit=${comparison.trxCommit}:`,
-    `  inserts/s           ${comparison.insertsPerSecRatio.toFixed(2)}×  (${throughput})`,
-    `  client CPU/insert   ${comparison.clientCpuPerInsertRatio.toFixed(2)}×  (target ≤ ${comparison.clientCpuTarget.toFixed(1)}×${verdict(comparison.clientCpuMet)})`,
-    `  server CPU/insert   ${server}`,
-  ].join('\n');
-}
-
-function printReport(runs: RunResult[], comparisons: Comparison[]): void {
-  console.log(`\n${pad(COLUMNS)}`);
-  for (const run of runs) console.log(formatRow(run));
-  if (runs.some((run) => run.countMismatch)) {
-    console.log(`* Com_insert differed from the client's own count by more than ${COUNT_MISMATCH_TOLERANCE * 100} %: another client was writing, so that run's CPU figures are suspect`);
-  }
-  console.log("others' CPU %: the share of the machine's cores that other processes used during the run; above a few % the machine was shared and the figures are noisier");
-  console.log('\ninnobench / sysbench (mean over the pairs):');
-  for (const comparison of comparisons) console.log(formatComparison(comparison));
-}
-
-interface Report {
-  startedAt: string;
-  options: Options;
-  server: { version: string; localPid: number | null };
-  runs: RunResult[];
-  comparisons: Comparison[];
-}
-
-function writeJson(report: Report): Promise<string> {
-  return writeResultsJson(`bench-sysbench-${report.startedAt.replace(/[:.]/g, '-')}.json`, { format: 1, ...report });
 }
 
 // ---------------------------------------------------------------------------------------------
