@@ -6,8 +6,8 @@
  */
 import type { CallbackConnection } from '../src/db/connect.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
-import type { ControlContext, Done, Scenario, WorkerContext } from '../src/engine/scenario.js';
-import type { GroupShare } from '../src/engine/partition.js';
+import { defineScenario, type Done } from '../src/engine/scenario.js';
+import { countOption, switchOption } from '../src/engine/scenarioOptions.js';
 import { openLibrary, pendingFeatureKeys, planGroupShares, sampleImage } from './library.js';
 
 interface State {
@@ -26,19 +26,19 @@ interface State {
 /** A unit of work: the index of the first pending row one transaction inserts. */
 type Item = number;
 
-export const scenario: Scenario<State, Item, GroupShare> = {
+export const insertFeatures = defineScenario(import.meta.url, {
   name: 'insert-features',
   description: "insert one feature per image, as the seed's 100-worker insert test",
   defaultOp: 'insert',
   serverNeeds: { privileges: ['SELECT', 'INSERT'], holdsFeatures: true, warmReads: false },
   options: {
-    batch: { describe: 'rows per transaction (1 = autocommit, one statement per row)', default: 1, type: 'string' },
-    'model-version': { describe: 'model version whose feature table is filled', default: 1, type: 'string' },
-    fresh: { describe: 'empty the feature table before the run (only a table innobench created)', default: false, type: 'boolean' },
+    batch: countOption('rows per transaction (1 = autocommit, one statement per row)', 1),
+    'model-version': countOption('model version whose feature table is filled', 1),
+    fresh: switchOption('empty the feature table before the run (only a table innobench created)', false),
   },
 
-  async plan(ctx: ControlContext, workers: number) {
-    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+  async plan(ctx, workers) {
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers, ctx.options['model-version']);
     const features = libraries.map((library) => library.feature);
     if (ctx.options.fresh) {
       ctx.log(`--fresh: emptying ${features.join(', ')}`);
@@ -47,25 +47,25 @@ export const scenario: Scenario<State, Item, GroupShare> = {
     return {
       assignments,
       accountingTables: features,
-      description: `insert-features into ${features.join(', ')} (${libraries.map((l) => l.design.name).join('/')} design, ${groups} groups, batch ${String(ctx.options.batch)})`,
+      description: `insert-features into ${features.join(', ')} (${libraries.map((l) => l.design.name).join('/')} design, ${groups} groups, batch ${ctx.options.batch})`,
     };
   },
 
-  async workerInit(ctx: WorkerContext<GroupShare>) {
-    const { keys, stride, insertSql } = await pendingFeatureKeys(ctx);
+  async workerInit(ctx): Promise<State> {
+    const { keys, stride, insertSql } = await pendingFeatureKeys(ctx, ctx.options['model-version']);
     return {
       keys,
       stride,
       rows: keys.length / stride,
       cursor: 0,
-      batch: Number(ctx.options.batch),
+      batch: ctx.options.batch,
       insertSql,
       features: ctx.features,
       sliceBase: ctx.workerId * 7919,
     };
   },
 
-  next(state) {
+  next(state): Item | null {
     if (state.cursor >= state.rows) return null;
     const item = state.cursor;
     state.cursor = Math.min(state.rows, state.cursor + state.batch);
@@ -79,19 +79,19 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   },
 
   transactional(options) {
-    return Number(options.batch) > 1;
+    return options.batch > 1;
   },
 
   async statements(ctx) {
-    const library = await openLibrary(ctx);
-    const image = await sampleImage(ctx, library);
+    const library = await openLibrary(ctx.control, ctx.flag, ctx.modelVersion);
+    const image = await sampleImage(ctx.control, library);
     const pendingSql = library.design.pendingFeatureKeysSql(library.tables, library.feature);
     return [
       { name: 'pending images of a share (worker start)', sql: pendingSql, params: [[image.groupKey], 1, 0], mustUseIndex: true },
-      { name: 'insert feature', sql: library.design.insertFeatureSql(library.tables, library.feature), params: [...image.keys, Buffer.alloc(Number(ctx.options.featureBytes ?? 2000))], mustUseIndex: false },
+      { name: 'insert feature', sql: library.design.insertFeatureSql(library.tables, library.feature), params: [...image.keys, Buffer.alloc(ctx.featureBytes)], mustUseIndex: false },
     ];
   },
-};
+});
 
 function rowParams(state: State, row: number): Array<string | number | Buffer> {
   const params: Array<string | number | Buffer> = state.keys.slice(row * state.stride, (row + 1) * state.stride);

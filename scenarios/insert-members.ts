@@ -6,10 +6,9 @@
 import { v4 as uuidv4 } from 'uuid';
 import { description } from '../src/data/names.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
-import type { ControlContext, Scenario, WorkerContext } from '../src/engine/scenario.js';
-import type { GroupShare } from '../src/engine/partition.js';
+import { defineScenario } from '../src/engine/scenario.js';
 import { q } from '../src/schema/tables.js';
-import { openLibrary, planGroupShares } from './library.js';
+import { FIRST_MODEL_VERSION, openLibrary, planGroupShares } from './library.js';
 
 interface State {
   groupKeys: Array<number | string>;
@@ -18,31 +17,31 @@ interface State {
   random: () => number;
 }
 
-export const scenario: Scenario<State, number | string, GroupShare> = {
+export const insertMembers = defineScenario(import.meta.url, {
   name: 'insert-members',
   description: 'insert new members into groups, one autocommit INSERT each (the seed\'s commit-bound insert)',
   defaultOp: 'insert',
   serverNeeds: { privileges: ['SELECT', 'INSERT'], holdsFeatures: false, warmReads: false },
   options: {},
 
-  async plan(ctx: ControlContext, workers: number) {
-    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+  async plan(ctx, workers) {
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers, FIRST_MODEL_VERSION);
     const members = libraries.map((library) => library.tables.member);
     return { assignments, accountingTables: members, description: `insert-members into ${members.join(', ')} (${groups} groups)` };
   },
 
-  async workerInit(ctx: WorkerContext<GroupShare>) {
+  async workerInit(ctx): Promise<State> {
     const member = `member_${ctx.assignment.flag}`;
     const groupColumn = ctx.assignment.design === 'natural' ? 'group_name' : 'group_id';
     return {
       groupKeys: ctx.assignment.groupKeys,
       cursor: 0,
       insertSql: `INSERT INTO ${q(member)} (${groupColumn}, name, description) VALUES (?, ?, ?)`,
-      random: seededRandom(deriveSeed(Number(ctx.options.seed ?? 1), 17, ctx.workerId)),
+      random: seededRandom(deriveSeed(ctx.data.seed, 17, ctx.workerId)),
     };
   },
 
-  next(state) {
+  next(state): number | string | null {
     if (state.groupKeys.length === 0) return null;
     return state.groupKeys[state.cursor++ % state.groupKeys.length]!;
   },
@@ -60,7 +59,7 @@ export const scenario: Scenario<State, number | string, GroupShare> = {
   },
 
   async statements(ctx) {
-    const library = await openLibrary(ctx);
+    const library = await openLibrary(ctx.control, ctx.flag, ctx.modelVersion);
     const groupColumn = library.design.name === 'natural' ? 'group_name' : 'group_id';
     const [rows] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables) + ' LIMIT 1', rowsAsArray: true });
     const groupKey = (rows as unknown[][])[0]?.[0] ?? 0;
@@ -68,4 +67,4 @@ export const scenario: Scenario<State, number | string, GroupShare> = {
       { name: 'insert member', sql: `INSERT INTO ${q(library.tables.member)} (${groupColumn}, name, description) VALUES (?, ?, ?)`, params: [groupKey, 'audit', ''], mustUseIndex: false },
     ];
   },
-};
+});

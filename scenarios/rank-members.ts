@@ -9,11 +9,11 @@ import type { CallbackConnection } from '../src/db/connect.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
 import { TopMembers, type Scored } from './similarity.js';
-import type { ControlContext, Outcome, Scenario, WorkerContext } from '../src/engine/scenario.js';
-import type { GroupShare } from '../src/engine/partition.js';
+import { defineScenario, type Outcome } from '../src/engine/scenario.js';
+import { choiceOption, countOption } from '../src/engine/scenarioOptions.js';
 import { designOf } from '../src/schema/designs/index.js';
 import { featureTable, libraryTables } from '../src/schema/tables.js';
-import { openLibrary, planGroupShares } from './library.js';
+import { FIRST_MODEL_VERSION, openLibrary, planGroupShares } from './library.js';
 
 interface State {
   groupKeys: Array<number | string>;
@@ -34,54 +34,54 @@ interface Item {
   probeIndex: number;
 }
 
-export interface Ranking {
+interface Ranking {
   top: Scored[];
   rows: number;
   bytes: number;
   queryMicros: number[];
 }
 
-export const scenario: Scenario<State, Item, GroupShare> = {
+export const rankMembers = defineScenario(import.meta.url, {
   name: 'rank-members',
   description: "rank a group's members by the similarity of their features to a probe image",
   defaultOp: 'rank',
   serverNeeds: { privileges: ['SELECT'], holdsFeatures: true, warmReads: true },
   needsFeatures: true,
   options: {
-    access: { describe: 'group: one query for the whole group; per-member: one query per member', choices: ['group', 'per-member'], default: 'group', type: 'string' },
-    'top-k': { describe: 'members kept per ranking', default: 10, type: 'string' },
+    access: choiceOption('group: one query for the whole group; per-member: one query per member', ['group', 'per-member'], 'group'),
+    'top-k': countOption('members kept per ranking', 10),
   },
 
-  async plan(ctx: ControlContext, workers: number) {
-    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+  async plan(ctx, workers) {
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers, FIRST_MODEL_VERSION);
     for (const library of libraries) {
       const [count] = await ctx.control.query(`SELECT 1 FROM \`${library.feature}\` LIMIT 1`);
       if ((count as unknown[]).length === 0) throw new Error(`${library.feature} is empty: prepare with --with-features, or run insert-features first`);
     }
     const features = libraries.map((l) => l.feature).join(', ');
-    return { assignments, description: `rank-members (${String(ctx.options.access)} access, ${libraries.map((l) => l.design.name).join('/')} design) over ${groups} groups of ${features}` };
+    return { assignments, description: `rank-members (${ctx.options.access} access, ${libraries.map((l) => l.design.name).join('/')} design) over ${groups} groups of ${features}` };
   },
 
-  async workerInit(ctx: WorkerContext<GroupShare>) {
+  async workerInit(ctx): Promise<State> {
     const design = designOf(ctx.assignment.design);
-    const version = Number(ctx.options['model-version'] ?? 1);
+    const version = FIRST_MODEL_VERSION;
     const tables = libraryTables(ctx.assignment.flag, [version]);
     const feature = featureTable(tables, version);
     return {
       groupKeys: ctx.assignment.groupKeys,
       cursor: ctx.workerId,
-      access: ctx.options.access === 'per-member' ? 'per-member' : 'group',
-      topK: Number(ctx.options['top-k']),
+      access: ctx.options.access,
+      topK: ctx.options['top-k'],
       groupFeaturesSql: design.groupFeaturesSql(tables, feature),
       groupMembersSql: design.groupMembersSql(tables),
       memberFeaturesSql: design.memberFeaturesSql(tables, feature),
       membersOfGroup: new Map(),
       features: ctx.features,
-      random: seededRandom(deriveSeed(Number(ctx.options.seed ?? 1), 19, ctx.workerId)),
+      random: seededRandom(deriveSeed(ctx.data.seed, 19, ctx.workerId)),
     };
   },
 
-  next(state) {
+  next(state): Item | null {
     if (state.groupKeys.length === 0) return null;
     const groupKey = state.groupKeys[state.cursor++ % state.groupKeys.length]!;
     return { groupKey, probeIndex: Math.floor(state.random() * state.features.sliceCount) };
@@ -101,7 +101,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   },
 
   async statements(ctx) {
-    const library = await openLibrary(ctx);
+    const library = await openLibrary(ctx.control, ctx.flag, ctx.modelVersion);
     const [groups] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables) + ' LIMIT 1', rowsAsArray: true });
     const groupKey = (groups as unknown[][])[0]?.[0] ?? 0;
     const [members] = await ctx.control.query({ sql: library.design.groupMembersSql(library.tables), rowsAsArray: true }, [groupKey]);
@@ -113,7 +113,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
       { name: 'features of a member', sql: library.design.memberFeaturesSql(library.tables, library.feature), params: memberKey, mustUseIndex: true, expectedRows: scale.images },
     ];
   },
-};
+});
 
 function outcomeOf(r: Ranking): Outcome {
   return { rows: r.rows, committed: false, bytes: r.bytes, parts: { op: 'query', micros: r.queryMicros } };

@@ -4,11 +4,11 @@
  */
 import type { CallbackConnection } from '../src/db/connect.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
-import type { ControlContext, Done, Scenario, WorkerContext } from '../src/engine/scenario.js';
+import { defineScenario, type Done, type WorkerContext } from '../src/engine/scenario.js';
 import type { GroupShare } from '../src/engine/partition.js';
 import { designOf } from '../src/schema/designs/index.js';
 import { featureTable, libraryTables } from '../src/schema/tables.js';
-import { openLibrary, planGroupShares } from './library.js';
+import { FIRST_MODEL_VERSION, openLibrary, planGroupShares } from './library.js';
 
 export interface ReadState {
   memberKeys: unknown[][];
@@ -16,9 +16,9 @@ export interface ReadState {
   random: () => number;
 }
 
-export async function initMemberReads(ctx: WorkerContext<GroupShare>): Promise<ReadState> {
+export async function initMemberReads(ctx: WorkerContext<unknown, GroupShare>): Promise<ReadState> {
   const design = designOf(ctx.assignment.design);
-  const version = Number(ctx.options['model-version'] ?? 1);
+  const version = FIRST_MODEL_VERSION;
   const tables = libraryTables(ctx.assignment.flag, [version]);
   const memberKeys: unknown[][] = [];
   for (const groupKey of ctx.assignment.groupKeys) {
@@ -27,7 +27,7 @@ export async function initMemberReads(ctx: WorkerContext<GroupShare>): Promise<R
     );
     memberKeys.push(...rows);
   }
-  return { memberKeys, sql: design.memberFeaturesSql(tables, featureTable(tables, version)), random: seededRandom(deriveSeed(Number(ctx.options.seed ?? 1), 23, ctx.workerId)) };
+  return { memberKeys, sql: design.memberFeaturesSql(tables, featureTable(tables, version)), random: seededRandom(deriveSeed(ctx.data.seed, 23, ctx.workerId)) };
 }
 
 export function pickMember(state: ReadState): unknown[] | null {
@@ -45,7 +45,7 @@ export function readMember(state: ReadState, connection: CallbackConnection, mem
   });
 }
 
-export const scenario: Scenario<ReadState, unknown[], GroupShare> = {
+export const readMemberFeatures = defineScenario(import.meta.url, {
   name: 'read-member-features',
   description: "read one member's features by its key",
   defaultOp: 'read',
@@ -53,8 +53,8 @@ export const scenario: Scenario<ReadState, unknown[], GroupShare> = {
   needsFeatures: true,
   options: {},
 
-  async plan(ctx: ControlContext, workers: number) {
-    const { assignments, groups, libraries } = await planGroupShares(ctx, workers);
+  async plan(ctx, workers) {
+    const { assignments, groups, libraries } = await planGroupShares(ctx, workers, FIRST_MODEL_VERSION);
     return { assignments, description: `read-member-features from ${libraries.map((l) => l.feature).join(', ')} (${groups} groups)` };
   },
   workerInit: initMemberReads,
@@ -64,10 +64,10 @@ export const scenario: Scenario<ReadState, unknown[], GroupShare> = {
     return false;
   },
   async statements(ctx) {
-    const library = await openLibrary(ctx);
+    const library = await openLibrary(ctx.control, ctx.flag, ctx.modelVersion);
     const [groups] = await ctx.control.query({ sql: library.design.groupKeysSql(library.tables) + ' LIMIT 1', rowsAsArray: true });
     const [members] = await ctx.control.query({ sql: library.design.groupMembersSql(library.tables), rowsAsArray: true }, [(groups as unknown[][])[0]?.[0] ?? 0]);
     const images = (library.spec.scale as { images: number }).images;
     return [{ name: 'features of a member', sql: library.design.memberFeaturesSql(library.tables, library.feature), params: (members as unknown[][])[0] ?? [0], mustUseIndex: true, expectedRows: images }];
   },
-};
+});

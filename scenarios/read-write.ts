@@ -4,9 +4,10 @@
  * and counted as separate operation types, so insert throughput can be compared with and without
  * readers.
  */
-import type { ControlContext, Scenario, WorkerContext } from '../src/engine/scenario.js';
-import type { GroupShare } from '../src/engine/partition.js';
-import { scenario as insertFeatures } from './insert-features.js';
+import { defineScenario, type OptionValues } from '../src/engine/scenario.js';
+import { fractionOption } from '../src/engine/scenarioOptions.js';
+import { insertFeatures } from './insert-features.js';
+import { FIRST_MODEL_VERSION } from './library.js';
 import { initMemberReads, pickMember, readMember, type ReadState } from './read-member-features.js';
 
 type InsertState = Awaited<ReturnType<typeof insertFeatures.workerInit>>;
@@ -19,28 +20,28 @@ interface State {
 
 type Item = { kind: 'read'; memberKey: unknown[] } | { kind: 'insert'; row: number };
 
-export const scenario: Scenario<State, Item, GroupShare> = {
+/** The inserts are insert-features' own: one autocommit row each, into the first model version's table. */
+const INSERTS: OptionValues<typeof insertFeatures.options> = { batch: 1, 'model-version': FIRST_MODEL_VERSION, fresh: false };
+
+export const readWrite = defineScenario(import.meta.url, {
   name: 'read-write',
   description: 'feature inserts mixed with member reads (--read-ratio)',
   defaultOp: 'insert',
   serverNeeds: { privileges: ['SELECT', 'INSERT'], holdsFeatures: true, warmReads: true },
   options: {
-    'read-ratio': { describe: 'share of operations that are reads, 0–1', default: '0.5', type: 'string' },
+    'read-ratio': fractionOption('share of operations that are reads, 0–1', '0.5'),
   },
 
-  async plan(ctx: ControlContext, workers: number) {
-    const ratio = Number(ctx.options['read-ratio']);
-    if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--read-ratio ${String(ctx.options['read-ratio'])}: expected a number from 0 to 1`);
-    const plan = await insertFeatures.plan(ctx, workers);
-    return { ...plan, description: `${plan.description}, ${Math.round(ratio * 100)} % member reads` };
+  async plan(ctx, workers) {
+    const plan = await insertFeatures.plan({ ...ctx, options: INSERTS }, workers);
+    return { ...plan, description: `${plan.description}, ${Math.round(ctx.options['read-ratio'] * 100)} % member reads` };
   },
 
-  async workerInit(ctx: WorkerContext<GroupShare>) {
-    const options = { ...ctx.options, batch: 1 };
-    return { insert: await insertFeatures.workerInit({ ...ctx, options }), read: await initMemberReads(ctx), readRatio: Number(ctx.options['read-ratio']) };
+  async workerInit(ctx): Promise<State> {
+    return { insert: await insertFeatures.workerInit({ ...ctx, options: INSERTS }), read: await initMemberReads(ctx), readRatio: ctx.options['read-ratio'] };
   },
 
-  next(state) {
+  next(state): Item | null {
     if (state.read.random() < state.readRatio) {
       const memberKey = pickMember(state.read);
       if (memberKey) return { kind: 'read', memberKey };
@@ -49,7 +50,7 @@ export const scenario: Scenario<State, Item, GroupShare> = {
     return row === null ? null : { kind: 'insert', row };
   },
 
-  opOf: (item) => item.kind,
+  opOf: (item: Item) => item.kind,
 
   execute(state, connection, item, done) {
     if (item.kind === 'read') readMember(state.read, connection, item.memberKey, done);
@@ -59,4 +60,4 @@ export const scenario: Scenario<State, Item, GroupShare> = {
   transactional() {
     return false;
   },
-};
+});

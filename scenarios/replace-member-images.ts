@@ -6,15 +6,17 @@
  */
 import { v4 as uuidv4 } from 'uuid';
 import { execute, query, type SqlValue } from '../src/db/callbackSql.js';
+import type { CallbackConnection } from '../src/db/connect.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { description } from '../src/data/names.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
-import type { ControlContext, Scenario, Verification, WorkerContext } from '../src/engine/scenario.js';
+import { defineScenario, type AuditStatement, type ControlContext, type OptionValues, type Verification } from '../src/engine/scenario.js';
+import { choiceOption, countOption } from '../src/engine/scenarioOptions.js';
 import { designOf } from '../src/schema/designs/index.js';
 import { libraryTables, q } from '../src/schema/tables.js';
-import { libraryFlags, openLibrary, sampleImage } from './library.js';
+import { FIRST_MODEL_VERSION, openLibrary, sampleImage } from './library.js';
 
-export const STRATEGIES = ['delete-insert', 'insert-delete-older', 'lock-member-first', 'read-committed'] as const;
+const STRATEGIES = ['delete-insert', 'insert-delete-older', 'lock-member-first', 'read-committed'] as const;
 type Strategy = (typeof STRATEGIES)[number];
 
 interface Assignment {
@@ -47,24 +49,26 @@ interface Statements {
   featureHasMember: boolean;
 }
 
-export const scenario: Scenario<State, number, Assignment> = {
+const OPTIONS = {
+  strategy: choiceOption('how a member is replaced', STRATEGIES, 'delete-insert'),
+  order: choiceOption('same: every worker walks the members in the same order; shuffled: each its own order', ['same', 'shuffled'], 'same'),
+  'groups-used': countOption('how many groups the workers share (the seed: 1 group, 20 threads)', 1),
+};
+
+export const replaceMemberImages = defineScenario(import.meta.url, {
   name: 'replace-member-images',
   description: "replace all images and features of a member in one transaction (the seed's deadlock storm)",
   defaultOp: 'replace',
   serverNeeds: { privileges: ['SELECT', 'INSERT', 'DELETE'], holdsFeatures: true, warmReads: false },
   captureDeadlocks: true,
   needsFeatures: true,
-  options: {
-    strategy: { describe: 'how a member is replaced', choices: [...STRATEGIES], default: 'delete-insert', type: 'string' },
-    order: { describe: 'same: every worker walks the members in the same order; shuffled: each its own order', choices: ['same', 'shuffled'], default: 'same', type: 'string' },
-    'groups-used': { describe: 'how many groups the workers share (the seed: 1 group, 20 threads)', default: 1, type: 'string' },
-  },
+  options: OPTIONS,
 
-  async plan(ctx: ControlContext, workers: number) {
-    if (libraryFlags(ctx.options).length > 1) throw new Error('replace-member-images works on one library at a time: give one --flag');
-    const library = await openLibrary(ctx);
+  async plan(ctx, workers) {
+    if (ctx.data.flags.length > 1) throw new Error('replace-member-images works on one library at a time: give one --flag');
+    const library = await openLibrary(ctx.control, ctx.data.flags[0]!, FIRST_MODEL_VERSION);
     if (library.design.name === 'natural') throw new Error('replace-member-images needs the surrogate or clustered design (it replaces images by id)');
-    const groupsUsed = Number(ctx.options['groups-used']);
+    const groupsUsed = ctx.options['groups-used'];
     const [rows] = await ctx.control.query(
       `SELECT m.id FROM ${q(library.tables.member)} m JOIN (SELECT id FROM ${q(library.tables.group)} ORDER BY id LIMIT ?) g ON g.id = m.group_id ORDER BY m.id`,
       [groupsUsed],
@@ -72,7 +76,7 @@ export const scenario: Scenario<State, number, Assignment> = {
     const memberIds = (rows as Array<{ id: number }>).map((row) => row.id);
     if (memberIds.length === 0) throw new Error('the library has no members to replace');
     const scale = library.spec.scale as { images: number };
-    const seed = Number(ctx.options.seed ?? 1);
+    const seed = ctx.data.seed;
     const assignments: Assignment[] = Array.from({ length: workers }, (_, w) => ({
       memberIds: ctx.options.order === 'shuffled' ? shuffled(memberIds, deriveSeed(seed, 11, w)) : memberIds,
       imagesPerMember: scale.images,
@@ -81,14 +85,14 @@ export const scenario: Scenario<State, number, Assignment> = {
     }));
     return {
       assignments,
-      description: `replace-member-images (${String(ctx.options.strategy)}, ${String(ctx.options.order)} order) over ${memberIds.length} members of ${groupsUsed} group(s)`,
+      description: `replace-member-images (${ctx.options.strategy}, ${ctx.options.order} order) over ${memberIds.length} members of ${groupsUsed} group(s)`,
     };
   },
 
-  async workerInit(ctx: WorkerContext<Assignment>) {
-    const strategy = ctx.options.strategy as Strategy;
+  async workerInit(ctx): Promise<State> {
+    const strategy = ctx.options.strategy;
     if (strategy === 'read-committed') await query(ctx.connection, 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    const tables = libraryTables(String(ctx.options.flag), ctx.assignment.versions);
+    const tables = libraryTables(ctx.data.flags[0]!, ctx.assignment.versions);
     const design = designOf(ctx.assignment.design);
     const features = [...tables.features.values()];
     const sql: Statements = {
@@ -107,12 +111,12 @@ export const scenario: Scenario<State, number, Assignment> = {
       strategy,
       sql,
       features: ctx.features,
-      random: seededRandom(deriveSeed(Number(ctx.options.seed ?? 1), 13, ctx.workerId)),
+      random: seededRandom(deriveSeed(ctx.data.seed, 13, ctx.workerId)),
       sliceCounter: ctx.workerId * 7919,
     };
   },
 
-  next(state) {
+  next(state): number {
     const ids = state.assignment.memberIds;
     return ids[state.cursor++ % ids.length]!;
   },
@@ -131,12 +135,12 @@ export const scenario: Scenario<State, number, Assignment> = {
   verify: verifyMembers,
 
   async statements(ctx) {
-    const library = await openLibrary(ctx);
+    const library = await openLibrary(ctx.control, ctx.flag, ctx.modelVersion);
     if (library.design.name === 'natural') throw new Error('replace-member-images needs the surrogate or clustered design (it replaces images by id)');
-    const { memberId = 0 } = await sampleImage(ctx, library);
+    const { memberId = 0 } = await sampleImage(ctx.control, library);
     const images = (library.spec.scale as { images: number }).images;
     const t = library.tables;
-    const list: Array<import('../src/engine/scenario.js').AuditStatement> = [
+    const list: AuditStatement[] = [
       { name: 'lock member', sql: `SELECT id FROM ${q(t.member)} WHERE id = ? FOR UPDATE`, params: [memberId], mustUseIndex: true, expectedRows: 1 },
       { name: 'delete images of member', sql: `DELETE FROM ${q(t.image)} WHERE member_id = ?`, params: [memberId], mustUseIndex: true, expectedRows: images },
       { name: 'delete older images', sql: `DELETE FROM ${q(t.image)} WHERE member_id = ? AND id < ?`, params: [memberId, 1 << 30], mustUseIndex: true, expectedRows: images },
@@ -153,9 +157,9 @@ export const scenario: Scenario<State, number, Assignment> = {
     }
     return list;
   },
-};
+});
 
-async function replaceMember(state: State, connection: import('../src/db/connect.js').CallbackConnection, memberId: number): Promise<void> {
+async function replaceMember(state: State, connection: CallbackConnection, memberId: number): Promise<void> {
   const { sql } = state;
   await query(connection, 'START TRANSACTION');
   if (state.strategy === 'lock-member-first') await execute(connection, sql.lockMember, [memberId]);
@@ -172,7 +176,7 @@ async function replaceMember(state: State, connection: import('../src/db/connect
 }
 
 /** Inserts the member's new images, one statement each as the seed does, and their features; returns the first new id. */
-async function insertImages(state: State, connection: import('../src/db/connect.js').CallbackConnection, memberId: number): Promise<number> {
+async function insertImages(state: State, connection: CallbackConnection, memberId: number): Promise<number> {
   let firstId = 0;
   for (let i = 0; i < state.assignment.imagesPerMember; i++) {
     const fileId = uuidv4().replace(/-/g, '').slice(0, 20);
@@ -188,10 +192,10 @@ async function insertImages(state: State, connection: import('../src/db/connect.
 }
 
 /** Every member of the groups used holds exactly one complete set: N images, each with one feature per version. */
-async function verifyMembers(ctx: ControlContext): Promise<Verification> {
-  const library = await openLibrary(ctx);
+async function verifyMembers(ctx: ControlContext<OptionValues<typeof OPTIONS>>): Promise<Verification> {
+  const library = await openLibrary(ctx.control, ctx.data.flags[0]!, FIRST_MODEL_VERSION);
   const { tables } = library;
-  const groupsUsed = Number(ctx.options['groups-used']);
+  const groupsUsed = ctx.options['groups-used'];
   const expected = (library.spec.scale as { images: number }).images;
   const checks: Verification['checks'] = [];
   const [perMember] = await ctx.control.query(

@@ -40,7 +40,7 @@ export function doctorCommand(yargs: Argv): Argv {
       const versions = versionsFrom(argv, v);
       const workers = v.take(parseInteger('workers', argv.workers, 1, 10_000), 1);
       if (v.errors.length) throw invalid(v.errors);
-      const scenario = SCENARIOS[String(argv.scenario)]!.scenario;
+      const scenario = SCENARIOS[String(argv.scenario)]!;
       const where = describeConnection(connection);
 
       let checks: Check[];

@@ -10,10 +10,9 @@ import { flagError } from '../db/identifiers.js';
 import { parseInteger } from '../config/units.js';
 import { DEFAULT_ROWS_FACTOR } from '../analysis/explainJudge.js';
 import { formatAuditTable, runExplainAudit } from '../procedures/explainAudit.js';
-import type { ControlContext } from '../engine/scenario.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, Validator, connectionFrom } from './options.js';
-import { CliError, EXIT_FAILED, EXIT_INVALID, invalid, log } from './exit.js';
+import { CliError, EXIT_FAILED, EXIT_INVALID, invalid } from './exit.js';
 
 export function explainCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -55,23 +54,17 @@ export function explainCommand(yargs: Argv): Argv {
       }
       const entry = SCENARIOS[String(argv.scenario)];
       if (!entry) v.errors.push(`unknown scenario ${JSON.stringify(argv.scenario)}: one of ${Object.keys(SCENARIOS).join(', ')}`);
-      else if (!entry.scenario.statements) {
-        throw new CliError(`scenario ${entry.scenario.name} does not list its statements: nothing to audit`, EXIT_INVALID);
+      else if (!entry.statements) {
+        throw new CliError(`scenario ${entry.name} does not list its statements: nothing to audit`, EXIT_INVALID);
       }
-      if (v.errors.length || !entry?.scenario.statements) throw invalid(v.errors);
+      if (v.errors.length || !entry?.statements) throw invalid(v.errors);
 
       const control = await connectControl(connection);
       try {
-        const ctx: ControlContext = {
-          connection,
-          control,
-          options: { flag, 'model-version': modelVersion, featureBytes },
-          log,
-        };
-        const statements = await entry.scenario.statements(ctx);
+        const statements = await entry.statements({ control, flag, modelVersion, featureBytes });
         const result = await runExplainAudit(control, statements, { rowsFactor, analyze: argv.analyze !== false, refreshStatistics: argv['refresh-stats'] === true });
-        if (argv.json) process.stdout.write(JSON.stringify({ scenario: entry.scenario.name, flag, ...result }, null, 2) + '\n');
-        else process.stdout.write(formatAuditTable(result, `EXPLAIN audit of ${entry.scenario.name} (clientFlag ${flag})`) + '\n');
+        if (argv.json) process.stdout.write(JSON.stringify({ scenario: entry.name, flag, ...result }, null, 2) + '\n');
+        else process.stdout.write(formatAuditTable(result, `EXPLAIN audit of ${entry.name} (clientFlag ${flag})`) + '\n');
         if (!result.pass) {
           throw new CliError(`EXPLAIN audit failed: ${result.failures.length} statement(s) must use an index and do not, or could not be explained`, EXIT_FAILED);
         }

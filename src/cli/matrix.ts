@@ -60,7 +60,7 @@ function validateRunArgs(scenario: string, args: readonly string[], errors: stri
   let parsed: Record<string, unknown> = {};
   try {
     parsed = yargsFactory([...args])
-      .options({ ...LIBRARY_OPTIONS, ...RUN_OPTIONS, ...(entry.scenario.options as Record<string, object>) })
+      .options({ ...LIBRARY_OPTIONS, ...RUN_OPTIONS, ...(entry.options as Record<string, object>) })
       .strict()
       .help(false)
       .version(false)
@@ -141,7 +141,7 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
   errors.push(...v.errors);
   let durationMs = 0;
   if (SCENARIOS[scenario]) {
-    const hasFresh = 'fresh' in SCENARIOS[scenario]!.scenario.options;
+    const hasFresh = 'fresh' in SCENARIOS[scenario]!.options;
     if (hasFresh) {
       // The comparable starting state: every run empties its feature table first.
       extractOption(rest, 'fresh');

@@ -38,7 +38,7 @@ export function prepareCommand(yargs: Argv): Argv {
       };
       if (argv['row-format']) spec.rowFormat = String(argv['row-format']);
       if (argv.memberships) spec.memberships = true;
-      const scenario = SCENARIOS[String(argv.scenario)]!.scenario;
+      const scenario = SCENARIOS[String(argv.scenario)]!;
       if (argv['with-features'] || scenario.needsFeatures) spec.withFeatures = library.featureBytes;
       if (scenario.needsFeatures && !argv['with-features']) log(`${scenario.name} reads or replaces features: loading them too (--with-features)`);
       if (spec.memberships && spec.design === 'natural') v.errors.push('--memberships needs a surrogate or clustered design (group_member references group ids)');

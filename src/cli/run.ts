@@ -5,11 +5,12 @@
 import type { Argv } from 'yargs';
 import { runBenchmark } from '../engine/orchestrator.js';
 import { undoAll } from '../db/globalsGuard.js';
-import { parseInteger } from '../config/units.js';
+import type { ConnectionOptions } from '../config/connection.js';
 import type { RunFile } from '../results/types.js';
-import { SCENARIOS, type ScenarioEntry } from '../../scenarios/index.js';
+import { parseScenarioOptions, type DataSettings, type Scenario } from '../engine/scenario.js';
+import { SCENARIOS } from '../../scenarios/index.js';
 import { featuresFor } from './prepare.js';
-import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';
+import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings, type LibrarySettings, type RunSettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
 import { summaryText } from '../format/summaryText.js';
 import { sweepTable } from '../format/sweepTable.js';
@@ -23,8 +24,17 @@ import { preRunDoctor } from '../procedures/doctor.js';
 
 type RawArgs = Record<string, unknown>;
 
+/** Everything one run was told, parsed once from its command line. */
+interface RunConfig {
+  connection: ConnectionOptions;
+  library: LibrarySettings;
+  settings: RunSettings;
+  /** The scenario's own options, parsed by its definition. */
+  options: Record<string, unknown>;
+}
+
 export function runCommand(yargs: Argv): Argv {
-  const scenarioOptions = Object.assign({}, ...Object.values(SCENARIOS).map((entry) => groupOptions(entry.scenario.name, entry.scenario.options)));
+  const scenarioOptions = Object.assign({}, ...Object.values(SCENARIOS).map((scenario) => groupOptions(scenario.name, scenario.options)));
   return yargs.command(
     'run <scenario>',
     'run a scenario against the server and record the results',
@@ -39,18 +49,19 @@ export function runCommand(yargs: Argv): Argv {
           ...scenarioOptions,
         }),
     async (argv) => {
-      const entry = SCENARIOS[String(argv.scenario)]!;
-      const sweep = argv.sweep === undefined ? null : parseSweep(String(argv.sweep), entry);
+      const scenario = SCENARIOS[String(argv.scenario)]!;
+      const sweep = argv.sweep === undefined ? null : parseSweep(String(argv.sweep), scenario);
       const variants = sweep ? sweep.values.map((value) => ({ ...argv, [sweep.option]: value })) : [argv];
-      // Validate every variant before the first one starts: no half-done sweep over a typo.
-      const errors = [...new Set(variants.flatMap((variant) => validate(variant).errors))];
+      // Parse every variant before the first one starts: no half-done sweep over a typo.
+      const parsed = variants.map((variant) => parseRun(variant, scenario));
+      const errors = [...new Set(parsed.flatMap(({ errors }) => errors))];
       if (sweep?.error) errors.unshift(sweep.error);
       if (errors.length) throw invalid(errors);
 
       const runs: RunFile[] = [];
-      for (const variant of variants) {
-        if (sweep) log(`--- sweep ${sweep.option}=${String(variant[sweep.option])}`);
-        const run = await runOnce(variant, entry);
+      for (const [index, { config }] of parsed.entries()) {
+        if (sweep) log(`--- sweep ${sweep.option}=${sweep.values[index]!}`);
+        const run = await runOnce(config, scenario);
         runs.push(run);
         if (run.state === 'interrupted') break;
       }
@@ -58,35 +69,43 @@ export function runCommand(yargs: Argv): Argv {
       if (argv.json) process.stdout.write(JSON.stringify(sweep ? runs : runs[0], null, 2) + '\n');
       const failed = runs.find((run) => run.state === 'failed');
       if (failed) throw new CliError(`run failed: ${failed.error ?? 'unknown error'}`, EXIT_FAILED);
+      throwIfUnverified(runs);
       // Like any program stopped by SIGINT, so that scripts can tell an interrupted run apart.
       if (runs.some((run) => run.state === 'interrupted')) process.exitCode = 130;
     },
   );
 }
 
-function validate(argv: RawArgs): Validator & { settings: ReturnType<typeof runSettings> } {
-  const v = new Validator();
-  connectionFrom(argv, v);
-  librarySettings(argv, v);
-  const settings = runSettings(argv, v);
-  // Numeric scenario options (those with a number as default) are counts: whole numbers from 1.
-  // They reach yargs as strings, so `abc` is named as typed instead of becoming NaN.
-  // Every scenario's options are on the command line, so check them all (defaults pass).
-  for (const { scenario } of Object.values(SCENARIOS)) {
-    for (const [name, option] of Object.entries(scenario.options)) {
-      if (typeof option.default === 'number') v.take(parseInteger(name, argv[name], 1, 1_000_000), 1);
-    }
-  }
-  return Object.assign(v, { settings });
-}
-
-async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
+/** One run's settings; errors are collected, not thrown, so that every variant of a sweep is checked. */
+function parseRun(argv: RawArgs, scenario: Scenario): { config: RunConfig; errors: string[] } {
   const v = new Validator();
   const connection = connectionFrom(argv, v);
   const library = librarySettings(argv, v);
   const settings = runSettings(argv, v);
+  // Every scenario's options are on the command line, so check them all (defaults pass).
+  let options: Record<string, unknown> = {};
+  for (const each of Object.values(SCENARIOS)) {
+    const values = parseScenarioOptions(each, argv, v.errors);
+    if (each === scenario) options = values;
+  }
+  return { config: { connection, library, settings, options }, errors: v.errors };
+}
+
+/** A run whose after-run verification failed measured something broken: say so in the exit code. */
+function throwIfUnverified(runs: RunFile[]): void {
+  const checks = runs.flatMap((run) => run.summary?.verification?.checks.filter((check) => !check.ok) ?? []);
+  if (checks.length) throw new CliError(`verification failed: ${checks.map((check) => `${check.name} (${check.detail})`).join('; ')}`, EXIT_FAILED);
+}
+
+async function runOnce({ connection, library, settings, options }: RunConfig, scenario: Scenario): Promise<RunFile> {
   const features = featuresFor(library);
-  const scenarioValues = Object.fromEntries(Object.keys(entry.scenario.options).map((name) => [name, argv[name]]));
+  const data: DataSettings = {
+    flags: library.flags,
+    seed: library.seed,
+    featureBytes: library.featureBytes,
+    ...(library.featureFile === undefined ? {} : { featureFile: library.featureFile }),
+    ...(settings.shard ? { shard: settings.shard } : {}),
+  };
   const stop = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -102,17 +121,10 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
   process.on('SIGINT', onSigint);
   try {
     const run = await runBenchmark({
-      scenario: entry.scenario,
-      scenarioModule: entry.module,
+      scenario,
       connection,
-      options: {
-        flag: library.flags.join(','),
-        seed: library.seed,
-        featureBytes: library.featureBytes,
-        featureFile: library.featureFile ?? 'generated',
-        ...(settings.shard ? { shard: settings.shard } : {}),
-        ...scenarioValues,
-      },
+      data,
+      options,
       workers: settings.workers,
       threads: Math.min(settings.threads, settings.workers),
       durationMs: settings.durationMs,
@@ -123,7 +135,7 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
       stop: stop.signal,
       log,
       version: VERSION,
-      hooks: runHooks(settings, entry),
+      hooks: runHooks(settings, scenario),
       preflight: preRunDoctor,
       ...(settings.ratePerSec ? { ratePerSec: settings.ratePerSec } : {}),
     });
@@ -135,9 +147,9 @@ async function runOnce(argv: RawArgs, entry: ScenarioEntry): Promise<RunFile> {
 }
 
 /** The diagnostics this run asked for, in the order they start. */
-function runHooks(settings: ReturnType<typeof runSettings>, entry: ScenarioEntry): RunHook[] {
+function runHooks(settings: RunSettings, scenario: Scenario): RunHook[] {
   const hooks: RunHook[] = [];
-  if (settings.captureDeadlocks ?? entry.scenario.captureDeadlocks === true) hooks.push(deadlockCaptureHook(settings.deadlockPollMs));
+  if (settings.captureDeadlocks ?? scenario.captureDeadlocks === true) hooks.push(deadlockCaptureHook(settings.deadlockPollMs));
   if (settings.statusCaptureMs !== undefined) hooks.push(statusCaptureHook(settings.statusCaptureMs));
   if (settings.slowLogSec !== undefined) hooks.push(slowLogHook(settings.slowLogSec));
   if (settings.stageProfile) {
@@ -146,9 +158,9 @@ function runHooks(settings: ReturnType<typeof runSettings>, entry: ScenarioEntry
   return hooks;
 }
 
-function parseSweep(text: string, entry: ScenarioEntry): { option: string; values: string[]; error?: string } {
+function parseSweep(text: string, scenario: Scenario): { option: string; values: string[]; error?: string } {
   const match = /^([a-z][a-z0-9-]*)=(.+)$/.exec(text);
-  const sweepable = new Set([...Object.keys(RUN_OPTIONS), ...Object.keys(entry.scenario.options)]);
+  const sweepable = new Set([...Object.keys(RUN_OPTIONS), ...Object.keys(scenario.options)]);
   if (!match || !sweepable.has(match[1]!)) {
     return { option: '', values: [], error: `--sweep ${JSON.stringify(text)}: expected option=v1,v2,… with one of ${[...sweepable].join(', ')}` };
   }

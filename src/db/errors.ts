@@ -4,13 +4,13 @@
  * whole transaction; a lost connection is re-established; anything else is counted by code.
  */
 
-export const ER_LOCK_DEADLOCK = 1213;
-export const ER_LOCK_WAIT_TIMEOUT = 1205;
+const ER_LOCK_DEADLOCK = 1213;
+const ER_LOCK_WAIT_TIMEOUT = 1205;
 /**
  * MariaDB reports a deadlock victim that was waiting for a table's AUTO-INC lock as "failed to
  * read auto-increment value" instead of 1213 (seen live on 10.11), so it is a deadlock too.
  */
-export const ER_AUTOINC_READ_FAILED = 1467;
+const ER_AUTOINC_READ_FAILED = 1467;
 
 export const ER_CON_COUNT_ERROR = 1040;
 /** The code of the harness's own pool timeout (mysql2's getConnection has none; pool-check adds one). */

@@ -23,18 +23,19 @@ import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
 import type { DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
 import { accountingCheck } from '../analysis/accounting.js';
-import type { Scenario } from './scenario.js';
+import type { DataSettings, Scenario } from './scenario.js';
 import type { RetryPolicy } from './retryPolicy.js';
 import type { ThreadTask } from './protocol.js';
 import { ThreadHub } from './threadHub.js';
 import { checkConnectionBudget, HARNESS_CONNECTIONS } from './preflight.js';
 import type { RunHook } from './runHooks.js';
+import type { ExecutorConfig } from './executors/index.js';
 
-export interface RunRequest {
+interface RunRequest {
   scenario: Scenario;
-  scenarioModule: string;
   connection: ConnectionOptions;
-  /** Validated run and scenario options, passed to workers and recorded (without secrets). */
+  data: DataSettings;
+  /** The scenario's options, parsed by `parseScenarioOptions`; passed to workers and recorded. */
   options: Record<string, unknown>;
   workers: number;
   threads: number;
@@ -56,7 +57,7 @@ export interface RunRequest {
   preflight?: PreflightCheck;
 }
 
-export type PreflightCheck = (control: PromiseConnection, plan: { scenario: Scenario; workers: number; harnessConnections: number; flag: string }, log: (line: string) => void) => Promise<unknown>;
+type PreflightCheck = (control: PromiseConnection, plan: { scenario: Scenario; workers: number; harnessConnections: number; flag: string }, log: (line: string) => void) => Promise<unknown>;
 
 interface Totals {
   byOp: Map<string, { counts: OpCounts; histogram: Histogram }>;
@@ -82,14 +83,14 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   const hookConnections = hooks.reduce((sum, hook) => sum + hook.connections, 0);
   await checkConnectionBudget(control, req.workers, hookConnections);
   // The brief doctor: warnings are printed, errors (a missing privilege …) refuse the run here.
-  await req.preflight?.(control, { scenario: req.scenario, workers: req.workers, harnessConnections: HARNESS_CONNECTIONS + hookConnections, flag: String(req.options.flag) }, req.log);
+  await req.preflight?.(control, { scenario: req.scenario, workers: req.workers, harnessConnections: HARNESS_CONNECTIONS + hookConnections, flag: req.data.flags.join(',') }, req.log);
   // The results folder is proven writable before the plan may change anything (--fresh truncates).
   const runId = newRunId(req.scenario.name);
   const folder = RunFolder.create(req.resultsRoot, runId);
   let plan: Awaited<ReturnType<Scenario['plan']>>;
   let rowsBefore: number | undefined;
   try {
-    plan = await req.scenario.plan({ connection: req.connection, control, options: req.options, log: req.log }, req.workers);
+    plan = await req.scenario.plan({ connection: req.connection, control, data: req.data, options: req.options, log: req.log }, req.workers);
     rowsBefore = plan.accountingTables ? await countRows(control, plan.accountingTables) : undefined;
   } catch (error) {
     // Nothing ran: leave no run folder behind for a library that was not prepared.
@@ -102,7 +103,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     scenario: req.scenario.name,
     state: 'running',
     startedAt: new Date().toISOString(),
-    config: redactConfig({ ...req.options, workers: req.workers, threads: req.threads, ratePerSec: req.ratePerSec ?? null, durationMs: req.durationMs, intervalMs: req.intervalMs, retry: req.retry, connection: req.connection }),
+    config: redactConfig({ ...recordedData(req.data), ...req.options, workers: req.workers, threads: req.threads, ratePerSec: req.ratePerSec ?? null, durationMs: req.durationMs, intervalMs: req.intervalMs, retry: req.retry, connection: req.connection }),
     environment: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, hostname: hostname(), innobench: req.version },
     server,
   };
@@ -131,17 +132,20 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     const workers = plan.assignments.map((assignment, workerId) => ({ workerId, assignment })).filter((w) => w.workerId % req.threads === threadIndex);
     const channel = new MessageChannel();
     hub.attach(threadIndex, channel.port1);
+    // An open loop's rate is shared between the threads as their workers are.
+    const executor: ExecutorConfig = req.ratePerSec ? { name: 'arrival-rate', settings: { ratePerSec: (req.ratePerSec * workers.length) / req.workers } } : { name: 'constant-workers', settings: {} };
     const task: ThreadTask = {
       threadIndex,
-      scenarioModule: req.scenarioModule,
+      scenarioModule: req.scenario.module,
       connection: req.connection,
+      data: req.data,
       options: req.options,
       workers,
       features: req.features,
       retry: req.retry,
+      executor,
       port: channel.port2,
     };
-    if (req.ratePerSec) task.ratePerSec = (req.ratePerSec * workers.length) / req.workers;
     tasks.push(pool.run(task, { transferList: [channel.port2] }));
   }
 
@@ -238,7 +242,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
         if (plan.accountingTables && rowsBefore !== undefined) {
           summary.accounting = accountingCheck(summary, statusSection(totals, elapsedSec), rowsBefore, await countRows(checker, plan.accountingTables));
         }
-        if (req.scenario.verify) summary.verification = await req.scenario.verify({ connection: req.connection, control: checker, options: req.options, log: req.log });
+        if (req.scenario.verify) summary.verification = await req.scenario.verify({ connection: req.connection, control: checker, data: req.data, options: req.options, log: req.log });
       } finally {
         await checker.end().catch(() => undefined);
       }
@@ -250,16 +254,31 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   if (Object.keys(diagnostics).length) run.diagnostics = diagnostics;
   run.summary = summary;
   run.status = statusSection(totals, elapsedSec);
-  if (run.state === 'running' && summary.ops === 0 && summary.errors > 0) {
-    // Every operation failed (a permanent error such as a missing grant): that is no measurement.
+  if (run.state === 'running' && summary.ops === 0) {
+    // No operation succeeded: that is no measurement, whether every one failed (a permanent error
+    // such as a missing grant) or there was none to do.
     run.state = 'failed';
-    run.error = `every operation failed: ${JSON.stringify(summary.errorsByCode)}`;
+    run.error = noOperationReason(summary);
   }
   if (run.state === 'running') run.state = endReason === 'interrupted' ? 'interrupted' : 'completed';
   run.endedAt = new Date().toISOString();
   writeHistogramFiles(folder, totals);
   folder.writeRun(run);
   return run;
+}
+
+/** Why a run that did no operation is no measurement, with what to do about it. */
+function noOperationReason(summary: Summary): string {
+  if (summary.errors > 0) return `every operation failed: ${JSON.stringify(summary.errorsByCode)}`;
+  if (summary.endReason === 'work-done') {
+    return 'no operation was done: the workers found no work left (the library is used up: prepare another --flag, or empty it first with --fresh where the scenario has it)';
+  }
+  return `no operation was done in ${summary.elapsedSec}s`;
+}
+
+/** The data settings as run.json has always recorded them. */
+function recordedData(data: DataSettings): Record<string, unknown> {
+  return { flag: data.flags.join(','), seed: data.seed, featureBytes: data.featureBytes, featureFile: data.featureFile ?? 'generated', ...(data.shard ? { shard: data.shard } : {}) };
 }
 
 function sleep(ms: number): Promise<void> {

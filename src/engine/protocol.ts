@@ -7,18 +7,22 @@ import type { ConnectionOptions } from '../config/connection.js';
 import type { MetersSnapshot } from '../metrics/opMeters.js';
 import type { FeatureSource } from '../data/featureSource.js';
 import type { RetryPolicy } from './retryPolicy.js';
+import type { DataSettings } from './scenario.js';
+import type { ExecutorConfig } from './executors/index.js';
 
 export interface ThreadTask {
   threadIndex: number;
-  /** file URL of the compiled scenario module. */
+  /** file URL of the compiled scenario module (its `Scenario.module`). */
   scenarioModule: string;
   connection: ConnectionOptions;
+  data: DataSettings;
+  /** The scenario's options, parsed on the main thread. */
   options: Record<string, unknown>;
   workers: Array<{ workerId: number; assignment: unknown }>;
   features: FeatureSource;
   retry: RetryPolicy;
-  /** This thread's share of an open-loop arrival rate (operations per second); closed loop when absent. */
-  ratePerSec?: number;
+  /** What drives this thread's workers (an open loop gets its share of the rate). */
+  executor: ExecutorConfig;
   port: MessagePort;
 }
 

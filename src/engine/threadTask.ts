@@ -3,13 +3,13 @@
  * the common start, runs their loops, and answers each interval tick with a snapshot of its
  * meters. Nothing else crosses to the main thread.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { connectWorker, type CallbackConnection } from '../db/connect.js';
 import { OpMeters } from '../metrics/opMeters.js';
 import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
-import type { Scenario } from './scenario.js';
-import { createWorker, runWorkerLoop } from './workerLoop.js';
-import { runArrivalRate } from './executors/arrivalRate.js';
+import { importScenario } from './scenario.js';
+import { createWorker } from './workerLoop.js';
+import { runExecutor } from './executors/index.js';
 import { scrubSecret } from '../config/redact.js';
 
 export default async function threadTask(task: ThreadTask): Promise<void> {
@@ -41,40 +41,36 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
 
   const connections: CallbackConnection[] = [];
   try {
-    const { scenario } = (await import(task.scenarioModule)) as { scenario: Scenario };
+    const scenario = await importScenario(task.scenarioModule);
     const transactional = scenario.transactional(task.options);
     const opOf = scenario.opOf ? scenario.opOf.bind(scenario) : () => scenario.defaultOp;
     const workers = await Promise.all(
       task.workers.map(async ({ workerId, assignment }) => {
         const connection = await connectWorker(task.connection);
         connections.push(connection);
-        const state = await scenario.workerInit({ workerId, assignment, options: task.options, features: task.features, connection });
-        return { connection, state };
+        const state = await scenario.workerInit({ workerId, assignment, data: task.data, options: task.options, features: task.features, connection });
+        return createWorker({
+          operations: scenario,
+          state,
+          connection,
+          transactional,
+          meters,
+          retry: task.retry,
+          isStopping: () => stopping,
+          reconnect: () => connectWorker(task.connection),
+          opOf,
+        });
       }),
     );
     send({ type: 'ready', threadIndex: task.threadIndex });
     await started;
-    const loopParams = workers.map((worker) => ({
-      scenario,
-      state: worker.state,
-      connection: worker.connection,
-      transactional,
-      meters,
-      retry: task.retry,
+    const { workDone } = await runExecutor(task.executor, workers, {
       isStopping: () => stopping,
-      reconnect: () => connectWorker(task.connection),
-      opOf,
-    }));
-    let workDone: boolean;
-    if (task.ratePerSec) {
-      const openLoopWorkers = loopParams.map((params) => createWorker(params));
-      workDone = (await runArrivalRate(openLoopWorkers, task.ratePerSec, meters, scenario.defaultOp, () => stopping)).workDone;
-      connections.push(...openLoopWorkers.map((worker) => worker.connection()));
-    } else {
-      const ends = await Promise.all(loopParams.map((params) => runWorkerLoop(params)));
-      connections.push(...ends.map((result) => result.connection));
-      workDone = ends.every((result) => result.end === 'work-done');
-    }
+      dropped: () => meters.meter(scenario.defaultOp).counts.dropped++,
+      now: () => performance.now(),
+    });
+    // A worker that reconnected holds a connection opened after the first ones.
+    connections.push(...workers.map((worker) => worker.connection()));
     send({ type: 'done', threadIndex: task.threadIndex, meters: meters.takeSnapshot(), workDone });
     await released;
   } catch (error) {

@@ -1,30 +1,24 @@
 /**
- * The measuring loop of one worker: take the next unit of work, time it, count it, schedule the
- * next. Callbacks rather than async/await on purpose: this runs once per operation, and the
- * client's CPU is taken from the server on a shared machine.
+ * The measuring step of one worker: take the next unit of work, time it, count it, hand back to
+ * the executor, which decides when the next one starts. Callbacks rather than async/await on
+ * purpose: this runs once per operation, and the client's CPU is taken from the server on a
+ * shared machine.
  */
 import { performance } from 'node:perf_hooks';
 import type { CallbackConnection } from '../db/connect.js';
 import { classifyError, errorKey } from '../db/errors.js';
 import { PART_PREFIX, type OpMeter, type OpMeters } from '../metrics/opMeters.js';
-import type { Outcome, Scenario } from './scenario.js';
+import type { Operations, Outcome } from './scenario.js';
 import { reconnectDelayMs, retryDelayMs, type RetryPolicy } from './retryPolicy.js';
+import type { OperationEnd, Operator } from './executors/executor.js';
 
-export type WorkerEnd = 'work-done' | 'stopped';
-/** How one operation ended for the driver: go on, or this worker is finished. */
-export type OperationEnd = 'continue' | WorkerEnd;
-
-export interface Worker {
-  /**
-   * Runs one operation (with its retries). `intendedAt` is when it should have started (open
-   * loop: latency counts from then, so a stalled server shows); null means now (closed loop).
-   */
-  operate(intendedAt: number | null, then: (end: OperationEnd) => void): void;
+interface Worker extends Operator {
+  /** The connection in use now (a new one after a reconnect), to be closed at the end. */
   connection(): CallbackConnection;
 }
 
 export interface WorkerLoopParams<S, I> {
-  scenario: Scenario<S, I>;
+  operations: Operations<S, I>;
   state: S;
   connection: CallbackConnection;
   transactional: boolean;
@@ -36,18 +30,6 @@ export interface WorkerLoopParams<S, I> {
   opOf: (item: I) => string;
 }
 
-/** The closed loop: each worker starts its next operation as soon as the previous one ends. */
-export function runWorkerLoop<S, I>(p: WorkerLoopParams<S, I>): Promise<{ end: WorkerEnd; connection: CallbackConnection }> {
-  return new Promise((resolve) => {
-    const worker = createWorker(p);
-    const loop = (end: OperationEnd): void => {
-      if (end === 'continue') worker.operate(null, loop);
-      else resolve({ end, connection: worker.connection() });
-    };
-    loop('continue');
-  });
-}
-
 export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
   let connection = p.connection;
   let item: I;
@@ -57,13 +39,13 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
   let reconnectFailures = 0;
   let then: (end: OperationEnd) => void = () => undefined;
 
-  const finish = (end: WorkerEnd): void => then(end);
+  const finish = (end: Exclude<OperationEnd, 'continue'>): void => then(end);
   const nextOperation = (): void => then('continue');
 
   const operate = (intendedAt: number | null, whenDone: (end: OperationEnd) => void): void => {
     then = whenDone;
     if (p.isStopping()) return finish('stopped');
-    const nextItem = p.scenario.next(p.state);
+    const nextItem = p.operations.next(p.state);
     if (nextItem === null) return finish('work-done');
     item = nextItem;
     meter = p.meters.meter(p.opOf(item));
@@ -75,7 +57,7 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
   const tryOnce = (): void => {
     attempt++;
     meter.counts.attempts++;
-    p.scenario.execute(p.state, connection, item, onDone);
+    p.operations.execute(p.state, connection, item, onDone);
   };
 
   const onDone = (error: unknown, outcome?: Outcome): void => {

@@ -49,8 +49,8 @@ function facts(overrides: Partial<DoctorFacts> = {}, variables: Record<string, s
 }
 
 /** A scenario by name, as the CLI finds it. */
-function scenario(name: string): (typeof SCENARIOS)[string]['scenario'] {
-  return SCENARIOS[name]!.scenario;
+function scenario(name: string): (typeof SCENARIOS)[string] {
+  return SCENARIOS[name]!;
 }
 
 function plan(overrides: Partial<DoctorPlan> = {}): DoctorPlan {
@@ -427,9 +427,9 @@ describe('doctor checks', () => {
 
   test('every scenario\'s needs come from what it declares', () => {
     for (const [name, entry] of Object.entries(SCENARIOS)) {
-      const needs = needsOf(entry.scenario);
-      assert.equal(needs.capturesDeadlocks, entry.scenario.captureDeadlocks === true, name);
-      if (entry.scenario.needsFeatures) assert.ok(needs.features, name);
+      const needs = needsOf(entry);
+      assert.equal(needs.capturesDeadlocks, entry.captureDeadlocks === true, name);
+      if (entry.needsFeatures) assert.ok(needs.features, name);
       assert.ok(needs.run.includes('SELECT'), name);
     }
   });

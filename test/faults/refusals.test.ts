@@ -129,7 +129,7 @@ describe('refused before the load starts (private MariaDB)', { skip, timeout: 18
       try {
         const warnings: string[] = [];
         await assert.rejects(
-          preRunDoctor(control, { scenario: SCENARIOS['insert-features']!.scenario, workers: 10, harnessConnections: HARNESS_CONNECTIONS, flag: FLAG }, (line) => warnings.push(line)),
+          preRunDoctor(control, { scenario: SCENARIOS['insert-features']!, workers: 10, harnessConnections: HARNESS_CONNECTIONS, flag: FLAG }, (line) => warnings.push(line)),
           (error: unknown) => {
             assert.ok(error instanceof DoctorRefusal);
             assert.match(error.message, /insert-features needs SELECT, INSERT on `ib_fault_refusals`\.\*; '[^']+'@'%' lacks INSERT: GRANT INSERT ON `ib_fault_refusals`\.\* TO '[^']+'@'%'/);
@@ -156,7 +156,7 @@ describe('refused before the load starts (private MariaDB)', { skip, timeout: 18
       }
       const control = await connectControl({ host: '127.0.0.1', port: server.port, user: tableUser, password: tablePassword, database: DATABASE });
       try {
-        const checks = await preRunDoctor(control, { scenario: SCENARIOS['insert-features']!.scenario, workers: 10, harnessConnections: HARNESS_CONNECTIONS, flag: FLAG }, () => undefined);
+        const checks = await preRunDoctor(control, { scenario: SCENARIOS['insert-features']!, workers: 10, harnessConnections: HARNESS_CONNECTIONS, flag: FLAG }, () => undefined);
         const run = checks.find((check) => check.name === 'privileges: run')!;
         assert.equal(run.level, 'ok', run.detail);
         assert.match(run.detail, /SELECT, INSERT held on the library's tables \(per-table grants, a role or PUBLIC\)/);

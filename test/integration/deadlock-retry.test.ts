@@ -6,8 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runWorkerLoop } from '../../src/engine/workerLoop.js';
-import type { Done, Scenario } from '../../src/engine/scenario.js';
+import { performance } from 'node:perf_hooks';
+import { createWorker, type WorkerLoopParams } from '../../src/engine/workerLoop.js';
+import { constantWorkers } from '../../src/engine/executors/constantWorkers.js';
+import type { Done, Operations } from '../../src/engine/scenario.js';
 import { OpMeters, emptyCounts, type MetersSnapshot } from '../../src/metrics/opMeters.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { connectWorker, type CallbackConnection } from '../../src/db/connect.js';
@@ -41,15 +43,13 @@ interface CrossedState {
   committed: number;
 }
 
+/** Runs the workers' measuring steps in a closed loop until each runs out of work. */
+function runClosedLoop<S, I>(params: Array<WorkerLoopParams<S, I>>): Promise<{ workDone: boolean }> {
+  return constantWorkers.run(params.map(createWorker), {}, { isStopping: () => false, dropped: () => undefined, now: () => performance.now() });
+}
+
 /** One operation: START TRANSACTION; UPDATE first; pause; UPDATE second; COMMIT. */
-const crossed: Scenario<CrossedState, number> = {
-  name: 'crossed-updates',
-  description: 'two rows updated in crossed orders',
-  defaultOp: 'crossed',
-  serverNeeds: { privileges: ['SELECT', 'UPDATE'], holdsFeatures: false, warmReads: false },
-  options: {},
-  plan: () => Promise.reject(new Error('not used')),
-  workerInit: () => Promise.reject(new Error('not used')),
+const crossed: Operations<CrossedState, number> = {
   next(state) {
     return state.next < state.items ? state.next++ : null;
   },
@@ -71,7 +71,6 @@ const crossed: Scenario<CrossedState, number> = {
       });
     });
   },
-  transactional: () => true,
 };
 
 function countsOf(snapshot: MetersSnapshot, op: string): OpCounts {
@@ -99,26 +98,21 @@ describe('worker loop against a real server', () => {
     ];
     const meters = [new OpMeters(), new OpMeters()];
     const connections = [await connect(), await connect()];
-    const ends = await Promise.all(
-      states.map((state, i) =>
-        runWorkerLoop({
-          scenario: crossed,
-          state,
-          connection: connections[i]!,
-          transactional: true,
-          meters: meters[i]!,
-          // Plenty of retries: each item can lose to every item of the other loop.
-          retry: { retries: 20, backoffMs: 2 },
-          isStopping: () => false,
-          reconnect: connect,
-          opOf: () => crossed.defaultOp,
-        }),
-      ),
+    const result = await runClosedLoop(
+      states.map((state, i) => ({
+        operations: crossed,
+        state,
+        connection: connections[i]!,
+        transactional: true,
+        meters: meters[i]!,
+        // Plenty of retries: each item can lose to every item of the other loop.
+        retry: { retries: 20, backoffMs: 2 },
+        isStopping: () => false,
+        reconnect: connect,
+        opOf: () => 'crossed',
+      })),
     );
-    assert.deepEqual(
-      ends.map((e) => e.end),
-      ['work-done', 'work-done'],
-    );
+    assert.equal(result.workDone, true, 'both loops ran out of work');
 
     const snapshots = meters.map((m) => m.takeSnapshot());
     const perLoop = snapshots.map((s) => countsOf(s, 'crossed'));
@@ -167,20 +161,18 @@ describe('worker loop against a real server', () => {
     ];
     const meters = [new OpMeters(), new OpMeters()];
     const connections = [await connect(), await connect()];
-    await Promise.all(
-      states.map((state, i) =>
-        runWorkerLoop({
-          scenario: crossed,
-          state,
-          connection: connections[i]!,
-          transactional: true,
-          meters: meters[i]!,
-          retry: { retries: 0, backoffMs: 2 },
-          isStopping: () => false,
-          reconnect: connect,
-          opOf: () => crossed.defaultOp,
-        }),
-      ),
+    await runClosedLoop(
+      states.map((state, i) => ({
+        operations: crossed,
+        state,
+        connection: connections[i]!,
+        transactional: true,
+        meters: meters[i]!,
+        retry: { retries: 0, backoffMs: 2 },
+        isStopping: () => false,
+        reconnect: connect,
+        opOf: () => 'crossed',
+      })),
     );
     const perLoop = meters.map((m) => countsOf(m.takeSnapshot(), 'crossed'));
     const deadlocks = perLoop.reduce((n, c) => n + c.deadlocks, 0);
@@ -205,14 +197,7 @@ describe('worker loop against a real server', () => {
     await adminQuery('UPDATE t SET v = 0', [], db.name);
     const state = { done: 0, items: 3, next: 0, threadIds: [] as number[] };
     let killed = false;
-    const slow: Scenario<typeof state, number> = {
-      name: 'slow-update',
-      description: 'an update that takes a moment',
-      defaultOp: 'slow',
-      serverNeeds: { privileges: ['SELECT', 'UPDATE'], holdsFeatures: false, warmReads: false },
-      options: {},
-      plan: () => Promise.reject(new Error('not used')),
-      workerInit: () => Promise.reject(new Error('not used')),
+    const slow: Operations<typeof state, number> = {
       next: (s) => (s.next < s.items ? s.next++ : null),
       execute(s, connection, item, done) {
         s.threadIds.push(connection.threadId ?? -1);
@@ -228,21 +213,22 @@ describe('worker loop against a real server', () => {
           done(null, { rows: 1, committed: true });
         });
       },
-      transactional: () => false,
     };
     const meters = new OpMeters();
-    const result = await runWorkerLoop({
-      scenario: slow,
-      state,
-      connection: await connect(),
-      transactional: false,
-      meters,
-      retry: { retries: 3, backoffMs: 2 },
-      isStopping: () => false,
-      reconnect: connect,
-      opOf: () => 'slow',
-    });
-    assert.equal(result.end, 'work-done');
+    const result = await runClosedLoop([
+      {
+        operations: slow,
+        state,
+        connection: await connect(),
+        transactional: false,
+        meters,
+        retry: { retries: 3, backoffMs: 2 },
+        isStopping: () => false,
+        reconnect: connect,
+        opOf: () => 'slow',
+      },
+    ]);
+    assert.equal(result.workDone, true);
     const counts = countsOf(meters.takeSnapshot(), 'slow');
     assert.equal(counts.reconnects, 1, JSON.stringify(counts));
     assert.equal(counts.errors, 1, 'the lost connection is counted as an error, by code');

@@ -4,47 +4,52 @@
  * it is counted as dropped, never silently delayed, and latency counts from the time it was due,
  * so a stalled server shows in the percentiles instead of hiding (no coordinated omission).
  */
-import { performance } from 'node:perf_hooks';
-import type { OpMeters } from '../../metrics/opMeters.js';
-import type { OperationEnd, Worker } from '../workerLoop.js';
+import type { Executor, OperationEnd, Operator } from './executor.js';
 
-export function runArrivalRate(workers: Worker[], ratePerSec: number, meters: OpMeters, defaultOp: string, isStopping: () => boolean): Promise<{ workDone: boolean }> {
-  return new Promise((resolve) => {
-    const spacingMs = 1000 / ratePerSec;
-    const startedAt = performance.now();
-    const idle = [...workers];
-    let issued = 0;
-    let busy = 0;
-    let retired = 0;
-    let ending = false;
-
-    const end = (): void => {
-      if (ending && busy === 0) resolve({ workDone: retired === workers.length });
-    };
-
-    const tick = (): void => {
-      if (isStopping() || retired === workers.length) {
-        ending = true;
-        return end();
-      }
-      const now = performance.now();
-      for (let dueAt = startedAt + issued * spacingMs; dueAt <= now; dueAt = startedAt + issued * spacingMs) {
-        issued++;
-        const worker = idle.pop();
-        if (!worker) {
-          meters.meter(defaultOp).counts.dropped++;
-          continue;
-        }
-        busy++;
-        worker.operate(dueAt, (result: OperationEnd) => {
-          busy--;
-          if (result === 'continue') idle.push(worker);
-          else retired++;
-          end();
-        });
-      }
-      setTimeout(tick, Math.max(0, startedAt + issued * spacingMs - performance.now()));
-    };
-    tick();
-  });
+export interface ArrivalRateConfig {
+  /** Operations per second over this executor's workers. */
+  ratePerSec: number;
 }
+
+export const arrivalRate: Executor<ArrivalRateConfig> = {
+  run(workers, { ratePerSec }, ctx) {
+    return new Promise((resolve) => {
+      const spacingMs = 1000 / ratePerSec;
+      const startedAt = ctx.now();
+      const idle: Operator[] = [...workers];
+      let issued = 0;
+      let busy = 0;
+      let retired = 0;
+      let ending = false;
+
+      const end = (): void => {
+        if (ending && busy === 0) resolve({ workDone: retired === workers.length });
+      };
+
+      const tick = (): void => {
+        if (ctx.isStopping() || retired === workers.length) {
+          ending = true;
+          return end();
+        }
+        const now = ctx.now();
+        for (let dueAt = startedAt + issued * spacingMs; dueAt <= now; dueAt = startedAt + issued * spacingMs) {
+          issued++;
+          const worker = idle.pop();
+          if (!worker) {
+            ctx.dropped();
+            continue;
+          }
+          busy++;
+          worker.operate(dueAt, (result: OperationEnd) => {
+            busy--;
+            if (result === 'continue') idle.push(worker);
+            else retired++;
+            end();
+          });
+        }
+        setTimeout(tick, Math.max(0, startedAt + issued * spacingMs - ctx.now()));
+      };
+      tick();
+    });
+  },
+};
