@@ -10,7 +10,7 @@ export class ThreadHub {
   private readonly ports = new Map<number, MessagePort>();
   private readonly running = new Set<number>();
   private readonly ready = new Set<number>();
-  private readonly snapshots = new Map<number, Map<number, MetersSnapshot>>();
+  private readonly snapshots = new Map<number, Map<number, { meters: MetersSnapshot; loopDelayP99Ms: number }>>();
   /** Last figures of threads that ended since the previous interval was collected. */
   private leftovers: MetersSnapshot[] = [];
   private waiters: Array<() => void> = [];
@@ -18,7 +18,7 @@ export class ThreadHub {
   /** Resolves when no thread runs any more (all ended or failed). */
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
   fatal: string | null = null;
-  /** The worst event-loop delay p99 among the threads' last snapshots. */
+  /** The worst event-loop delay p99 among the threads' snapshots of the last interval collected. */
   loopDelayP99Ms = 0;
   /** Every thread that ended did so because its workers ran out of work. */
   allWorkDone = true;
@@ -37,8 +37,7 @@ export class ThreadHub {
       case 'snapshot': {
         let bySeq = this.snapshots.get(message.seq);
         if (!bySeq) this.snapshots.set(message.seq, (bySeq = new Map()));
-        bySeq.set(message.threadIndex, message.meters);
-        this.loopDelayP99Ms = bySeq.size === 1 ? message.loopDelayP99Ms : Math.max(this.loopDelayP99Ms, message.loopDelayP99Ms);
+        bySeq.set(message.threadIndex, { meters: message.meters, loopDelayP99Ms: message.loopDelayP99Ms });
         break;
       }
       case 'done':
@@ -87,9 +86,10 @@ export class ThreadHub {
     this.broadcast({ type: 'tick', seq });
     const answered = (t: number): boolean => this.snapshots.get(seq)?.has(t) === true || !this.running.has(t);
     while (!asked.every(answered)) await this.change();
-    const collected = [...(this.snapshots.get(seq)?.values() ?? []), ...this.takeLeftovers()];
+    const answers = [...(this.snapshots.get(seq)?.values() ?? [])];
     this.snapshots.delete(seq);
-    return collected;
+    if (answers.length) this.loopDelayP99Ms = Math.max(...answers.map((answer) => answer.loopDelayP99Ms));
+    return [...answers.map((answer) => answer.meters), ...this.takeLeftovers()];
   }
 
   /** Waits until every thread has ended, then returns the figures they sent last. */
