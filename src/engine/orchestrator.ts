@@ -254,9 +254,10 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   if (Object.keys(diagnostics).length) run.diagnostics = diagnostics;
   run.summary = summary;
   run.status = statusSection(totals, elapsedSec);
-  if (run.state === 'running' && summary.ops === 0) {
+  if (run.state === 'running' && summary.ops === 0 && (summary.errors > 0 || endReason !== 'interrupted')) {
     // No operation succeeded: that is no measurement, whether every one failed (a permanent error
-    // such as a missing grant) or there was none to do.
+    // such as a missing grant) or there was none to do. Stopped by hand before the first one, a
+    // run stays interrupted.
     run.state = 'failed';
     run.error = noOperationReason(summary);
   }

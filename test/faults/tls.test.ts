@@ -128,7 +128,8 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
       await server.query(`CREATE USER ?@'%' IDENTIFIED BY ? REQUIRE ${require}`, [account.user, account.password]);
       await server.query(`GRANT SELECT, INSERT ON \`${DATABASE}\`.* TO ?@'%'`, [account.user]);
     }
-    const prepared = await runCli(['prepare', 'insert-features', ...server.connectionArgs(DATABASE), '--flag', FLAG, '--groups', '2', '--members', '20', '--images', '20']);
+    // Enough images for every run below (400 inserts each): a run left with no work fails.
+    const prepared = await runCli(['prepare', 'insert-features', ...server.connectionArgs(DATABASE), '--flag', FLAG, '--groups', '2', '--members', '20', '--images', '100']);
     assert.equal(prepared.code, 0, describeResult(prepared));
   });
 

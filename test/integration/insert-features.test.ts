@@ -268,12 +268,18 @@ describe('insert-features end to end', () => {
     assertOneRowPerInterval(intervals, run);
   });
 
-  test('a second run with no pending work ends at once: work-done, 0 ops', async () => {
+  test('a second run with no pending work ends at once and fails, saying why: work-done, 0 ops', async () => {
     const resultsRoot = join(results.path, 'second');
     const result = await runCli(runArgs(resultsRoot), { timeoutMs: 60_000 });
-    assert.equal(result.code, 0, describeResult(result));
+    // A run that did nothing measured nothing: exit 1 (failed), with the reason on stderr.
+    assert.equal(result.code, 1, describeResult(result));
+    assert.deepEqual(stackTraceLines(result.stderr), []);
+    assert.match(result.stderr, /run failed: no operation was done: the workers found no work left/, describeResult(result));
     const folder = readOnlyRunFolder(resultsRoot);
-    const run = assertCompleteFolder(folder, result.stdout);
+    const run = folder.run;
+    assert.deepEqual(JSON.parse(result.stdout), run, '--json still prints the final run.json');
+    assert.equal(run.state, 'failed');
+    assert.match(run.error ?? '', /^no operation was done/);
     const summary = run.summary!;
     assert.equal(summary.endReason, 'work-done');
     assert.equal(summary.ops, 0);

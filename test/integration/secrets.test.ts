@@ -113,7 +113,8 @@ describe('the password never leaks', () => {
 
   test('run with MYSQL_PWD, and with an option file', async () => {
     const envRoot = join(dir.path, 'run-env');
-    const viaEnv = await runCli(['run', 'insert-features', ...userArgs(), ...RUN_ARGS, '--feature-file', smallFeatureFile(), '--results', envRoot], {
+    // --fresh: the run before inserted every feature, and a run with nothing to do fails.
+    const viaEnv = await runCli(['run', 'insert-features', ...userArgs(), ...RUN_ARGS, '--fresh', '--feature-file', smallFeatureFile(), '--results', envRoot], {
       env: { MYSQL_PWD: user.password },
     });
     assert.equal(viaEnv.code, 0, describeResult(viaEnv));
@@ -125,7 +126,7 @@ describe('the password never leaks', () => {
     writeFileSync(optionFile, `[client]\nuser = ${user.user}\npassword = "${user.password}"\n`);
     const fileRoot = join(dir.path, 'run-file');
     const viaFile = await runCli(
-      ['run', 'insert-features', '--defaults-file', optionFile, '--host', SERVER.host, '--port', String(SERVER.port), '--database', db.name, ...RUN_ARGS, '--feature-file', smallFeatureFile(), '--results', fileRoot],
+      ['run', 'insert-features', '--defaults-file', optionFile, '--host', SERVER.host, '--port', String(SERVER.port), '--database', db.name, ...RUN_ARGS, '--fresh', '--feature-file', smallFeatureFile(), '--results', fileRoot],
     );
     assert.equal(viaFile.code, 0, describeResult(viaFile));
     assertOutputClean(viaFile, 'run (option file)');
