@@ -2,7 +2,8 @@
  * What scenarios share about a prepared library: finding it (and refusing an unprepared one),
  * splitting its groups between workers, and reading a worker's pending feature keys.
  */
-import type { CallbackConnection, PromiseConnection } from '../src/db/connect.js';
+import type { PromiseConnection } from '../src/db/connect.js';
+import { query } from '../src/db/callbackSql.js';
 import type { ControlContext, WorkerContext } from '../src/engine/scenario.js';
 import { assignGroups, workersPerLibrary, type GroupShare } from '../src/engine/partition.js';
 import { findLibrary } from '../src/schema/registry.js';
@@ -61,14 +62,8 @@ export async function pendingFeatureKeys(ctx: WorkerContext<unknown, GroupShare>
   const feature = featureTable(tables, modelVersion);
   const stride = design.featureKeyColumns.length;
   const share = ctx.assignment;
-  const rows = share.groupKeys.length === 0 ? [] : await queryArrays(ctx.connection, design.pendingFeatureKeysSql(tables, feature), [share.groupKeys, share.of, share.part]);
+  const rows = share.groupKeys.length === 0 ? [] : await query<unknown[][]>(ctx.connection, { sql: design.pendingFeatureKeysSql(tables, feature), rowsAsArray: true }, [share.groupKeys, share.of, share.part]);
   return { keys: rows.flat() as Array<string | number>, stride, insertSql: design.insertFeatureSql(tables, feature) };
-}
-
-function queryArrays(connection: CallbackConnection, sql: string, params: unknown[]): Promise<unknown[][]> {
-  return new Promise((resolve, reject) => {
-    connection.query({ sql, rowsAsArray: true }, params, (error, rows) => (error ? reject(error) : resolve(rows as unknown[][])));
-  });
 }
 
 /**

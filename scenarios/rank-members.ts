@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallbackConnection } from '../src/db/connect.js';
+import { execute, type SqlValue } from '../src/db/callbackSql.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
 import { TopMembers, type Scored } from './similarity.js';
@@ -119,15 +120,9 @@ function outcomeOf(r: Ranking): Outcome {
   return { rows: r.rows, committed: false, bytes: r.bytes, parts: { op: 'query', micros: r.queryMicros } };
 }
 
-function queryRows(connection: CallbackConnection, sql: string, params: unknown[]): Promise<unknown[][]> {
-  return new Promise((resolve, reject) => {
-    connection.execute({ sql, rowsAsArray: true }, params as Array<string | number>, (error, rows) => (error ? reject(error) : resolve(rows as unknown[][])));
-  });
-}
-
 export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
   const started = performance.now();
-  const rows = await queryRows(connection, state.groupFeaturesSql, [groupKey]);
+  const rows = await execute<unknown[][]>(connection, { sql: state.groupFeaturesSql, rowsAsArray: true }, [groupKey]);
   const queryMicros = [(performance.now() - started) * 1000];
   const top = new TopMembers(probe);
   let bytes = 0;
@@ -141,7 +136,7 @@ export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>,
 async function rankPerMember(state: State, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
   let members = state.membersOfGroup.get(groupKey);
   if (!members) {
-    members = await queryRows(connection, state.groupMembersSql, [groupKey]);
+    members = await execute<unknown[][]>(connection, { sql: state.groupMembersSql, rowsAsArray: true }, [groupKey]);
     state.membersOfGroup.set(groupKey, members);
   }
   const top = new TopMembers(probe);
@@ -150,7 +145,7 @@ async function rankPerMember(state: State, connection: CallbackConnection, group
   let bytes = 0;
   for (const memberKey of members) {
     const started = performance.now();
-    const rows = await queryRows(connection, state.memberFeaturesSql, memberKey);
+    const rows = await execute<unknown[][]>(connection, { sql: state.memberFeaturesSql, rowsAsArray: true }, memberKey as SqlValue[]);
     queryMicros.push((performance.now() - started) * 1000);
     const member = memberKey[memberKey.length - 1] as number | string;
     for (const [feature] of rows as Array<[Buffer]>) {

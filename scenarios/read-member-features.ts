@@ -3,6 +3,7 @@
  * are picked at random from the worker's groups.
  */
 import type { CallbackConnection } from '../src/db/connect.js';
+import { query } from '../src/db/callbackSql.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
 import { defineScenario, type Done, type WorkerContext } from '../src/engine/scenario.js';
 import type { GroupShare } from '../src/engine/partition.js';
@@ -22,9 +23,7 @@ export async function initMemberReads(ctx: WorkerContext<unknown, GroupShare>): 
   const tables = libraryTables(ctx.assignment.flag, [version]);
   const memberKeys: unknown[][] = [];
   for (const groupKey of ctx.assignment.groupKeys) {
-    const rows = await new Promise<unknown[][]>((resolve, reject) =>
-      ctx.connection.query({ sql: design.groupMembersSql(tables), rowsAsArray: true }, [groupKey], (error, result) => (error ? reject(error) : resolve(result as unknown[][]))),
-    );
+    const rows = await query<unknown[][]>(ctx.connection, { sql: design.groupMembersSql(tables), rowsAsArray: true }, [groupKey]);
     memberKeys.push(...rows);
   }
   return { memberKeys, sql: design.memberFeaturesSql(tables, featureTable(tables, version)), random: seededRandom(deriveSeed(ctx.data.seed, 23, ctx.workerId)) };

@@ -2,19 +2,20 @@
  * `innobench doctor [--scenario S --workers N --scale small --with-features]`: checks the server
  * against the planned benchmark and prints each check as ok / warning / error (connection, server,
  * privileges, performance_schema, connections, disk, settings that make figures misleading).
- * Exits 1 when any check is an error. The checks live in src/analysis/doctor.ts.
+ * Exits 1 when any check is an error. The checks live in src/procedures/doctor/.
  */
 import type { Argv } from 'yargs';
 import { connectControl } from '../db/connect.js';
 import { describeConnection } from '../config/connection.js';
 import { HARNESS_CONNECTIONS } from '../engine/preflight.js';
-import { doctorChecks, formatChecks, gatherFacts, isLocalServer, verdict, type Check } from '../procedures/doctor.js';
+import { doctorChecks, formatChecks, verdict, type Check } from '../procedures/doctor/checks.js';
+import { gatherFacts, isLocalServer } from '../procedures/doctor/facts.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { parseInteger } from '../config/units.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, SCALE_OPTIONS, Validator, connectionFrom, librarySettings, scaleFrom, versionsFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid } from './exit.js';
 
-export { preRunDoctor, DoctorRefusal } from '../procedures/doctor.js';
+
 
 
 export function doctorCommand(yargs: Argv): Argv {

@@ -18,9 +18,9 @@ import { VERSION } from './version.js';
 import type { RunHook } from '../engine/runHooks.js';
 import { deadlockCaptureHook } from '../hooks/deadlockCapture.js';
 import { slowLogHook } from '../hooks/slowLog.js';
-import { stageProfileHook } from '../hooks/stageProfile.js';
+import { stageProfileHook } from '../hooks/stageProfile/hook.js';
 import { statusCaptureHook } from '../hooks/statusCapture.js';
-import { preRunDoctor } from '../procedures/doctor.js';
+import { preRunDoctor } from '../procedures/doctor/preRun.js';
 
 type RawArgs = Record<string, unknown>;
 

@@ -91,3 +91,8 @@ export function explainConnectError(error: unknown, where: string): string {
 function firstLine(text: string | undefined): string {
   return (text ?? '').split('\n')[0] ?? '';
 }
+
+/** An error's message, for a line of output (a thrown non-Error as text). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

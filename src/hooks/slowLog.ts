@@ -16,6 +16,7 @@ import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { normalizeStatement } from '../analysis/deadlocks.js';
 import { registerUndo } from '../db/globalsGuard.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
+import { errorMessage as message } from '../db/errors.js';
 
 export const SLOW_LOG_FILE = 'slow-log.csv';
 const SQL_TEXT_CSV_CHARS = 2048;
@@ -298,8 +299,4 @@ export function slowLogHook(longQueryTimeSec: number, options: SlowLogOptions = 
       }
     },
   };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 import type { RunFolder } from '../results/runFolder.js';
+import { errorMessage as message } from '../db/errors.js';
 
 export const STATUS_CAPTURE_DIR = 'status-capture';
 export const GLOBAL_STATUS_FILE = `${STATUS_CAPTURE_DIR}/global-status.txt`;
@@ -141,10 +142,6 @@ export class StatusCapture {
     // A dead connection fails every sample: keep each distinct message once.
     if (!this.errors.includes(line)) this.errors.push(line);
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

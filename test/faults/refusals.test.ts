@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describeResult, listFilesRecursive, randomSuffix, runCli, smallFeatureFile, stackTraceLines, tempDir, type CliResult } from '../helpers.js';
 import { libraryTables } from '../../src/schema/tables.js';
 import { connectControl } from '../../src/db/connect.js';
-import { preRunDoctor, DoctorRefusal } from '../../src/procedures/doctor.js';
+import { preRunDoctor, DoctorRefusal } from '../../src/procedures/doctor/preRun.js';
 import { HARNESS_CONNECTIONS } from '../../src/engine/preflight.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
 

@@ -14,6 +14,7 @@ import { resolveConnection, resolveTls, type ConnectionOptions } from '../../src
 import { connectControl, connectWorker, sessionCipher, tlsDriverOptions } from '../../src/db/connect.js';
 import { makeCertificates, opensslSkipReason, tlsServerArgs as tlsArgsFor, type TestCertificates } from '../support/certificates.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
+import { query } from '../../src/db/callbackSql.js';
 
 const DATABASE = 'ib_fault_tls';
 const FLAG = 'tls';
@@ -170,9 +171,8 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
     await control.end();
     assert.notEqual(cipher, '');
     const worker = await connectWorker(options);
-    const workerCipher = await new Promise<string>((resolve, reject) =>
-      worker.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'", (error, rows) => (error ? reject(error) : resolve(String((rows as Array<{ Value: string }>)[0]?.Value ?? '')))),
-    );
+    const workerRows = await query<Array<{ Value: string }>>(worker, "SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+    const workerCipher = String(workerRows[0]?.Value ?? '');
     worker.destroy();
     assert.notEqual(workerCipher, '');
     t.diagnostic(`Ssl_cipher: control ${cipher}, worker ${workerCipher}`);

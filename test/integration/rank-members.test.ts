@@ -6,6 +6,7 @@ import { connectionArgs, createTestDatabase, describeResult, featureFileArgs, ru
 import { featureSlice, loadFeatureSource } from '../../src/data/featureSource.js';
 import { designOf } from '../../src/schema/designs/index.js';
 import { libraryTables } from '../../src/schema/tables.js';
+import { query as callbackQuery } from '../../src/db/callbackSql.js';
 import { rankGroup } from '../../scenarios/rank-members.js';
 
 let db: TestDatabase;
@@ -25,8 +26,7 @@ for (const design of ['surrogate', 'clustered', 'natural'] as const) {
     // Slice 400 lies beyond the 2 × 30 × 4 = 240 slices the library was loaded with: only the planted copy matches.
     const probe = featureSlice(features, 400);
     const connection = mysql.createConnection({ ...SERVER, database: db.name });
-    const query = <T>(sql: string, params: unknown[] = []): Promise<T> =>
-      new Promise((resolve, reject) => connection.query(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as T))));
+    const query = <T>(sql: string, params: unknown[] = []): Promise<T> => callbackQuery<T>(connection, sql, params);
     try {
       const tables = libraryTables(flag, [1]);
       const d = designOf(design);
