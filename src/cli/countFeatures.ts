@@ -6,6 +6,9 @@ import { featureTable, libraryTables } from '../schema/tables.js';
 import { countStatements, evictByResize, evictByRestart, timeCount, type CountMeasure } from '../procedures/countFeatures.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, Validator, connectionFrom, librarySettings } from './options.js';
 import { CliError, invalid, log } from './exit.js';
+import { serverJournal } from '../serverState/journal.js';
+import { warnAboutLeftovers } from '../serverState/leftovers.js';
+import { handleStopSignals } from './signals.js';
 import { parseInteger } from '../config/units.js';
 
 export function countFeaturesCommand(yargs: Argv): Argv {
@@ -27,7 +30,10 @@ export function countFeaturesCommand(yargs: Argv): Argv {
       const version = v.take(parseInteger('model-version', argv['model-version'], 1, 65535), 1);
       if (v.errors.length) throw invalid(v.errors);
       let control = await connectControl(connection);
+      // A signal puts the buffer pool back (journalled) and exits 128 + signal.
+      const signals = handleStopSignals();
       try {
+        await warnAboutLeftovers(control, log);
         const record = await findLibrary(control, library.flag).catch(() => null);
         if (!record) throw new CliError(`clientFlag ${library.flag} is not prepared in ${connection.database}`);
         const table = featureTable(libraryTables(library.flag, (record.spec.versions as number[]) ?? [1]), version);
@@ -39,7 +45,7 @@ export function countFeaturesCommand(yargs: Argv): Argv {
             const restarted = await evictByRestart(control, String(argv['restart-cmd']), () => connectControl(connection));
             control = restarted.connection;
             how = restarted.how;
-          } else how = await evictByResize(control, log);
+          } else how = await evictByResize(control, serverJournal(connection), log);
           measures.push({ ...(await timeCount(control, statement.label, statement.sql)), pool: 'cold' });
           measures.push({ ...(await timeCount(control, statement.label, statement.sql)), pool: 'warm' });
         }
@@ -56,6 +62,7 @@ export function countFeaturesCommand(yargs: Argv): Argv {
         }
         process.stdout.write('  (disk reads = Innodb_buffer_pool_reads delta, server-wide: other clients add to it)\n');
       } finally {
+        signals.remove();
         await control.end().catch(() => undefined);
       }
     },

@@ -19,6 +19,8 @@ import { gateCommand } from './gate.js';
 import { matrixCommand } from './matrix.js';
 import { reportCommand } from './report.js';
 import { doctorCommand } from './doctor.js';
+import { restoreCommand } from './restore.js';
+import { restoreEveryJournal } from '../serverState/journal.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -47,20 +49,30 @@ async function main(): Promise<void> {
       if (!error || error.name === 'YError') throw new CliError(message || error?.message || 'invalid command line', EXIT_INVALID);
       throw error;
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand, doctorCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand, doctorCommand, restoreCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    if (error instanceof CliError) {
-      log(`innobench: ${error.message}`);
-      if (error.exitCode === EXIT_INVALID) log('run `innobench --help` or `innobench <command> --help` for the options');
-      process.exit(error.exitCode);
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    log(`innobench: ${message.split('\n')[0]}`);
-    process.exit(1);
-  },
-);
+// A bug must not leave the server changed: put back what this process journalled, then fail.
+process.on('uncaughtException', (error) => {
+  log(`innobench: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  void restoreEveryJournal(log, 3000).finally(() => process.exit(1));
+});
+
+// Every command ends here, however it ended: what it changed on a server and did not put back
+// (an error on the way) is put back before the process exits.
+main()
+  .finally(() => restoreEveryJournal(log))
+  .then(
+    () => process.exit(process.exitCode ?? 0),
+    (error: unknown) => {
+      if (error instanceof CliError) {
+        log(`innobench: ${error.message}`);
+        if (error.exitCode === EXIT_INVALID) log('run `innobench --help` or `innobench <command> --help` for the options');
+        process.exit(error.exitCode);
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      log(`innobench: ${message.split('\n')[0]}`);
+      process.exit(1);
+    },
+  );

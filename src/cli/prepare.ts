@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { join } from 'node:path';
 import { connectControl, ensureDatabase } from '../db/connect.js';
+import { warnAboutLeftovers } from '../serverState/leftovers.js';
 import { prepareLibrary, type LibrarySpec } from '../schema/library.js';
 import { DESIGN_NAMES } from '../schema/designs/index.js';
 import type { DesignName } from '../schema/designs/design.js';
@@ -49,6 +50,7 @@ export function prepareCommand(yargs: Argv): Argv {
       const control = await connectControl(connection);
       const features = spec.withFeatures ? featuresFor(library) : undefined;
       try {
+        await warnAboutLeftovers(control, log);
         // One library after another, each with every load connection: the server is the bottleneck.
         for (const flag of library.flags) {
           const started = Date.now();

@@ -4,7 +4,10 @@
  */
 import type { Argv } from 'yargs';
 import { runBenchmark } from '../engine/orchestrator.js';
-import { undoAll } from '../db/globalsGuard.js';
+import { restoreEveryJournal, serverJournal } from '../serverState/journal.js';
+import { warnAboutLeftovers } from '../serverState/leftovers.js';
+import { connectControl } from '../db/connect.js';
+import { handleStopSignals, signalExitCode } from './signals.js';
 import type { ConnectionOptions } from '../config/connection.js';
 import type { RunFile } from '../results/types.js';
 import { parseScenarioOptions, type DataSettings, type Scenario } from '../engine/scenario.js';
@@ -59,19 +62,32 @@ export function runCommand(yargs: Argv): Argv {
       if (errors.length) throw invalid(errors);
 
       const runs: RunFile[] = [];
-      for (const [index, { config }] of parsed.entries()) {
-        if (sweep) log(`--- sweep ${sweep.option}=${sweep.values[index]!}`);
-        const run = await runOnce(config, scenario);
-        runs.push(run);
-        if (run.state === 'interrupted') break;
+      // One stop for the whole sweep: a signal ends the run in progress and the runs after it.
+      const stop = new AbortController();
+      const signals = handleStopSignals((signal) => {
+        log(`${signal}: stopping after the operations in flight (send it again to force)`);
+        stop.abort();
+      });
+      try {
+        for (const [index, { config }] of parsed.entries()) {
+          if (stop.signal.aborted) break;
+          if (sweep) log(`--- sweep ${sweep.option}=${sweep.values[index]!}`);
+          const run = await runOnce(config, scenario, stop.signal);
+          runs.push(run);
+          if (run.state === 'interrupted') break;
+        }
+      } finally {
+        signals.remove();
+        // Whatever a hook could not put back on its own (it failed, the run threw).
+        await restoreEveryJournal(log);
       }
       if (sweep) log(sweepTable(sweep.option, runs, sweep.values));
       if (argv.json) process.stdout.write(JSON.stringify(sweep ? runs : runs[0], null, 2) + '\n');
       const failed = runs.find((run) => run.state === 'failed');
       if (failed) throw new CliError(`run failed: ${failed.error ?? 'unknown error'}`, EXIT_FAILED);
       throwIfUnverified(runs);
-      // Like any program stopped by SIGINT, so that scripts can tell an interrupted run apart.
-      if (runs.some((run) => run.state === 'interrupted')) process.exitCode = 130;
+      // Like any program stopped by the signal, so that scripts can tell an interrupted run apart.
+      if (signals.received) process.exitCode = signalExitCode(signals.received);
     },
   );
 }
@@ -97,7 +113,7 @@ function throwIfUnverified(runs: RunFile[]): void {
   if (checks.length) throw new CliError(`verification failed: ${checks.map((check) => `${check.name} (${check.detail})`).join('; ')}`, EXIT_FAILED);
 }
 
-async function runOnce({ connection, library, settings, options }: RunConfig, scenario: Scenario): Promise<RunFile> {
+async function runOnce({ connection, library, settings, options }: RunConfig, scenario: Scenario, stop: AbortSignal): Promise<RunFile> {
   const features = featuresFor(library);
   const data: DataSettings = {
     flags: library.flags,
@@ -106,19 +122,7 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
     ...(library.featureFile === undefined ? {} : { featureFile: library.featureFile }),
     ...(settings.shard ? { shard: settings.shard } : {}),
   };
-  const stop = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      log('SIGINT: stopping after the operations in flight (press Ctrl-C again to force)');
-      stop.abort();
-    } else {
-      log('second SIGINT: restoring changed server settings, then exiting');
-      void undoAll(2000, log).finally(() => process.exit(130));
-    }
-  };
-  process.on('SIGINT', onSigint);
+  await checkServerState(connection, settings);
   try {
     const run = await runBenchmark({
       scenario,
@@ -132,7 +136,7 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
       retry: { retries: settings.retries, backoffMs: settings.retryBackoffMs },
       features,
       resultsRoot: settings.results,
-      stop: stop.signal,
+      stop,
       log,
       version: VERSION,
       hooks: runHooks(settings, scenario),
@@ -142,7 +146,31 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
     log(summaryText(run));
     return run;
   } finally {
-    process.off('SIGINT', onSigint);
+    await restoreEveryJournal(log);
+  }
+}
+
+/**
+ * Before anything starts: what an earlier, killed innobench left changed on this server is
+ * reported; a run whose diagnostics change server settings takes the server-state lock now, so
+ * that it is refused (another innobench holds changes, or leftovers wait for `innobench restore`)
+ * before a results folder exists. Deadlock capture is not asked: it does without the error log.
+ */
+async function checkServerState(connection: ConnectionOptions, settings: RunSettings): Promise<void> {
+  const control = await connectControl(connection).catch(() => null);
+  if (control) {
+    try {
+      await warnAboutLeftovers(control, log);
+    } finally {
+      await control.end().catch(() => undefined);
+    }
+  }
+  if (settings.slowLogSec !== undefined || settings.stageProfile) {
+    await serverJournal(connection)
+      .acquire()
+      .catch((error: unknown) => {
+        throw new CliError(`run refused: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILED);
+      });
   }
 }
 

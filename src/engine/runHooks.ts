@@ -2,7 +2,7 @@
  * Diagnostics that run beside the load (deadlock capture, slow log, stage profiles, status
  * capture): each starts just before the load, stops after it, writes its own files into the run
  * folder and returns a summary for run.json's `diagnostics`. They never touch the measuring loop.
- * A hook that changes a server setting registers its undo with globalsGuard, so a forced exit
+ * A hook that changes a server setting records it in the journal (src/serverState) first, so a forced exit
  * still restores it.
  */
 import type { ConnectionOptions } from '../config/connection.js';

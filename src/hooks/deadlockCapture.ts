@@ -18,7 +18,8 @@ import {
 } from '../analysis/deadlocks.js';
 import { mergeSources, type CapturedDeadlock } from '../analysis/deadlockSources.js';
 import type { DeadlockCaptureSummary } from '../results/types.js';
-import { registerUndo } from '../db/globalsGuard.js';
+import { JournalBusy, LeftoverChanges, type ServerJournal, serverJournal } from '../serverState/journal.js';
+import type { JournalEntry } from '../serverState/journalTable.js';
 import { connectControl } from '../db/connect.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 import { ErrorLogTail } from './errorLogTail.js';
@@ -34,7 +35,7 @@ export class DeadlockCapture {
   private lastSection: string | undefined;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
-  private undoPrintAll: (() => Promise<void>) | null = null;
+  private printAllChange: JournalEntry | null = null;
   private errorLog: ErrorLogTail | null = null;
   /** Why the error log holds fewer dumps than the server counted, as far as the capture could tell. */
   private readonly logGaps: string[] = [];
@@ -47,6 +48,7 @@ export class DeadlockCapture {
     connection: PromiseConnection,
     private readonly connect: () => Promise<PromiseConnection>,
     private readonly pollMs: number,
+    private readonly journal: ServerJournal,
   ) {
     this.connection = connection;
   }
@@ -74,9 +76,11 @@ export class DeadlockCapture {
 
   /** Puts innodb_print_all_deadlocks back as it was; safe to call twice. */
   async restore(): Promise<void> {
-    const undo = this.undoPrintAll;
-    this.undoPrintAll = null;
-    if (undo) await undo();
+    const change = this.printAllChange;
+    this.printAllChange = null;
+    if (!change) return;
+    await this.journal.restore(change);
+    this.notes.push('innodb_print_all_deadlocks set ON for the run, restored to OFF');
   }
 
   /** Closes the capture's own connection. */
@@ -207,23 +211,17 @@ export class DeadlockCapture {
       return;
     }
     try {
-      const previous = Number(row.printAll) === 1 ? 'ON' : 'OFF';
-      if (previous === 'OFF') {
-        await control.query('SET GLOBAL innodb_print_all_deadlocks = ON');
-        this.undoPrintAll = registerUndo(async () => {
-          // On a connection of its own: the capture's may have died with a server restart (after
-          // which the variable is back at its configured value anyway).
-          const fresh = await this.connect();
-          try {
-            await fresh.query('SET GLOBAL innodb_print_all_deadlocks = OFF');
-          } finally {
-            await fresh.end().catch(() => undefined);
-          }
-          this.notes.push('innodb_print_all_deadlocks set ON for the run, restored to OFF');
-        });
+      if (Number(row.printAll) !== 1) {
+        // Journalled first; the journal's own connection sets it and puts it back (the capture's
+        // may have died with a server restart, after which the variable is back at its configured value anyway).
+        this.printAllChange = await this.journal.setGlobals({ innodb_print_all_deadlocks: 'ON' }, 'deadlock capture');
       }
       this.errorLog = tail;
     } catch (error) {
+      if (error instanceof JournalBusy || error instanceof LeftoverChanges) {
+        this.notes.push(`innodb_print_all_deadlocks left as it is (${error.message}): only status polling`);
+        return;
+      }
       this.notes.push(`cannot SET GLOBAL innodb_print_all_deadlocks (${error instanceof Error ? error.message : String(error)}): only status polling`);
     }
   }
@@ -236,7 +234,7 @@ export function deadlockCaptureHook(pollMs: number): RunHook {
     name: 'deadlockCapture',
     connections: 1,
     async start(ctx: HookContext) {
-      capture = new DeadlockCapture(await connectControl(ctx.connection), () => connectControl(ctx.connection), pollMs);
+      capture = new DeadlockCapture(await connectControl(ctx.connection), () => connectControl(ctx.connection), pollMs, serverJournal(ctx.connection));
       await capture.start();
     },
     async stop(ctx: HookStopContext) {

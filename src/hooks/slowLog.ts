@@ -1,7 +1,7 @@
 /**
  * The seed's slow log, to a table, for the length of a run: GLOBAL log_output='TABLE',
- * slow_query_log=ON, long_query_time=<s>, all three put back afterwards (and registered with
- * globalsGuard, so a forced exit puts them back too). At stop, the run's rows of mysql.slow_log
+ * slow_query_log=ON, long_query_time=<s>, all three put back afterwards (journalled first, so a
+ * forced exit puts them back too, and the next innobench after a kill reports them). At stop, the run's rows of mysql.slow_log
  * (ended inside the run's window, `db` = the run's database) go to slow-log.csv and are summarised
  * by statement shape (literals → ?).
  *
@@ -14,7 +14,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { normalizeStatement } from '../analysis/deadlocks.js';
-import { registerUndo } from '../db/globalsGuard.js';
+import { serverJournal } from '../serverState/journal.js';
+import type { JournalEntry } from '../serverState/journalTable.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
 import { errorMessage as message } from '../db/errors.js';
 
@@ -146,20 +147,6 @@ async function readSettings(connection: PromiseConnection): Promise<SlowLogSetti
   };
 }
 
-async function applySettings(options: ConnectionOptions, settings: SlowLogSettings): Promise<void> {
-  const connection = await connectControl(options, false);
-  try {
-    // One statement: either all three change or none does.
-    await connection.query('SET GLOBAL log_output = ?, GLOBAL slow_query_log = ?, GLOBAL long_query_time = ?', [
-      settings.log_output,
-      settings.slow_query_log,
-      settings.long_query_time,
-    ]);
-  } finally {
-    await connection.end().catch(() => undefined);
-  }
-}
-
 async function serverNow(connection: PromiseConnection): Promise<number> {
   const [rows] = await connection.query('SELECT UNIX_TIMESTAMP(NOW(6)) AS now');
   return Number((rows as Array<{ now: string }>)[0]!.now);
@@ -199,22 +186,22 @@ export function slowLogHook(longQueryTimeSec: number, options: SlowLogOptions = 
   }
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   let previous: SlowLogSettings | null = null;
-  let undo: (() => Promise<void>) | null = null;
+  let change: { options: ConnectionOptions; entry: JournalEntry | null } | null = null;
   let windowFrom = 0;
   let sessionsBefore = 0;
   const notes: string[] = [];
 
   const restore = async (): Promise<boolean> => {
-    const run = undo;
-    undo = null;
-    if (!run) return previous !== null;
-    await run();
+    const made = change;
+    change = null;
+    if (!made) return previous !== null;
+    await serverJournal(made.options).restore(made.entry);
     return true;
   };
 
   return {
     name: 'slowLog',
-    // One of its own at start and stop, plus a short-lived one that sets and restores the globals.
+    // One of its own at start and stop, plus the journal's (shared by every hook), which sets and restores the globals.
     connections: 2,
     async start(ctx: HookContext) {
       notes.length = 0;
@@ -222,13 +209,13 @@ export function slowLogHook(longQueryTimeSec: number, options: SlowLogOptions = 
       try {
         const before = await readSettings(connection);
         previous = { log_output: before.log_output, slow_query_log: before.slow_query_log, long_query_time: before.long_query_time };
-        const saved = previous;
-        undo = registerUndo(() => applySettings(ctx.connection, saved));
         windowFrom = before.now;
+        const journal = serverJournal(ctx.connection);
+        // Refusals (another innobench holds changes, leftovers of a killed one) pass as they are.
+        await journal.acquire();
         try {
-          await applySettings(ctx.connection, { log_output: 'TABLE', slow_query_log: 'ON', long_query_time: longQueryTimeSec });
+          change = { options: ctx.connection, entry: await journal.setGlobals({ log_output: 'TABLE', slow_query_log: 'ON', long_query_time: longQueryTimeSec }, 'slow log') };
         } catch (error) {
-          await restore().catch(() => undefined);
           throw new Error(`slow log: cannot set the server's globals (SET GLOBAL needs SUPER or SYSTEM_VARIABLES_ADMIN): ${message(error)}`);
         }
         const mariadb = /mariadb/i.test(before.version);

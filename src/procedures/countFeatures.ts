@@ -9,7 +9,7 @@
 import { execSync } from 'node:child_process';
 import type { PromiseConnection } from '../db/connect.js';
 import { quoteIdent } from '../db/identifiers.js';
-import { registerUndo } from '../db/globalsGuard.js';
+import type { ServerJournal } from '../serverState/journal.js';
 
 export interface CountMeasure {
   label: string;
@@ -54,21 +54,26 @@ export async function countStatements(connection: PromiseConnection, table: stri
   return list;
 }
 
-/** Empties the buffer pool by shrinking it to its minimum and back; returns how. */
-export async function evictByResize(connection: PromiseConnection, log: (line: string) => void): Promise<string> {
+/**
+ * Empties the buffer pool by shrinking it to its minimum and back; returns how. The shrink is
+ * journalled before it is made, and the grow-back is in a finally: an error, a signal (the
+ * command's handler restores the journal) or a kill (the next innobench reports it) never leaves
+ * the server with a minimal buffer pool.
+ */
+export async function evictByResize(connection: PromiseConnection, journal: ServerJournal, log: (line: string) => void): Promise<string> {
   const [rows] = await connection.query('SELECT @@innodb_buffer_pool_size AS size, @@innodb_buffer_pool_chunk_size AS chunk');
   const { size, chunk } = (rows as Array<{ size: number; chunk: number }>)[0]!;
   const original = Number(size);
   const minimum = Math.max(Number(chunk), 8 * 1024 * 1024);
   if (minimum >= original) throw new Error(`the buffer pool (${original} bytes) is already at its minimum; pass --restart-cmd to start cold`);
-  const restore = registerUndo(async () => {
-    await connection.query(`SET GLOBAL innodb_buffer_pool_size = ${original}`);
-    await waitForResize(connection);
-  });
   log(`evicting: innodb_buffer_pool_size ${original} → ${minimum} → ${original}`);
-  await connection.query(`SET GLOBAL innodb_buffer_pool_size = ${minimum}`);
-  await waitForResize(connection);
-  await restore();
+  const shrink = await journal.setGlobals({ innodb_buffer_pool_size: minimum }, 'buffer pool');
+  try {
+    await waitForResize(connection);
+  } finally {
+    await journal.restore(shrink);
+    await waitForResize(connection);
+  }
   return `buffer pool shrunk to ${minimum} bytes and grown back to ${original}`;
 }
 
@@ -81,7 +86,11 @@ async function waitForResize(connection: PromiseConnection): Promise<void> {
   }
 }
 
-/** Restarts the server with the user's command after turning the buffer pool dump off, so it starts cold. */
+/**
+ * Restarts the server with the user's command after turning the buffer pool dump off, so it starts
+ * cold. Not journalled: the restart itself puts innodb_buffer_pool_dump_at_shutdown back at its
+ * configured value (SET GLOBAL does not outlive it).
+ */
 export async function evictByRestart(connection: PromiseConnection, restartCmd: string, reconnect: () => Promise<PromiseConnection>): Promise<{ how: string; connection: PromiseConnection }> {
   await connection.query('SET GLOBAL innodb_buffer_pool_dump_at_shutdown = OFF').catch(() => undefined);
   await connection.end().catch(() => undefined);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import mysqlPromise, { type Connection } from 'mysql2/promise';
 import { RunFolder } from '../../src/results/runFolder.js';
 import type { HookContext } from '../../src/engine/runHooks.js';
-import { undoAll } from '../../src/db/globalsGuard.js';
+import { restoreEveryJournal } from '../../src/serverState/journal.js';
 import { SLOW_LOG_FILE, slowLogHook, summarizeSlowLog, type SlowLogRow, type SlowLogSummary } from '../../src/hooks/slowLog.js';
 
 const SERVER = {
@@ -130,14 +130,23 @@ test('slow log hook restores the globals when stopped without a run', async () =
   });
 });
 
-test('a forced exit (globalsGuard.undoAll) restores the globals; stop() afterwards still reports', async () => {
+test('a forced exit (restoreEveryJournal) restores the globals and empties the journal; stop() afterwards still reports', async () => {
   const before = await globals();
-  await withDatabase(async (_database, ctx) => {
+  await withDatabase(async (database, ctx) => {
     const hook = slowLogHook(0.5);
     await hook.start(ctx);
     assert.equal((await globals()).long_query_time, 0.5);
-    await undoAll(3000);
-    assert.deepEqual(await globals(), before);
+    const admin = await connect(database);
+    try {
+      const [rows] = await admin.query('SELECT kind, undo_sql FROM innobench_journal');
+      assert.deepEqual(rows, [{ kind: 'slow log', undo_sql: JSON.stringify([`SET GLOBAL log_output = ${admin.escape(before.log_output)}, GLOBAL slow_query_log = ${before.slow_query_log}, GLOBAL long_query_time = ${before.long_query_time}`]) }]);
+      await restoreEveryJournal(() => undefined, 3000);
+      assert.deepEqual(await globals(), before);
+      const [after] = await admin.query('SELECT COUNT(*) AS n FROM innobench_journal');
+      assert.equal(Number((after as Array<{ n: number }>)[0]!.n), 0);
+    } finally {
+      await admin.end();
+    }
     const summary = (await hook.stop({ ...ctx, statusDelta: {} })) as SlowLogSummary;
     assert.deepEqual(await globals(), before);
     assert.equal(summary.rows, 0);

@@ -1,7 +1,7 @@
 /**
  * The performance_schema source: the statement and stage instruments and the history consumers
- * are switched on for the run (their previous rows journalled first, so that any exit, or the
- * next innobench after a kill, puts them back), the history tables truncated, then read every
+ * are switched on for the run (their previous rows journalled first, so that any exit puts them
+ * back, and after a kill the next innobench reports them), the history tables truncated, then read every
  * `pollMs` while the load runs. The history tables are rings
  * (performance_schema_events_*_history_long_size rows): a busy server overwrites rows between
  * polls, so the profile is a sample; a statement counts towards the stage breakdown only when
@@ -9,11 +9,13 @@
  * nested statements).
  */
 import type { ConnectionOptions } from '../../config/connection.js';
-import { connectControl, type PromiseConnection } from '../../db/connect.js';
+import type { PromiseConnection } from '../../db/connect.js';
 import { errorMessage as message } from '../../db/errors.js';
 import { normalizeStatement } from '../../analysis/deadlocks.js';
 import { StageAttribution, ms } from '../../analysis/stageAttribution.js';
-import { registerUndo } from '../../db/globalsGuard.js';
+import { serverJournal } from '../../serverState/journal.js';
+import type { JournalEntry } from '../../serverState/journalTable.js';
+import { boundStatement } from '../../serverState/statements.js';
 import { CONTROL_MARK, PS_LABEL, STAGES_FILE, type PreparedStatementTotals, type PsStageProfileSummary } from './profile.js';
 
 const CONSUMERS = ['events_statements_current', 'events_statements_history_long', 'events_stages_current', 'events_stages_history_long'];
@@ -35,34 +37,34 @@ interface SavedSetup {
   consumers: Array<{ name: string; enabled: string }>;
 }
 
-async function restoreSetup(options: ConnectionOptions, saved: SavedSetup): Promise<void> {
-  const connection = await connectControl(options, false);
-  try {
-    const combos = new Map<string, string[]>();
-    for (const row of saved.instruments) {
-      const key = `${row.enabled}/${row.timed}`;
-      const names = combos.get(key) ?? [];
-      names.push(row.name);
-      combos.set(key, names);
-    }
-    for (const [key, names] of combos) {
-      const [enabled, timed] = key.split('/');
-      for (let i = 0; i < names.length; i += 500) {
-        await connection.query('UPDATE performance_schema.setup_instruments SET ENABLED = ?, TIMED = ? WHERE NAME IN (?)', [enabled, timed, names.slice(i, i + 500)]);
-      }
-    }
-    for (const row of saved.consumers) {
-      await connection.query('UPDATE performance_schema.setup_consumers SET ENABLED = ? WHERE NAME = ?', [row.enabled, row.name]);
-    }
-  } finally {
-    await connection.end().catch(() => undefined);
+/**
+ * The statements that put the setup rows back, as data for the journal: the instruments grouped by
+ * their (ENABLED, TIMED) pair, 500 names a statement; only rows that the profiler changes.
+ */
+export function setupUndoSql(saved: SavedSetup): string[] {
+  const combos = new Map<string, string[]>();
+  for (const row of saved.instruments) {
+    if (row.enabled === 'YES' && row.timed === 'YES') continue;
+    const key = `${row.enabled}/${row.timed}`;
+    combos.set(key, [...(combos.get(key) ?? []), row.name]);
   }
+  const statements: string[] = [];
+  for (const [key, names] of combos) {
+    const [enabled, timed] = key.split('/');
+    for (let i = 0; i < names.length; i += 500) {
+      statements.push(boundStatement('UPDATE performance_schema.setup_instruments SET ENABLED = ?, TIMED = ? WHERE NAME IN (?)', [enabled, timed, names.slice(i, i + 500)]));
+    }
+  }
+  for (const row of saved.consumers) {
+    if (row.enabled !== 'YES') statements.push(boundStatement('UPDATE performance_schema.setup_consumers SET ENABLED = ? WHERE NAME = ?', [row.enabled, row.name]));
+  }
+  return statements;
 }
 
 export class PsProfiler {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
-  private undo: (() => Promise<void>) | null = null;
+  private setupChange: JournalEntry | null = null;
   private ownThread = 0;
   private historySize = { statements: 0, stages: 0 };
   private readonly attribution: StageAttribution;
@@ -82,7 +84,15 @@ export class PsProfiler {
     const [instruments] = await this.connection.query("SELECT NAME AS name, ENABLED AS enabled, TIMED AS timed FROM performance_schema.setup_instruments WHERE NAME LIKE 'statement/%' OR NAME LIKE 'stage/%'");
     const [consumers] = await this.connection.query('SELECT NAME AS name, ENABLED AS enabled FROM performance_schema.setup_consumers WHERE NAME IN (?)', [CONSUMERS]);
     const saved: SavedSetup = { instruments: instruments as SavedSetup['instruments'], consumers: consumers as SavedSetup['consumers'] };
-    this.undo = registerUndo(() => restoreSetup(this.options, saved));
+    const undoSql = setupUndoSql(saved);
+    const changed = saved.instruments.filter((row) => row.enabled !== 'YES' || row.timed !== 'YES').length + saved.consumers.filter((row) => row.enabled !== 'YES').length;
+    if (undoSql.length) {
+      this.setupChange = await serverJournal(this.options).record({
+        kind: 'performance_schema',
+        description: `${changed} setup_instruments/setup_consumers row(s) of statement/% and stage/% set ENABLED (and TIMED) = YES`,
+        undoSql,
+      });
+    }
     try {
       await this.connection.query("UPDATE performance_schema.setup_instruments SET ENABLED = 'YES', TIMED = 'YES' WHERE NAME LIKE 'statement/%' OR NAME LIKE 'stage/%'");
       await this.connection.query("UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME IN (?)", [CONSUMERS]);
@@ -228,13 +238,12 @@ export class PsProfiler {
     await this.poll();
   }
 
+  /** Puts the setup rows back (nothing to do when every one was already on). */
   async restore(): Promise<void> {
-    const undo = this.undo;
-    this.undo = null;
-    if (undo) {
-      await undo();
-      this.restored = true;
-    }
+    const change = this.setupChange;
+    this.setupChange = null;
+    await serverJournal(this.options).restore(change);
+    this.restored = true;
   }
 
   summary(topStages: number): PsStageProfileSummary {

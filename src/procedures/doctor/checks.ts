@@ -72,6 +72,8 @@ export interface DoctorFacts {
   disk: { path: string; freeBytes: number } | { unknown: string };
   /** Data + index bytes the library's tables already hold (0 when not prepared). */
   libraryBytes: number;
+  /** Server changes a killed innobench left (from the journal), one line each; [] when none. */
+  leftovers?: string[];
 }
 
 export interface DoctorPlan {
@@ -289,6 +291,16 @@ export function bufferPoolCheck(facts: DoctorFacts, plan: DoctorPlan, dataBytes 
   return { name: 'buffer pool', level: 'ok', detail: `${formatBytes(pool)}${needs.warmReads ? ` for ${formatBytes(dataBytes)} of data` : ''}` };
 }
 
+export function leftoversCheck(facts: DoctorFacts): Check {
+  const lines = facts.leftovers ?? [];
+  if (lines.length === 0) return { name: 'server changes', level: 'ok', detail: 'no innobench left this server changed' };
+  return {
+    name: 'server changes',
+    level: 'error',
+    detail: `an innobench that did not end cleanly left this server changed, which skews every later run: ${lines.map((line) => line.trim()).join(' ')}; \`innobench restore\` puts it back`,
+  };
+}
+
 /** Every check of `innobench doctor`, in the order they are shown. */
 export function doctorChecks(facts: DoctorFacts, plan: DoctorPlan): Check[] {
   const grants = facts.grants ? parseGrants(facts.grants) : null;
@@ -296,6 +308,7 @@ export function doctorChecks(facts: DoctorFacts, plan: DoctorPlan): Check[] {
     connectionCheck(facts),
     serverCheck(facts),
     databaseCheck(facts, plan),
+    leftoversCheck(facts),
     ...privilegeChecks(facts, plan, grants),
     performanceSchemaCheck(facts),
     connectionsCheck(facts, plan, grants),

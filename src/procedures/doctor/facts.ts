@@ -3,6 +3,7 @@ import { statfsSync } from 'node:fs';
 import type { PromiseConnection } from '../../db/connect.js';
 import { libraryTables } from '../../schema/tables.js';
 import type { DoctorFacts } from './checks.js';
+import { describeLeftovers, leftoverEntries } from '../../serverState/journalTable.js';
 
 /** Variables the checks read. */
 export const DOCTOR_VARIABLES = [
@@ -79,6 +80,9 @@ export async function gatherFacts(control: PromiseConnection, options: GatherOpt
     }
   }
 
+  // Read on the doctor's connection, which has no database selected (it also runs before it exists).
+  const leftovers = databaseExists ? describeLeftovers(await leftoverEntries(control, options.database).catch(() => [])) : [];
+
   const facts: DoctorFacts = {
     where: options.where,
     tlsCipher,
@@ -91,6 +95,7 @@ export async function gatherFacts(control: PromiseConnection, options: GatherOpt
     otherConnections: Math.max(0, connected - 1),
     disk,
     libraryBytes,
+    leftovers,
   };
   if (grantsError !== undefined) facts.grantsError = grantsError;
   return facts;

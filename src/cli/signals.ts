@@ -1,0 +1,56 @@
+/**
+ * How a command that changes server state ends on a signal. SIGINT (Ctrl-C), SIGTERM (kill, a CI
+ * timeout, systemd) and SIGHUP (a closed terminal or SSH session) all mean "stop": the first one
+ * asks for a clean stop when the command has one (a run finishes the operations in flight and
+ * saves its results), the next one, or the first when there is no clean stop, puts back every
+ * journalled server change and exits. The exit code is 128 + the signal's number, as a shell
+ * reports a process killed by it, so a script can tell a stopped command from a failed one.
+ */
+import { constants } from 'node:os';
+import { restoreEveryJournal } from '../serverState/journal.js';
+import { log } from './exit.js';
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+export interface SignalHandling {
+  /** The first signal received, or null. */
+  readonly received: StopSignal | null;
+  remove(): void;
+}
+
+/** Puts back what this process changed (each change given `timeoutMs`), then exits 128 + signal. */
+function restoreAndExit(signal: StopSignal, timeoutMs: number): void {
+  log(`${signal}: putting back the server settings innobench changed, then exiting`);
+  void restoreEveryJournal(log, timeoutMs).finally(() => process.exit(signalExitCode(signal)));
+}
+
+/**
+ * Handles the stop signals until `remove()`. `cleanStop` is called on the first one; without it
+ * the first one already restores and exits.
+ */
+export function handleStopSignals(cleanStop?: (signal: StopSignal) => void, timeoutMs = 3000): SignalHandling {
+  const state: { received: StopSignal | null } = { received: null };
+  const handlers = STOP_SIGNALS.map((signal) => {
+    const handler = (): void => {
+      const first = state.received === null;
+      state.received ??= signal;
+      if (first && cleanStop) cleanStop(signal);
+      else restoreAndExit(signal, timeoutMs);
+    };
+    process.on(signal, handler);
+    return { signal, handler };
+  });
+  return {
+    get received() {
+      return state.received;
+    },
+    remove() {
+      for (const { signal, handler } of handlers) process.off(signal, handler);
+    },
+  };
+}
