@@ -24,8 +24,8 @@ export interface SignalHandling {
 }
 
 /** Puts back what this process changed (each change given `timeoutMs`), then exits 128 + signal. */
-function restoreAndExit(signal: StopSignal, timeoutMs: number): void {
-  log(`${signal}: putting back the server settings innobench changed, then exiting`);
+function restoreAndExit(signal: StopSignal, second: boolean, timeoutMs: number): void {
+  log(`${second ? 'second ' : ''}${signal}: restoring changed server settings, then exiting`);
   void restoreEveryJournal(log, timeoutMs).finally(() => process.exit(signalExitCode(signal)));
 }
 
@@ -40,7 +40,7 @@ export function handleStopSignals(cleanStop?: (signal: StopSignal) => void, time
       const first = state.received === null;
       state.received ??= signal;
       if (first && cleanStop) cleanStop(signal);
-      else restoreAndExit(signal, timeoutMs);
+      else restoreAndExit(signal, !first, timeoutMs);
     };
     process.on(signal, handler);
     return { signal, handler };
