@@ -85,6 +85,13 @@ describe('doctor checks', () => {
       detail: /prepare needs CREATE, UPDATE, DELETE, cleanup needs DROP, DELETE on `bench`\.\*: GRANT CREATE, UPDATE, DELETE, DROP ON `bench`\.\* TO 'u'@'%'/,
     },
     {
+      name: 'a killed innobench left the slow log on',
+      facts: facts({ leftovers: ['`innobench run insert-features` (pid 7 on h, since 2026-01-01 00:00:00) ended without putting back:', '  slow log: slow_query_log = ON (was 0)'] }),
+      check: 'server changes',
+      level: 'error',
+      detail: /left this server changed.*ended without putting back: slow log: slow_query_log = ON \(was 0\); `innobench restore` puts it back/,
+    },
+    {
       name: 'the deadlock lab without PROCESS',
       facts: facts({ grants: ['GRANT ALL PRIVILEGES ON `bench`.* TO `u`@`%`'] }),
       plan: plan({ scenario: scenario('replace-member-images') }),
