@@ -18,15 +18,16 @@ export function restoreCommand(yargs: Argv): Argv {
       y.options({
         ...CONNECTION_OPTIONS,
         'dry-run': { describe: 'list what would be put back, change nothing', type: 'boolean', default: false },
+        forget: { describe: 'take the leftovers out of the journal without applying them (put back by hand, or impossible here)', type: 'boolean', default: false },
       }),
     async (argv) => {
       const v = new Validator();
       const connection = connectionFrom(argv, v);
       if (v.errors.length) throw invalid(v.errors);
-      const dryRun = argv['dry-run'] === true;
+      const mode = argv['dry-run'] === true ? 'dry-run' : argv.forget === true ? 'forget' : 'restore';
       let outcomes;
       try {
-        outcomes = await restoreLeftovers(connection, dryRun);
+        outcomes = await restoreLeftovers(connection, mode);
       } catch (error) {
         if (error instanceof JournalBusy) throw new CliError(`restore: ${error.message}`, EXIT_FAILED);
         throw error;
@@ -37,10 +38,10 @@ export function restoreCommand(yargs: Argv): Argv {
       }
       for (const { entry, ok, detail } of outcomes) {
         const what = `${entry.kind}: ${entry.description} (\`${entry.command}\`, pid ${entry.ownerPid} on ${entry.ownerHost})`;
-        process.stdout.write(dryRun ? `would restore ${what}: ${detail}\n` : ok ? `restored ${what}\n` : `FAILED ${what}: ${detail}\n`);
+        process.stdout.write(mode === 'dry-run' ? `would restore ${what}: ${detail}\n` : !ok ? `FAILED ${what}: ${detail}\n` : `${detail} ${what}\n`);
       }
       const failed = outcomes.filter((outcome) => !outcome.ok).length;
-      if (failed) throw new CliError(`restore: ${failed} of ${outcomes.length} change(s) could not be put back; they stay in the journal`, EXIT_FAILED);
+      if (failed) throw new CliError(`restore: ${failed} of ${outcomes.length} change(s) could not be put back; they stay in the journal (\`--forget\` takes out what was put back by hand)`, EXIT_FAILED);
     },
   );
 }

@@ -2,8 +2,8 @@
  * Diagnostics that run beside the load (deadlock capture, slow log, stage profiles, status
  * capture): each starts just before the load, stops after it, writes its own files into the run
  * folder and returns a summary for run.json's `diagnostics`. They never touch the measuring loop.
- * A hook that changes a server setting records it in the journal (src/serverState) first, so a forced exit
- * still restores it.
+ * A hook that changes a server setting records it in the journal (src/serverState) first, so a
+ * forced exit still restores it, and after a kill the next innobench reports it.
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import type { RunFolder } from '../results/runFolder.js';

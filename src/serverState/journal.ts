@@ -21,7 +21,7 @@ import { hostname } from 'node:os';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { errorMessage } from '../db/errors.js';
-import { deleteEntry, ensureJournalTable, holderEntries, insertEntry, leftoverEntries, describeLeftovers, SERVER_STATE_LOCK, type FileUndo, type JournalEntry } from './journalTable.js';
+import { deleteEntry, ensureJournalTable, JOURNAL_TABLE, holderEntries, insertEntry, leftoverEntries, describeLeftovers, SERVER_STATE_LOCK, type FileUndo, type JournalEntry } from './journalTable.js';
 import { setGlobalStatement, variableName } from './statements.js';
 
 /** The suffix of an option file's original, kept beside it while innobench's version is in place. */
@@ -86,7 +86,9 @@ export class ServerJournal {
           `another innobench, ${who}, holds changes on this server${what}. Two at once would undo each other's changes: wait until it ends (or stop it; its changes are put back when it exits)`,
         );
       }
-      await ensureJournalTable(connection);
+      await ensureJournalTable(connection).catch((error: unknown) => {
+        throw new Error(`the journal of server changes (${JOURNAL_TABLE} in ${this.options.database}) cannot be created, so no change could be undone after a kill (needs CREATE, INSERT, DELETE there): ${errorMessage(error)}`);
+      });
       const leftovers = await leftoverEntries(connection);
       if (leftovers.length) {
         throw new LeftoverChanges(
@@ -141,7 +143,8 @@ export class ServerJournal {
     try {
       await this.connection!.query(setGlobalStatement(Object.fromEntries(changing.map((name) => [name, wanted[name]!]))));
     } catch (error) {
-      await this.restore(entry).catch(() => undefined);
+      // One statement: refused, it changed nothing.
+      await this.discard(entry).catch(() => undefined);
       throw error;
     }
     return entry;
@@ -195,6 +198,18 @@ export class ServerJournal {
       }
     }
     await this.release();
+  }
+
+  /**
+   * Takes out an entry whose change the server refused, so never made (undoing it could fail the
+   * same way, and would then block every later command as a leftover).
+   */
+  async discard(entry: JournalEntry | null): Promise<void> {
+    if (entry && this.entries.includes(entry)) {
+      this.entries.splice(this.entries.indexOf(entry), 1);
+      await deleteEntry(await this.liveConnection(), entry.id);
+    }
+    if (this.entries.length === 0) await this.release();
   }
 
   /** The journal's connection, opened again when the server dropped it (a restart). */

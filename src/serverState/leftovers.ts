@@ -29,10 +29,11 @@ export interface RestoreOutcome {
 
 /**
  * Applies the undo of every leftover entry, newest first (a variable changed twice ends at its
- * oldest value), and deletes each one that worked. Holds the server-state lock meanwhile, so it
+ * oldest value), and deletes each one that worked ('forget': deletes them unapplied, for changes
+ * put back by hand; 'dry-run': only lists them). Holds the server-state lock meanwhile, so it
  * never undoes the changes of an innobench that is still running (JournalBusy).
  */
-export async function restoreLeftovers(options: ConnectionOptions, dryRun: boolean): Promise<RestoreOutcome[]> {
+export async function restoreLeftovers(options: ConnectionOptions, mode: 'restore' | 'dry-run' | 'forget'): Promise<RestoreOutcome[]> {
   const connection = await connectControl(options);
   try {
     const [rows] = await connection.query('SELECT GET_LOCK(?, 0) AS got', [SERVER_STATE_LOCK]);
@@ -43,14 +44,14 @@ export async function restoreLeftovers(options: ConnectionOptions, dryRun: boole
     }
     const outcomes: RestoreOutcome[] = [];
     for (const entry of (await leftoverEntries(connection)).reverse()) {
-      if (dryRun) {
+      if (mode === 'dry-run') {
         outcomes.push({ entry, ok: true, detail: entry.undoSql.length ? entry.undoSql.join('; ') : 'the option file put back' });
         continue;
       }
       try {
-        await applyUndo(connection, entry);
+        if (mode === 'restore') await applyUndo(connection, entry);
         await deleteEntry(connection, entry.id);
-        outcomes.push({ entry, ok: true, detail: 'restored' });
+        outcomes.push({ entry, ok: true, detail: mode === 'restore' ? 'restored' : 'forgotten' });
       } catch (error) {
         outcomes.push({ entry, ok: false, detail: errorMessage(error) });
       }

@@ -137,9 +137,11 @@ describe('server changes are put back however innobench ends (private MariaDB)',
           {
             pattern: /^evicting: innodb_buffer_pool_size/,
             action: async () => {
-              // The signal must land between the journalled shrink and its grow-back.
-              for (let i = 0; i < 500 && (await journalRows()) === 0; i++);
-              during = await serverState();
+              // The signal must land between the shrink (journalled first) and its grow-back.
+              for (let i = 0; i < 500; i++) {
+                during = await serverState();
+                if (during.innodb_buffer_pool_size !== original.innodb_buffer_pool_size) break;
+              }
               child.kill('SIGTERM');
             },
           },

@@ -79,10 +79,10 @@ test('a dead owner\'s entries: a new holder is refused; restoreLeftovers applies
     db.name,
   );
   await assert.rejects(new ServerJournal(options).acquire(), (error: unknown) => error instanceof LeftoverChanges && /`innobench index-check` \(pid 1 on h.*\n\s+index: ix_dead/.test(error.message));
-  const dry = await restoreLeftovers(options, true);
+  const dry = await restoreLeftovers(options, 'dry-run');
   assert.deepEqual(dry.map((outcome) => outcome.detail), [`DROP INDEX ix_dead ON \`${db.name}\`.t`]);
   assert.equal((await journalRows()).length, 1, 'a dry run changes nothing');
-  const outcomes = await restoreLeftovers(options, false);
+  const outcomes = await restoreLeftovers(options, 'restore');
   assert.deepEqual(outcomes.map((outcome) => [outcome.ok, outcome.detail]), [[true, 'restored']]);
   assert.deepEqual(await adminQuery<unknown[]>("SHOW INDEX FROM t WHERE Key_name = 'ix_dead'", [], db.name), []);
   assert.deepEqual(await journalRows(), []);

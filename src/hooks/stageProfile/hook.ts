@@ -22,7 +22,7 @@ export function stageProfileHook(options: StageProfileOptions = {}): RunHook {
   let profiler: PsProfiler | ProfilingFallback | null = null;
   return {
     name: 'stageProfile',
-    // One that reads (or replays), plus a short-lived one that restores performance_schema's setup.
+    // One that reads (or replays), plus the journal's, which puts performance_schema's setup back.
     connections: 2,
     async start(ctx: HookContext) {
       connection = await connectControl(ctx.connection);

@@ -95,6 +95,13 @@ export class PsProfiler {
     }
     try {
       await this.connection.query("UPDATE performance_schema.setup_instruments SET ENABLED = 'YES', TIMED = 'YES' WHERE NAME LIKE 'statement/%' OR NAME LIKE 'stage/%'");
+    } catch (error) {
+      // Refused: nothing changed, so nothing to undo (an undo refused alike would linger as a leftover).
+      await serverJournal(this.options).discard(this.setupChange).catch(() => undefined);
+      this.setupChange = null;
+      throw new Error(`stage profile: cannot update performance_schema.setup_* (needs UPDATE on performance_schema): ${message(error)}`);
+    }
+    try {
       await this.connection.query("UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME IN (?)", [CONSUMERS]);
     } catch (error) {
       await this.restore().catch(() => undefined);
