@@ -81,7 +81,7 @@ export interface PsStageRow {
 }
 
 /** Time a statement spent outside every instrumented stage, named after the stage before it. */
-export function gapLabel(after: string | null): string {
+function gapLabel(after: string | null): string {
   return after === null ? '(no stage: before the first stage)' : `(no stage: after ${after.replace(/^stage\/sql\//, '')})`;
 }
 

@@ -57,11 +57,6 @@ export class ServerJournal {
 
   constructor(private readonly options: ConnectionOptions) {}
 
-  /** Whether this process holds changes on the server now. */
-  get holding(): boolean {
-    return this.entries.length > 0;
-  }
-
   /**
    * Takes the server-state lock (idempotent). Refuses with JournalBusy while another innobench
    * holds it, and with LeftoverChanges when a dead one left entries: recording new "old values" on
@@ -283,11 +278,6 @@ export function serverJournal(options: ConnectionOptions): ServerJournal {
   let journal = journals.get(key);
   if (!journal) journals.set(key, (journal = new ServerJournal(options)));
   return journal;
-}
-
-/** Whether this process holds changes on any server (an exit path must restore them). */
-export function holdingChanges(): boolean {
-  return [...journals.values()].some((journal) => journal.holding);
 }
 
 /** Every exit path calls this: undoes what this process still holds changed, on every server. */

@@ -9,7 +9,7 @@ import { errorMessage } from '../db/errors.js';
 import { applyUndo, JournalBusy } from './journal.js';
 import { deleteEntry, describeLeftovers, holderEntries, leftoverEntries, SERVER_STATE_LOCK, type JournalEntry } from './journalTable.js';
 
-export const RESTORE_HINT = '`innobench restore` (same connection options) puts it back';
+const RESTORE_HINT = '`innobench restore` (same connection options) puts it back';
 
 /** Prints what an earlier innobench left changed on this server, if anything; returns the entries. */
 export async function warnAboutLeftovers(control: PromiseConnection, log: (line: string) => void): Promise<JournalEntry[]> {

@@ -41,7 +41,7 @@ interface SavedSetup {
  * The statements that put the setup rows back, as data for the journal: the instruments grouped by
  * their (ENABLED, TIMED) pair, 500 names a statement; only rows that the profiler changes.
  */
-export function setupUndoSql(saved: SavedSetup): string[] {
+function setupUndoSql(saved: SavedSetup): string[] {
   const combos = new Map<string, string[]>();
   for (const row of saved.instruments) {
     if (row.enabled === 'YES' && row.timed === 'YES') continue;

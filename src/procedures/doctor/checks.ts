@@ -31,9 +31,9 @@ export interface ScenarioNeeds {
 }
 
 /** prepare: CREATE the tables (and the database), load rows, upsert the registry (UPDATE), reset (DELETE). */
-export const PREPARE_PRIVILEGES = ['CREATE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+const PREPARE_PRIVILEGES = ['CREATE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 /** cleanup: DROP the library's tables, DELETE its registry rows. */
-export const CLEANUP_PRIVILEGES = ['DROP', 'DELETE'];
+const CLEANUP_PRIVILEGES = ['DROP', 'DELETE'];
 
 /** What the doctor reads of a scenario. */
 export type ScenarioProfile = Pick<Scenario, 'name' | 'serverNeeds' | 'needsFeatures' | 'captureDeadlocks'>;
@@ -90,9 +90,9 @@ export interface DoctorPlan {
 }
 
 /** Bytes a prepared library takes beyond its features: ~150 B per image row, group and member rows alike. */
-export const ROW_BYTES = 150;
+const ROW_BYTES = 150;
 /** Row, key and page overhead of a feature row beyond the feature's bytes (~2.2 KB for 2000-byte features). */
-export const FEATURE_OVERHEAD_BYTES = 200;
+const FEATURE_OVERHEAD_BYTES = 200;
 
 export interface DataEstimate {
   bytes: number;
@@ -123,13 +123,13 @@ function isOn(value: string | undefined): boolean {
 // ---------------------------------------------------------------------------------------------
 // The checks
 
-export function connectionCheck(facts: DoctorFacts): Check {
+function connectionCheck(facts: DoctorFacts): Check {
   const offered = /^YES$/i.test(facts.variables.have_ssl ?? '');
   const tls = facts.tlsCipher ? `TLS (${facts.tlsCipher})` : `not encrypted${offered ? ' (the server offers TLS: --ssl-mode REQUIRED or VERIFY_CA)' : ''}`;
   return { name: 'connection', level: 'ok', detail: `${facts.where} as ${facts.currentUser}; ${tls}` };
 }
 
-export function serverCheck(facts: DoctorFacts): Check {
+function serverCheck(facts: DoctorFacts): Check {
   const mariadb = /mariadb/i.test(`${facts.version} ${facts.versionComment}`);
   const flavour = mariadb ? 'MariaDB' : 'MySQL';
   const [major = 0, minor = 0] = facts.version.split(/[.-]/).map(Number);
@@ -141,13 +141,13 @@ export function serverCheck(facts: DoctorFacts): Check {
   };
 }
 
-export function databaseCheck(facts: DoctorFacts, plan: DoctorPlan): Check {
+function databaseCheck(facts: DoctorFacts, plan: DoctorPlan): Check {
   return facts.databaseExists
     ? { name: 'database', level: 'ok', detail: `${plan.database} exists` }
     : { name: 'database', level: 'warning', detail: `${plan.database} does not exist yet: prepare creates it (needs CREATE), run does not` };
 }
 
-export function privilegeChecks(facts: DoctorFacts, plan: DoctorPlan, grants: ParsedGrants | null): Check[] {
+function privilegeChecks(facts: DoctorFacts, plan: DoctorPlan, grants: ParsedGrants | null): Check[] {
   if (!grants) return [{ name: 'privileges', level: 'warning', detail: `SHOW GRANTS failed (${facts.grantsError ?? 'unknown'}): privileges not checked` }];
   const account = accountName(facts.currentUser);
   const on = `\`${plan.database.replace(/`/g, '``')}\`.*`;
@@ -205,7 +205,7 @@ export function privilegeChecks(facts: DoctorFacts, plan: DoctorPlan, grants: Pa
   return checks;
 }
 
-export function performanceSchemaCheck(facts: DoctorFacts): Check {
+function performanceSchemaCheck(facts: DoctorFacts): Check {
   const value = facts.variables.performance_schema;
   if (value === undefined) return { name: 'performance_schema', level: 'ok', detail: 'not available on this server: --stage-profile uses the SET profiling fallback' };
   return isOn(value)
@@ -213,7 +213,7 @@ export function performanceSchemaCheck(facts: DoctorFacts): Check {
     : { name: 'performance_schema', level: 'ok', detail: 'OFF: --stage-profile uses the SET profiling fallback (performance_schema=ON in the server config and a restart to change)' };
 }
 
-export function connectionsCheck(facts: DoctorFacts, plan: DoctorPlan, grants: ParsedGrants | null): Check {
+function connectionsCheck(facts: DoctorFacts, plan: DoctorPlan, grants: ParsedGrants | null): Check {
   const max = numberVariable(facts, 'max_connections');
   const needed = plan.workers + plan.harnessConnections;
   // The same words as the run's preflight (src/engine/preflight.ts), whichever refuses first.
@@ -237,7 +237,7 @@ export function connectionsCheck(facts: DoctorFacts, plan: DoctorPlan, grants: P
   return { name: 'connections', level: 'ok', detail: `${head}; max_connections is ${max} (${facts.otherConnections} in use by others)` };
 }
 
-export function diskCheck(facts: DoctorFacts, plan: DoctorPlan): Check {
+function diskCheck(facts: DoctorFacts, plan: DoctorPlan): Check {
   const estimate = estimateData(plan);
   const what = `${estimate.imageRows} images${estimate.featureRows ? ` + ${estimate.featureRows} features` : ''} ≈ ${formatBytes(estimate.bytes)}`;
   const needed = Math.max(0, estimate.bytes - facts.libraryBytes);
@@ -250,7 +250,7 @@ export function diskCheck(facts: DoctorFacts, plan: DoctorPlan): Check {
   return { name: 'disk', level: 'ok', detail: head };
 }
 
-export function durabilityCheck(facts: DoctorFacts): Check {
+function durabilityCheck(facts: DoctorFacts): Check {
   const value = facts.variables.innodb_flush_log_at_trx_commit;
   if (value === '0') {
     return {
@@ -263,7 +263,7 @@ export function durabilityCheck(facts: DoctorFacts): Check {
   return { name: 'innodb_flush_log_at_trx_commit', level: 'ok', detail: `${value ?? 'unknown'}${value === '1' ? ': every commit is flushed (durable)' : ''}` };
 }
 
-export function queryCacheCheck(facts: DoctorFacts): Check {
+function queryCacheCheck(facts: DoctorFacts): Check {
   const type = facts.variables.query_cache_type;
   const size = numberVariable(facts, 'query_cache_size') ?? 0;
   if (type === undefined) return { name: 'query cache', level: 'ok', detail: 'none on this server' };
@@ -277,7 +277,7 @@ export function queryCacheCheck(facts: DoctorFacts): Check {
   return { name: 'query cache', level: 'ok', detail: `off (query_cache_type=${type}, query_cache_size=${formatBytes(size)})` };
 }
 
-export function bufferPoolCheck(facts: DoctorFacts, plan: DoctorPlan, dataBytes = estimateData(plan).bytes): Check {
+function bufferPoolCheck(facts: DoctorFacts, plan: DoctorPlan, dataBytes = estimateData(plan).bytes): Check {
   const pool = numberVariable(facts, 'innodb_buffer_pool_size');
   if (pool === undefined) return { name: 'buffer pool', level: 'ok', detail: 'innodb_buffer_pool_size unknown' };
   const needs = needsOf(plan.scenario);
@@ -291,7 +291,7 @@ export function bufferPoolCheck(facts: DoctorFacts, plan: DoctorPlan, dataBytes 
   return { name: 'buffer pool', level: 'ok', detail: `${formatBytes(pool)}${needs.warmReads ? ` for ${formatBytes(dataBytes)} of data` : ''}` };
 }
 
-export function leftoversCheck(facts: DoctorFacts): Check {
+function leftoversCheck(facts: DoctorFacts): Check {
   const lines = facts.leftovers ?? [];
   if (lines.length === 0) return { name: 'server changes', level: 'ok', detail: 'no innobench left this server changed' };
   return {

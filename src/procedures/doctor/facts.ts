@@ -6,7 +6,7 @@ import type { DoctorFacts } from './checks.js';
 import { describeLeftovers, leftoverEntries } from '../../serverState/journalTable.js';
 
 /** Variables the checks read. */
-export const DOCTOR_VARIABLES = [
+const DOCTOR_VARIABLES = [
   'version',
   'version_comment',
   'performance_schema',

@@ -32,7 +32,7 @@ const ACCESS_DENIED_ERRNOS = new Set([1044, 1142, 1143]);
  * privilege it does not show is tried with an EXPLAIN on one of the library's tables. 'held' when
  * every one is, 'denied' when one is refused, 'unknown' when the probe cannot tell (no such table).
  */
-export async function probeRunPrivileges(control: PromiseConnection, missing: readonly string[], tables: readonly string[]): Promise<'held' | 'denied' | 'unknown'> {
+async function probeRunPrivileges(control: PromiseConnection, missing: readonly string[], tables: readonly string[]): Promise<'held' | 'denied' | 'unknown'> {
   let unknown = false;
   let tried = 0;
   for (const table of tables) {
