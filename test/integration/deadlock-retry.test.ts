@@ -13,6 +13,7 @@ import type { Done, Operations } from '../../src/engine/scenario.js';
 import { OpMeters, emptyCounts, type MetersSnapshot } from '../../src/metrics/opMeters.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
 import { connectWorker, type CallbackConnection } from '../../src/db/connect.js';
+import { query } from '../../src/db/callbackSql.js';
 import type { ConnectionOptions } from '../../src/config/connection.js';
 import type { OpCounts } from '../../src/results/types.js';
 import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
@@ -25,7 +26,7 @@ async function connect(): Promise<CallbackConnection> {
   const connection = await connectWorker(options);
   opened.push(connection);
   // Session only: if deadlock detection were off, fail in seconds rather than the server's 50 s.
-  await new Promise<void>((resolve, reject) => connection.query('SET SESSION innodb_lock_wait_timeout = 10', (error) => (error ? reject(error) : resolve())));
+  await query(connection, 'SET SESSION innodb_lock_wait_timeout = 10');
   return connection;
 }
 
