@@ -87,3 +87,16 @@ test('a dead owner\'s entries: a new holder is refused; restoreLeftovers applies
   assert.deepEqual(await adminQuery<unknown[]>("SHOW INDEX FROM t WHERE Key_name = 'ix_dead'", [], db.name), []);
   assert.deepEqual(await journalRows(), []);
 });
+
+test("'forget' takes a dead owner's entries out without applying them", async () => {
+  await adminQuery('CREATE INDEX ix_kept ON t (v)', [], db.name);
+  await adminQuery(
+    `INSERT INTO ${JOURNAL_TABLE} (owner_host, owner_pid, owner_connection, command, kind, description, undo_sql) VALUES ('h', 1, 0, 'innobench index-check', 'index', 'ix_kept', ?)`,
+    [JSON.stringify([`DROP INDEX ix_kept ON \`${db.name}\`.t`])],
+    db.name,
+  );
+  const outcomes = await restoreLeftovers(options, 'forget');
+  assert.deepEqual(outcomes.map((outcome) => [outcome.ok, outcome.detail]), [[true, 'forgotten']]);
+  assert.equal((await adminQuery<unknown[]>("SHOW INDEX FROM t WHERE Key_name = 'ix_kept'", [], db.name)).length, 1, 'not applied');
+  assert.deepEqual(await journalRows(), []);
+});
