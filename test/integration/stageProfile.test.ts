@@ -234,9 +234,13 @@ test('performance_schema ON (private MariaDB): stages per statement, triggers ma
       assert.equal(summary.source, PS_LABEL);
       assert.equal(summary.restored, true);
       t.diagnostic(JSON.stringify(summary.statements.map((s) => [s.statement, s.count, s.withStages])));
-      // 10 INSERTs (prepared), 10 SELECTs, the PREPARE and the Quit of the worker.
-      assert.equal(summary.statementsSeen, 22);
-      assert.equal(summary.statementsWithStages, 22);
+      // 10 INSERTs (prepared), 10 SELECTs, the PREPARE and the Quit of the worker. The server records
+      // the Quit only once the worker's thread has finished, which on a loaded machine can come after
+      // the hook's last poll (any query made here to wait for it would be profiled too).
+      const quits = summary.statements.filter((s) => s.statement === 'statement/com/Quit').reduce((sum, s) => sum + s.count, 0);
+      assert.ok(quits <= 1, `at most the one worker's Quit: ${quits}`);
+      assert.equal(summary.statementsSeen, 21 + quits);
+      assert.equal(summary.statementsWithStages, 21 + quits);
       assert.ok(summary.stagesReattributed > 0, 'MariaDB nests the INSERT\'s last stages under the trigger\'s statement');
       // MariaDB has no text for a COM_STMT_EXECUTE: the hook names it by what the connection prepared.
       const insert = summary.statements.find((s) => s.statement === 'INSERT INTO gm VALUES ((SELECT id FROM g WHERE name = ?), ?)');
