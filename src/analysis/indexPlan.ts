@@ -258,8 +258,9 @@ export function addStatement(index: PlannedIndex): string {
   return `ALTER TABLE ${qualifiedTable(index)} ${[add, ...index.alterOptions].join(', ')}`;
 }
 
-export function dropStatement(index: Pick<PlannedIndex, 'schema' | 'table' | 'name'>): string {
-  return `ALTER TABLE ${qualifiedTable(index)} DROP INDEX ${quoteIdent(index.name)}`;
+/** `ifExists` (MariaDB only) for an undo that must succeed whether or not the index got added. */
+export function dropStatement(index: Pick<PlannedIndex, 'schema' | 'table' | 'name'>, ifExists = false): string {
+  return `ALTER TABLE ${qualifiedTable(index)} DROP INDEX ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(index.name)}`;
 }
 
 /** What `--rollback` would run for each planned index (it runs them only for indexes innobench added). */

@@ -18,7 +18,9 @@ import { parsePlan, parseQueries, rollbackStatements, type PlannedQuery } from '
 import { runIndexCheck } from '../procedures/indexCheck/run.js';
 import { WRITE_GENERATORS, customWrite } from '../procedures/indexCheck/writeTarget.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
-import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, invalid, log } from './exit.js';
+import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
+import { handleStopSignals, signalExitCode } from './signals.js';
+import { serverJournal } from '../serverState/journal.js';
 
 export function indexCheckCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -86,14 +88,13 @@ export function indexCheckCommand(yargs: Argv): Argv {
       out('rollback statements (--rollback runs them only for indexes innobench added):');
       for (const sql of rollbackStatements(plan)) out(`  ${sql};`);
 
-      // Ctrl-C: the write load stops and drops its scratch table; the procedure stops between steps.
+      // A stop signal: the write load stops and drops its scratch table, the procedure stops between
+      // steps; a second one (or a kill) leaves the journal to put back what this run added.
       const stop = new AbortController();
-      const onSignal = (signal: NodeJS.Signals): void => {
-        log(`${signal}: stopping index-check (the scratch table is dropped)`);
+      const signals = handleStopSignals((signal) => {
+        log(`${signal}: stopping index-check (the scratch table is dropped; send it again to force)`);
         stop.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      });
       const report = await runIndexCheck({
         connection,
         plan,
@@ -106,17 +107,15 @@ export function indexCheckCommand(yargs: Argv): Argv {
         ...(writeSql ? { writeSql } : {}),
         ...(writeParams ? { writeParams } : {}),
         signal: stop.signal,
+        journal: serverJournal(connection),
         out,
         progress: log,
       })
         .catch((error: unknown) => {
-          if (stop.signal.aborted) throw new CliError('index-check interrupted: nothing was judged', EXIT_INTERRUPTED);
+          if (signals.received) throw new CliError('index-check interrupted: nothing was judged', signalExitCode(signals.received));
           throw error;
         })
-        .finally(() => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        });
+        .finally(() => signals.remove());
       if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       if (report.acceptance && !report.acceptance.accepted) {
         const failed = report.acceptance.criteria.filter((c) => c.result === 'FAIL').map((c) => c.name);

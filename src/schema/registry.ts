@@ -5,6 +5,7 @@
  */
 import type { PromiseConnection } from '../db/connect.js';
 import { quoteIdent } from '../db/identifiers.js';
+import { boundStatement } from '../serverState/statements.js';
 
 export const LIBRARIES_TABLE = 'innobench_libraries';
 export const OBJECTS_TABLE = 'innobench_objects';
@@ -152,5 +153,10 @@ export async function findAddedIndex(control: PromiseConnection, schema: string,
 }
 
 export async function forgetIndex(control: PromiseConnection, added: Pick<AddedIndex, 'schema' | 'table' | 'index'>): Promise<void> {
-  await control.query(`DELETE FROM ${quoteIdent(INDEXES_TABLE)} WHERE table_schema = ? AND table_name = ? AND index_name = ?`, [added.schema, added.table, added.index]);
+  await control.query(forgetIndexStatement(added));
+}
+
+/** The DELETE that forgets an added index, as text: the journal keeps it with the index's undo. */
+export function forgetIndexStatement(added: Pick<AddedIndex, 'schema' | 'table' | 'index'>): string {
+  return boundStatement(`DELETE FROM ${quoteIdent(INDEXES_TABLE)} WHERE table_schema = ? AND table_name = ? AND index_name = ?`, [added.schema, added.table, added.index]);
 }

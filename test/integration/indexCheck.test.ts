@@ -10,6 +10,8 @@ import { customWrite } from '../../src/procedures/indexCheck/writeTarget.js';
 import { INDEXES_TABLE } from '../../src/schema/registry.js';
 import { SERVER, adminConnection, adminQuery, connectionArgs, createTestDatabase, describeResult, runCli, tempDir, type TestDatabase } from '../helpers.js';
 import { connectControl } from '../../src/db/connect.js';
+import { serverJournal } from '../../src/serverState/journal.js';
+import { JOURNAL_TABLE } from '../../src/serverState/journalTable.js';
 
 test('customWrite counts the placeholders outside strings and checks the generators', () => {
   const w = customWrite("INSERT INTO t (a, b, note) VALUES (?, ?, 'what?')", ['seq', 'now']);
@@ -55,8 +57,10 @@ const ROWS = 50_000;
 describe('index-check against the server', { skip: server ?? false }, () => {
   let db: TestDatabase;
   const lines: string[] = [];
+  const connectionOptions = () => ({ host: SERVER.host, port: SERVER.port, user: SERVER.user, password: SERVER.password, database: db.name });
   const options = () => ({
-    connection: { host: SERVER.host, port: SERVER.port, user: SERVER.user, password: SERVER.password, database: db.name },
+    connection: connectionOptions(),
+    journal: serverJournal(connectionOptions()),
     plan: parsePlan(PLAN),
     queries: parseQueries(QUERIES).queries,
     apply: false,
@@ -206,7 +210,7 @@ describe('index-check against the server', { skip: server ?? false }, () => {
   test('--write-sql runs inside rolled-back transactions: rows are written and none is kept', async () => {
     const untouched = await fingerprint('orders');
     const connection = options().connection;
-    const writes = await measureWrites(connection, { kind: 'rolled-back', sql: 'INSERT INTO orders (user_id, create_time, update_time) VALUES (?, NOW(), NOW())', paramNames: ['int'] }, 1, 2);
+    const writes = await measureWrites(connection, { kind: 'rolled-back', sql: 'INSERT INTO orders (user_id, create_time, update_time) VALUES (?, NOW(), NOW())', paramNames: ['int'] }, 1, 2, serverJournal(connection));
     assert.ok(writes.rows > 0, JSON.stringify(writes));
     assert.equal(writes.errors, 0, writes.firstError);
     assert.ok(writes.latencyMs.p50 > 0);
@@ -218,7 +222,7 @@ describe('index-check against the server', { skip: server ?? false }, () => {
   test('--write-sql on a table that cannot roll back is refused before writing', async () => {
     await adminQuery('CREATE TABLE notes_myisam (id INT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=MyISAM', [], db.name);
     await assert.rejects(
-      measureWrites(options().connection, { kind: 'rolled-back', sql: 'INSERT INTO notes_myisam (v) VALUES (?)' }, 1, 1),
+      measureWrites(options().connection, { kind: 'rolled-back', sql: 'INSERT INTO notes_myisam (v) VALUES (?)' }, 1, 1, serverJournal(options().connection)),
       /cannot be measured without keeping its rows: notes_myisam \(MyISAM\) would not roll back/,
     );
     const [count] = await adminQuery<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM notes_myisam', [], db.name);
@@ -228,9 +232,58 @@ describe('index-check against the server', { skip: server ?? false }, () => {
   test('an interrupted measurement still drops its scratch table', async () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 300);
-    const writes = await measureWrites(options().connection, { kind: 'scratch', schema: db.name, table: 'orders' }, 30, 2, stop.signal);
+    const writes = await measureWrites(options().connection, { kind: 'scratch', schema: db.name, table: 'orders' }, 30, 2, serverJournal(options().connection), stop.signal);
     assert.ok(writes.seconds < 10, `stopped early: ${writes.seconds} s`);
     assert.deepEqual(await scratchTables(), []);
+  });
+
+  test('a trial stopped after adding its indexes leaves them to the journal, which drops them and forgets them', async () => {
+    const stop = new AbortController();
+    const journal = serverJournal(connectionOptions());
+    const o = options();
+    const before = await indexNames();
+    const recordedBefore = await recorded();
+    const report = runIndexCheck({
+      ...o,
+      journal,
+      apply: true,
+      rollback: true,
+      writeSeconds: 0,
+      signal: stop.signal,
+      out: (line: string) => {
+        lines.push(line);
+        if (line.startsWith('    done in')) stop.abort();
+      },
+    });
+    await assert.rejects(report, /interrupted/);
+    const added = (await indexNames()).filter((name) => !before.includes(name));
+    assert.ok(added.length > 0, 'the trial added indexes before it was stopped');
+    const [pending] = await adminQuery<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${JOURNAL_TABLE} WHERE kind = 'index'`, [], db.name);
+    assert.equal(Number(pending!.n), added.length, 'each added index journalled until the trial drops it');
+    // What every exit path of the CLI does (main's finally, a second signal): put back what is journalled.
+    await journal.restoreAll(() => undefined);
+    assert.deepEqual(await indexNames(), before);
+    // Forgotten as well (a stale record of the same name, from before, goes with it: that index is gone).
+    assert.deepEqual(await recorded(), recordedBefore.filter((name) => !added.includes(name)));
+    const [left] = await adminQuery<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${JOURNAL_TABLE}`, [], db.name);
+    assert.equal(Number(left!.n), 0);
+  });
+
+  test('--apply keeps its indexes: recorded for --rollback, nothing left in the journal', async () => {
+    const before = await indexNames();
+    const report = await runIndexCheck({ ...options(), apply: true, writeSeconds: 0 });
+    const added = report.applied.filter((a) => !a.error).map((a) => a.index);
+    assert.ok(added.length > 0);
+    assert.deepEqual((await indexNames()).filter((name) => !before.includes(name)).sort(), [...added].sort());
+    const [left] = await adminQuery<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${JOURNAL_TABLE}`, [], db.name);
+    assert.equal(Number(left!.n), 0);
+    for (const name of added) assert.ok((await recorded()).some((r) => r.includes(name)), `${name} recorded for --rollback`);
+    const rollback = await runIndexCheck({ ...options(), rollback: true });
+    assert.ok(rollback.dropped.length >= added.length);
+    assert.deepEqual(
+      (await indexNames()).filter((name) => added.includes(name)),
+      [],
+    );
   });
 
   test('hostile plans are refused by the command before any SQL: exit 2, file and line named, text quoted', async () => {

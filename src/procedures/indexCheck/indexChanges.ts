@@ -4,7 +4,10 @@
  * that was there before, or PRIMARY, is never dropped (analysis/indexRollback decides).
  */
 import type { PromiseConnection } from '../../db/connect.js';
-import { ensureIndexRegistry, findAddedIndex, forgetIndex, recordIndex } from '../../schema/registry.js';
+import { ensureIndexRegistry, findAddedIndex, forgetIndex, forgetIndexStatement, recordIndex } from '../../schema/registry.js';
+import { serverSnapshot } from '../../db/serverSnapshot.js';
+import type { ServerJournal } from '../../serverState/journal.js';
+import type { JournalEntry } from '../../serverState/journalTable.js';
 import type { IndexStatus } from '../../analysis/indexAcceptance.js';
 import { addStatement, dropStatement, type PlannedIndex } from '../../analysis/indexPlan.js';
 import { rollbackAction } from '../../analysis/indexRollback.js';
@@ -16,6 +19,8 @@ export interface AppliedIndex {
   table: string;
   seconds: number;
   error?: string;
+  /** A trial's index, journalled until the trial drops it (not part of the report). */
+  journalEntry?: JournalEntry;
 }
 
 export interface RefusedDrop {
@@ -34,10 +39,23 @@ interface Output {
   progress: (line: string) => void;
 }
 
-/** Adds each missing index of `statuses` (progress read from `monitor`), recording each one added. */
-export async function addMissing(control: PromiseConnection, monitor: PromiseConnection, statuses: readonly IndexStatus[], o: Output): Promise<AppliedIndex[]> {
+/**
+ * Adds each missing index of `statuses` (progress read from `monitor`), recording each one added.
+ * Each is journalled before its ALTER, so a kill or a signal mid-way drops it again; `keep` (apply)
+ * takes it out of the journal once it is added and recorded, a trial leaves it there until dropped.
+ */
+export async function addMissing(
+  control: PromiseConnection,
+  monitor: PromiseConnection,
+  statuses: readonly IndexStatus[],
+  journal: ServerJournal,
+  keep: boolean,
+  o: Output,
+): Promise<AppliedIndex[]> {
   const applied: AppliedIndex[] = [];
   if (statuses.some((s) => s.state === 'missing')) await ensureIndexRegistry(control);
+  // An ALTER stopped half-way leaves no index: the undo must not fail then (MySQL has no IF EXISTS here).
+  const mariadb = (await serverSnapshot(control)).flavour === 'MariaDB';
   for (const status of statuses) {
     const label = { index: status.index.name, table: status.index.table };
     if (status.state === 'present') {
@@ -52,12 +70,20 @@ export async function addMissing(control: PromiseConnection, monitor: PromiseCon
     }
     const sql = addStatement({ ...status.index, schema: status.schema });
     o.out(`  ${sql}`);
+    const added = { schema: status.schema, table: status.index.table, index: status.index.name };
+    const entry = await journal.record({
+      kind: 'index',
+      description: `index ${added.index} on ${added.schema}.${added.table} added by index-check`,
+      undoSql: [dropStatement({ ...status.index, schema: status.schema }, mariadb), forgetIndexStatement(added)],
+    });
     try {
       const seconds = await runWithProgress(control, monitor, sql, label, (p) => o.progress(formatProgress(p)));
-      await recordIndex(control, { schema: status.schema, table: status.index.table, index: status.index.name, columns: status.index.columns.map((c) => c.name) });
-      applied.push({ ...label, seconds });
+      await recordIndex(control, { ...added, columns: status.index.columns.map((c) => c.name) });
+      if (keep) await journal.discard(entry);
+      applied.push({ ...label, seconds, ...(keep ? {} : { journalEntry: entry }) });
       o.out(`    done in ${seconds.toFixed(2)} s`);
     } catch (error) {
+      await journal.discard(entry);
       const message = error instanceof Error ? error.message : String(error);
       applied.push({ ...label, seconds: 0, error: message });
       o.out(`    FAILED: ${message}`);

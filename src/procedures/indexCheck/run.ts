@@ -23,6 +23,7 @@ import { sameName, shorten } from '../../analysis/sqlText.js';
 import { deriveQueries, explain, indexStatuses, missingTables, timeQuery } from './catalog.js';
 import { addMissing, dropAdded, type AppliedIndex, type RefusedDrop } from './indexChanges.js';
 import { describeWorkload, measureWrites, type WriteWorkload } from './writeLoad.js';
+import type { ServerJournal } from '../../serverState/journal.js';
 
 export interface IndexCheckOptions {
   connection: ConnectionOptions;
@@ -38,6 +39,8 @@ export interface IndexCheckOptions {
   writeParams?: string[];
   /** Aborted on Ctrl-C: the write load stops and drops its scratch table, the procedure ends between steps. */
   signal?: AbortSignal;
+  /** Where the scratch table and every index added are recorded before they are made (undone on any exit; `--apply` keeps its indexes once added). */
+  journal: ServerJournal;
   /** Report lines (stdout). */
   out: (line: string) => void;
   /** Progress lines (stderr). */
@@ -96,7 +99,7 @@ export async function runIndexCheck(o: IndexCheckOptions): Promise<IndexCheckRep
       const monitor = await connectControl(o.connection);
       try {
         o.out('apply:');
-        report.applied = await addMissing(control, monitor, report.before.indexes, o);
+        report.applied = await addMissing(control, monitor, report.before.indexes, o.journal, mode === 'apply', o);
       } finally {
         await monitor.end().catch(() => undefined);
       }
@@ -118,6 +121,8 @@ export async function runIndexCheck(o: IndexCheckOptions): Promise<IndexCheckRep
       );
       report.dropped = outcome.dropped;
       report.refused = outcome.refused;
+      // Dropped above, or refused because someone changed it since: either way not the journal's to undo.
+      for (const a of added) await o.journal.discard(a.journalEntry ?? null);
     }
     return report;
   } finally {
@@ -143,7 +148,7 @@ async function measure(control: PromiseConnection, o: IndexCheckOptions, queries
   }
   let writes: WriteMeasure | null = null;
   if (workload) {
-    writes = await measureWrites(o.connection, workload, o.writeSeconds, o.writeConnections, o.signal);
+    writes = await measureWrites(o.connection, workload, o.writeSeconds, o.writeConnections, o.journal, o.signal);
     o.out(formatWrites(writes));
   }
   return { indexes, missing, queries: measures, writes };

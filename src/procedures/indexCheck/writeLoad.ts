@@ -21,6 +21,8 @@ import { latencySummaryMs, newHistogram, recordMicros } from '../../metrics/hist
 import type { WriteMeasure } from '../../analysis/indexAcceptance.js';
 import { rollbackUnsafe } from '../rollbackSafety.js';
 import { customWrite, generatedInsert, type PreparedWrite } from './writeTarget.js';
+import type { ServerJournal } from '../../serverState/journal.js';
+import type { JournalEntry } from '../../serverState/journalTable.js';
 
 export type WriteWorkload =
   /** Generated INSERTs into a scratch copy of this table. */
@@ -42,18 +44,21 @@ export async function measureWrites(
   workload: WriteWorkload,
   seconds: number,
   connections: number,
+  journal: ServerJournal,
   signal?: AbortSignal,
   retry: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): Promise<WriteMeasure> {
   const control = await connectControl(options);
-  let scratch: string | null = null;
+  let scratchEntry: JournalEntry | null = null;
   try {
     let write: PreparedWrite;
     let target: string;
     if (workload.kind === 'scratch') {
       // The copy lives beside its table so that it shares the tablespace settings it is created LIKE.
       const name = `${SCRATCH_PREFIX}${randomBytes(4).toString('hex')}`;
-      scratch = `${quoteIdent(workload.schema)}.${quoteIdent(name)}`;
+      const scratch = `${quoteIdent(workload.schema)}.${quoteIdent(name)}`;
+      // Journalled first: after a kill the next innobench reports it and `innobench restore` drops it.
+      scratchEntry = await journal.record({ kind: 'scratch-table', description: `index-check's scratch table ${workload.schema}.${name}`, undoSql: [`DROP TABLE IF EXISTS ${scratch}`] });
       await control.query(`CREATE TABLE ${scratch} LIKE ${quoteIdent(workload.schema)}.${quoteIdent(workload.table)}`);
       write = await generatedInsert(control, workload.schema, workload.table, name);
       target = `${workload.schema}.${name}`;
@@ -65,7 +70,7 @@ export async function measureWrites(
     }
     return await writeLoop(options, write, workload.kind === 'rolled-back', target, seconds, connections, signal, retry);
   } finally {
-    if (scratch) await control.query(`DROP TABLE IF EXISTS ${scratch}`).catch(() => undefined);
+    await journal.restore(scratchEntry).catch(() => undefined);
     await control.end().catch(() => undefined);
   }
 }
