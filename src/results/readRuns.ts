@@ -8,38 +8,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { decodeHistogram, newHistogram, type Histogram } from '../metrics/histogram.js';
 import { INTERVAL_HISTOGRAMS_FILE, RUN_FILE, STATUS_FILE, TIMELINE_FILE } from './runFolder.js';
-import type { RunFile } from './types.js';
+import type { AppliedSetting, StoredRun } from './types.js';
 import { parseRunFile } from './validateRun.js';
 
 export const MATRIX_FILE = 'matrix.json';
 
-/** One server variable as a matrix set it for a run (written into run.json by `innobench matrix`). */
-export interface AppliedSetting {
-  name: string;
-  /** As the user wrote it: "48M", "2", "O_DIRECT". */
-  requested: string;
-  /** What was sent to the server (bytes for sizes). */
-  value: string | number;
-  /** SHOW GLOBAL VARIABLES after applying, before measuring. */
-  inEffect: string;
-  /** How it was applied: already in effect, SET GLOBAL, or an option-file drop-in and a restart. */
-  method: 'unchanged' | 'set-global' | 'restart';
-  /** How the in-effect value was judged equal to the requested one. */
-  match: string;
-}
-
-/** The top-level `settings` object a matrix adds to each of its runs' run.json. */
-export interface RunSettingsRecord {
-  matrixId: string;
-  label: string;
-  combination: Record<string, string>;
-  repeat: number;
-  applied: AppliedSetting[];
-  verifiedAt: string;
-}
-
-/** run.json as read back: the documented shape plus what later tools add. */
-export type StoredRun = RunFile & { settings?: RunSettingsRecord };
+// Part of run.json's shape (types.ts); re-exported for the readers of matrices.
+export type { AppliedSetting, RunSettingsRecord, StoredRun } from './types.js';
 
 export interface MatrixRunRecord {
   /** Null when the child failed before it created a run folder. */

@@ -88,3 +88,31 @@ export interface RunFile {
   diagnostics?: Record<string, unknown>;
   error?: string;
 }
+
+/** One server variable as a matrix set it for a run (written into run.json by `innobench matrix`). */
+export interface AppliedSetting {
+  name: string;
+  /** As the user wrote it: "48M", "2", "O_DIRECT". */
+  requested: string;
+  /** What was sent to the server (bytes for sizes). */
+  value: string | number;
+  /** SHOW GLOBAL VARIABLES after applying, before measuring. */
+  inEffect: string;
+  /** How it was applied: already in effect, SET GLOBAL, or an option-file drop-in and a restart. */
+  method: 'unchanged' | 'set-global' | 'restart';
+  /** How the in-effect value was judged equal to the requested one. */
+  match: string;
+}
+
+/** The top-level `settings` object a matrix adds to each of its runs' run.json. */
+export interface RunSettingsRecord {
+  matrixId: string;
+  label: string;
+  combination: Record<string, string>;
+  repeat: number;
+  applied: AppliedSetting[];
+  verifiedAt: string;
+}
+
+/** run.json as read back: the documented shape plus what later tools add. */
+export type StoredRun = RunFile & { settings?: RunSettingsRecord };

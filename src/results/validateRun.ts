@@ -3,7 +3,7 @@
  * documented shape, and every figure is a finite number. A file that fails is refused by name
  * rather than read as zeros or undefined, which would let a broken run pass a gate.
  */
-import type { StoredRun } from './readRuns.js';
+import type { StoredRun } from './types.js';
 
 const RUN_STATES = ['running', 'completed', 'interrupted', 'failed'];
 const END_REASONS = ['duration', 'work-done', 'interrupted', 'error'];
