@@ -268,3 +268,14 @@ export function parseSimpleCsv(text: string): { header: string[]; rows: Array<Re
 export function stackTraceLines(text: string): string[] {
   return text.split('\n').filter((line) => /^\s+at\s/.test(line));
 }
+
+/** The one matrix folder a test's results root holds. */
+export function onlyMatrixFolder(results: string): string {
+  const folders = readdirSync(results).filter((name) => name.startsWith('matrix-'));
+  if (folders.length !== 1) throw new Error(`expected one matrix folder, found: ${folders.join(', ') || 'none'}`);
+  return join(results, folders[0]!);
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseOptionFile } from '../../src/config/connection.js';
 import { DROP_IN_MARKER, dropInContent } from '../../src/experiment/dropIn.js';
 import type { MatrixFile, StoredRun } from '../../src/results/readRuns.js';
-import { describeResult, listFilesRecursive, runCli, smallFeatureFile, tempDir, type CliResult } from '../helpers.js';
+import { describeResult, listFilesRecursive, runCli, smallFeatureFile, tempDir, type CliResult, onlyMatrixFolder, readJson } from '../helpers.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
 import { makeCertificates, opensslSkipReason, tlsServerArgs, type TestCertificates } from '../support/certificates.js';
 
@@ -33,16 +33,6 @@ let certs: TestCertificates;
 
 function runPart(): string[] {
   return ['--', 'run', 'insert-features', '--flag', FLAG, '--feature-file', smallFeatureFile(), '--workers', '4', '--duration', '2s', '--interval', '1s', '--rate', '200/s'];
-}
-
-function onlyMatrixFolder(results: string): string {
-  const folders = readdirSync(results).filter((name) => name.startsWith('matrix-'));
-  assert.equal(folders.length, 1, `matrix folders: ${folders.join(', ')}`);
-  return join(results, folders[0]!);
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
 async function globalValue(kind: 'STATUS' | 'VARIABLES', name: string): Promise<string> {

@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MatrixFile, StoredRun } from '../../src/results/readRuns.js';
-import { adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, tempDir, type TestDatabase } from '../helpers.js';
+import { adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, runCli, tempDir, type TestDatabase, onlyMatrixFolder, readJson } from '../helpers.js';
 
 const VARIABLE = 'innodb_flush_log_at_trx_commit';
 const FLAG = 'mt';
@@ -18,16 +18,6 @@ const FLAG = 'mt';
 async function currentValue(): Promise<string> {
   const rows = await adminQuery<Array<{ Value: string }>>('SHOW GLOBAL VARIABLES LIKE ?', [VARIABLE]);
   return rows[0]!.Value;
-}
-
-function onlyMatrixFolder(results: string): string {
-  const folders = readdirSync(results).filter((name) => name.startsWith('matrix-'));
-  assert.equal(folders.length, 1, `matrix folders: ${folders.join(', ')}`);
-  return join(results, folders[0]!);
-}
-
-function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
 describe('innobench matrix', () => {
