@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { RunFolder, newRunId } from '../results/runFolder.js';
 import { loadRunWithHistograms, mergeProblems, mergeRuns } from '../results/merge.js';
+import { HISTOGRAM_LOG_FILE, histogramLogText, mergeHistogramLogs, type HistogramLog } from '../results/histogramLog.js';
 import { percentileDistributionMs } from '../metrics/histogram.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { summaryText } from '../format/summaryText.js';
@@ -32,6 +33,8 @@ export function mergeCommand(yargs: Argv): Argv {
       const folder = RunFolder.create(String(argv.results), run.runId);
       folder.writeRun(run);
       for (const [op, histogram] of histograms) folder.writeAtomic(`latency-${op.replace(/[^a-z0-9-]/gi, '_')}.hgrm`, percentileDistributionMs(histogram));
+      const logs = loaded.flatMap((r) => (r.histogramLog ? [r.histogramLog] : ([] as HistogramLog[])));
+      if (logs.length === loaded.length) folder.writeAtomic(HISTOGRAM_LOG_FILE, histogramLogText(mergeHistogramLogs(logs)));
       log(`merged ${dirs.length} runs into ${folder.dir} (server counters from ${loaded[0]!.run.runId}'s sampler, not summed)`);
       log(summaryText(run));
       if (argv.json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');

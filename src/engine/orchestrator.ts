@@ -23,6 +23,7 @@ import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
 import type { DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
 import { accountingCheck } from '../analysis/accounting.js';
+import { HISTOGRAM_LOG_FILE, histogramLogHeader, histogramLogLine } from '../results/histogramLog.js';
 import type { DataSettings, Scenario } from './scenario.js';
 import type { RetryPolicy } from './retryPolicy.js';
 import type { ThreadTask } from './protocol.js';
@@ -162,6 +163,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     let previousSample = await sampler.sample();
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
+    folder.appendLine(HISTOGRAM_LOG_FILE, histogramLogHeader(Date.now()));
     cpuAtStart = process.cpuUsage();
     let cpuAtTick = cpuAtStart;
     let previousTickAt = startedAt;
@@ -315,6 +317,7 @@ function record(folder: RunFolder, stats: IntervalStats, merged: MergedInterval)
   if (status) folder.appendCsv(STATUS_FILE, status);
   for (const [op, part] of merged.byOp) {
     folder.appendLine(INTERVAL_HISTOGRAMS_FILE, JSON.stringify({ seq: stats.seq, elapsedSec: stats.elapsedSec, op, histogram: encodeHistogram(part.histogram) }));
+    folder.appendLine(HISTOGRAM_LOG_FILE, histogramLogLine({ tag: op, startSec: stats.elapsedSec - stats.seconds, lengthSec: stats.seconds, histogram: part.histogram }));
   }
 }
 

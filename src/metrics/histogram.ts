@@ -22,8 +22,8 @@ export function newHistogram(): Histogram {
   return jsHistogram(hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: false }));
 }
 
-/** build and decode return the interface type; without WebAssembly the object is a JsHistogram. */
-function jsHistogram(histogram: hdr.Histogram): Histogram {
+/** build, decode and HdrHistogram's log reader return the interface type; without WebAssembly the object is a JsHistogram. */
+export function jsHistogram(histogram: hdr.Histogram): Histogram {
   if (!(histogram instanceof hdr.JsHistogram)) throw new Error('expected a JavaScript (not WebAssembly) histogram');
   return histogram;
 }

@@ -11,12 +11,15 @@ import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram } from 
 import type { OpCounts, OpSummary, RunFile, Summary } from './types.js';
 import { INTERVAL_HISTOGRAMS_FILE, RUN_FILE } from './runFolder.js';
 import { parseRunFile } from './validateRun.js';
+import { HISTOGRAM_LOG_FILE, readHistogramLog, type HistogramLog } from './histogramLog.js';
 
 export interface LoadedRun {
   dir: string;
   run: RunFile;
   /** Per op type, the sum of the run's interval histograms. */
   histograms: Map<string, Histogram>;
+  /** The run's latency.hlog, when it has one. */
+  histogramLog?: HistogramLog;
 }
 
 /** Reads a run folder for merging; throws, naming the file, when run.json is malformed. */
@@ -37,7 +40,18 @@ export function loadRunWithHistograms(dir: string): LoadedRun {
       total.add(decodeHistogram(histogram));
     }
   }
-  return { dir, run, histograms };
+  const logPath = join(dir, HISTOGRAM_LOG_FILE);
+  if (!existsSync(logPath)) return { dir, run, histograms };
+  const histogramLog = readHistogramLog(readFileSync(logPath, 'utf8'));
+  // A folder holding only HdrHistogram's log (from another tool, or with histograms.jsonl removed).
+  if (!existsSync(path)) {
+    for (const { tag, histogram } of histogramLog.intervals) {
+      let total = histograms.get(tag);
+      if (!total) histograms.set(tag, (total = newHistogram()));
+      total.add(histogram);
+    }
+  }
+  return { dir, run, histograms, histogramLog };
 }
 
 /** The shard a run did (0-based index of N), from its config, or null when it ran unsharded. */
