@@ -6,6 +6,9 @@
 #
 #   HISTORY=/var/lib/innobench/nightly RATE=3000/s NIGHTS=7 bash scripts/nightly.sh
 #
+# REMOTE_WRITE=http://prometheus:9090/api/v1/write pushes the run's series to Prometheus as it goes
+# (`run --prometheus-remote-write`); LISTEN=9464 serves the live page and /metrics meanwhile.
+#
 # Connection as for every innobench command: MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_USER, MYSQL_PWD
 # or an option file; never put the password on the command line.
 set -euo pipefail
@@ -25,7 +28,8 @@ innobench prepare insert-features --flag "$FLAG" --scale small
 
 tonight=$(mktemp -d)
 innobench run insert-features --flag "$FLAG" --fresh --workers "$WORKERS" --rate "$RATE" \
-  --duration "$DURATION" --results "$tonight" >/dev/null
+  --duration "$DURATION" --results "$tonight" \
+  ${REMOTE_WRITE:+--prometheus-remote-write "$REMOTE_WRITE"} ${LISTEN:+--listen "$LISTEN"} >/dev/null
 run_dir=$(find "$tonight" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 stamp=$(basename "$run_dir")
 

@@ -8,7 +8,9 @@
 # only, it installs Debian's mariadb-server and mariadb-client when missing, starts the server
 # without systemd (CI machines and containers have none), and lets root log in over TCP with an
 # empty password. --with-tools also installs sysbench and GNU time (/usr/bin/time), which
-# `npm run bench:sysbench` needs, and Chromium for the HTML report's browser test. Safe to run again: every step checks before it acts.
+# `npm run bench:sysbench` needs, Chromium for the HTML report's and live page's browser tests,
+# Prometheus for the live-metrics tests (its Debian service is stopped: tests start their own)
+# and HdrHistogram's Java library (its HistogramLogProcessor reads latency.hlog in a test). Safe to run again: every step checks before it acts.
 # It changes a login only on a server whose data directory this run created. A server that was
 # already there and refuses root with an empty password (your own) is left alone: when your own
 # settings (MYSQL_USER, MYSQL_PWD, ~/.my.cnf) log in, which innobench reads too, that is enough;
@@ -82,7 +84,13 @@ install_tools() {
   [[ -x /usr/bin/time ]] || wanted+=(time)
   # The HTML report's test renders it in Debian's Chromium (driven by playwright-core).
   [[ -x /usr/bin/chromium ]] || wanted+=(chromium)
+  command -v prometheus >/dev/null || wanted+=(prometheus)
+  [[ -f /usr/share/java/hdrhistogram.jar ]] || wanted+=(libhdrhistogram-java)
   [[ ${#wanted[@]} -eq 0 ]] || apt_install "${wanted[@]}"
+  # The package may start its service on :9090; the tests run their own Prometheus on a free port.
+  if [[ " ${wanted[*]} " == *" prometheus "* && -x /etc/init.d/prometheus ]]; then
+    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+  fi
 }
 
 # The client comes first: without it there is no asking whether a server already answers.

@@ -8,6 +8,7 @@ import { resolveConnection, type ConnectionOptions, type TlsOptions } from '../c
 import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
+import { parseListen, type ListenAddress } from '../live/liveServer.js';
 
 export const CONNECTION_OPTIONS: Record<string, Options> = {
   host: { describe: 'server host (MYSQL_HOST)', type: 'string', group: 'Connection:' },
@@ -64,6 +65,8 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'status-capture': { describe: 'every <interval>: SHOW GLOBAL STATUS, SHOW ENGINE INNODB STATUS, SHOW FULL PROCESSLIST into status-capture/ (see innobench status-report)', type: 'string', requiresArg: true, group: 'Diagnostics:' },
   results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', requiresArg: true, group: 'Output:' },
   json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
+  listen: { describe: 'while running, serve a live page (/), Prometheus /metrics and /run.json on [host:]port (host 127.0.0.1 unless given; port 0: any free one)', type: 'string', requiresArg: true, group: 'Output:' },
+  'prometheus-remote-write': { describe: 'push the /metrics series to this Prometheus remote-write URL every interval and at the end, e.g. http://127.0.0.1:9090/api/v1/write', type: 'string', requiresArg: true, group: 'Output:' },
 };
 
 export interface LibrarySettings {
@@ -97,6 +100,8 @@ export interface RunSettings {
   stageProfileSql?: string;
   stageProfileRollback: boolean;
   statusCaptureMs?: number;
+  listen?: ListenAddress;
+  remoteWriteUrl?: string;
 }
 
 type Argv = Record<string, unknown>;
@@ -233,7 +238,16 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     ...(typeof argv['stage-profile-sql'] === 'string' ? { stageProfileSql: argv['stage-profile-sql'] } : {}),
     stageProfileRollback: argv['stage-profile-rollback'] === true,
     ...(argv['status-capture'] === undefined ? {} : { statusCaptureMs: v.take(parseDurationMs('status-capture', argv['status-capture'], 3_600_000, 100), 1000) }),
+    ...(argv.listen === undefined ? {} : { listen: v.take(parseListen(String(argv.listen)), { host: '127.0.0.1', port: 0 }) }),
+    ...(argv['prometheus-remote-write'] === undefined ? {} : { remoteWriteUrl: remoteWriteUrl(String(argv['prometheus-remote-write']), v) }),
   };
+}
+
+/** An http(s) URL; named without its credentials when refused. */
+function remoteWriteUrl(text: string, v: Validator): string {
+  const url = URL.canParse(text) ? new URL(text) : null;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) v.errors.push(`--prometheus-remote-write: expected an http(s) URL such as http://127.0.0.1:9090/api/v1/write, given ${JSON.stringify(text.replace(/\/\/[^/@]*@/, '//***@'))}`);
+  return text;
 }
 
 function parseShard(text: string, v: Validator): { index: number; of: number } | undefined {

@@ -24,6 +24,7 @@ import { slowLogHook } from '../hooks/slowLog.js';
 import { stageProfileHook } from '../hooks/stageProfile/hook.js';
 import { statusCaptureHook } from '../hooks/statusCapture.js';
 import { preRunDoctor } from '../procedures/doctor/preRun.js';
+import { LiveSession } from '../live/liveSession.js';
 
 type RawArgs = Record<string, unknown>;
 
@@ -123,8 +124,11 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
     ...(settings.shard ? { shard: settings.shard } : {}),
   };
   await checkServerState(connection, settings);
+  let live: LiveSession | null = null;
+  let run: RunFile | null = null;
   try {
-    const run = await runBenchmark({
+    live = await LiveSession.open({ ...(settings.listen ? { listen: settings.listen } : {}), ...(settings.remoteWriteUrl ? { remoteWriteUrl: settings.remoteWriteUrl } : {}), log });
+    run = await runBenchmark({
       scenario,
       connection,
       data,
@@ -142,11 +146,13 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
       hooks: runHooks(settings, scenario),
       preflight: preRunDoctor,
       ...(settings.ratePerSec ? { ratePerSec: settings.ratePerSec } : {}),
+      ...(live ? { onStart: live.onStart, onInterval: live.onInterval } : {}),
     });
     log(summaryText(run));
     return run;
   } finally {
     await restoreEveryJournal(log);
+    await live?.end(run);
   }
 }
 

@@ -48,7 +48,10 @@ interface RunRequest {
   /** Aborting it stops the run cleanly (SIGINT). */
   stop: AbortSignal;
   log: (line: string) => void;
-  onInterval?: (stats: IntervalStats) => void;
+  /** Each interval's record and its merged per-operation histograms (read them, do not keep them). */
+  onInterval?: (stats: IntervalStats, merged: MergedInterval) => void;
+  /** The run has an id and a folder; its run.json is written. */
+  onStart?: (run: RunFile, dir: string) => void;
   version: string;
   /** Open loop: operations per second over all workers; closed loop when absent. */
   ratePerSec?: number;
@@ -109,6 +112,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     server,
   };
   folder.writeRun(run);
+  req.onStart?.(run, folder.dir);
   req.log(`run ${runId}: ${plan.description}; ${req.workers} workers on ${req.threads} thread(s), results in ${folder.dir}`);
 
   // Hooks start before the workers connect: MariaDB copies settings such as long_query_time into a
@@ -205,7 +209,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       addToTotals(totals, merged, status);
       record(folder, stats, merged);
       req.log(consoleLine(stats));
-      req.onInterval?.(stats);
+      req.onInterval?.(stats, merged);
       run.summary = summarize(totals, elapsedSec, endReason);
       run.status = statusSection(totals, elapsedSec);
       folder.writeRun(run);

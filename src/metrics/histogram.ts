@@ -93,3 +93,14 @@ export function latencySummaryMs(histogram: Histogram): LatencySummaryMs {
 export function percentileDistributionMs(histogram: Histogram): string {
   return histogram.outputPercentileDistribution(5, 1000);
 }
+
+/**
+ * Calls `visit` once per non-empty bucket with the bucket's middle value (µs) and its count: a
+ * pass over the recorded buckets, for exporters that re-bin a histogram into fixed buckets.
+ */
+export function forEachBucket(histogram: Histogram, visit: (valueUs: number, count: number) => void): void {
+  for (let index = 0; index < histogram.countsArrayLength; index++) {
+    const count = histogram.getCountAtIndex(index);
+    if (count > 0) visit(histogram.medianEquivalentValue(histogram.valueFromIndex(index)), count);
+  }
+}

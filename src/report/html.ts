@@ -21,7 +21,7 @@ import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type Stored
 const require = createRequire(import.meta.url);
 
 /** uPlot's minified script and stylesheet, read from the installed package. */
-function chartLibrary(): { js: string; css: string } {
+export function chartLibrary(): { js: string; css: string } {
   return {
     js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),

@@ -1,0 +1,160 @@
+/**
+ * `--prometheus-remote-write URL`: the series of /metrics pushed once per interval and once more
+ * at the end. A push is queued and sent by the main thread in the background, never awaited by the
+ * tick; failures are retried with backoff, and a Prometheus that is down costs a warning (one per
+ * outage, not one per interval), never the run. Counters are cumulative, so a dropped push loses
+ * resolution, not totals: the next one that lands carries them.
+ */
+import type { Registry } from 'prom-client';
+import { remoteWriteBody, type TimeSeries } from './remoteWriteEncoding.js';
+
+/** Pushes waiting while Prometheus is unreachable; the oldest are dropped beyond this. */
+const MAX_QUEUED = 120;
+const TRIES = 4;
+const REQUEST_TIMEOUT_MS = 5000;
+
+export class RemoteWriter {
+  private readonly url: URL;
+  private readonly auth: string | undefined;
+  private readonly queue: Uint8Array[] = [];
+  private sending: Promise<void> | null = null;
+  private failing = false;
+  /** Aborted after the final flush: a request or backoff still pending is cut short. */
+  private readonly closing = new AbortController();
+  /** Pushes Prometheus accepted; pushes given up. */
+  sent = 0;
+  dropped = 0;
+
+  constructor(
+    url: string,
+    private readonly registry: Registry,
+    private readonly log: (line: string) => void,
+    private readonly backoffMs = 500,
+  ) {
+    // fetch refuses a URL with credentials: they travel as a basic-auth header instead.
+    const parsed = new URL(url);
+    this.auth = parsed.username ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}` : undefined;
+    parsed.username = '';
+    parsed.password = '';
+    this.url = parsed;
+  }
+
+  /** The URL as it may be shown: without credentials. */
+  get shownUrl(): string {
+    return this.url.href;
+  }
+
+  /** Queues the registry's current values (stamped now) and returns at once. */
+  push(): void {
+    void this.snapshot().then((body) => {
+      this.queue.push(body);
+      if (this.queue.length > MAX_QUEUED) {
+        this.queue.shift();
+        this.dropped++;
+      }
+      this.sending ??= this.drain().finally(() => (this.sending = null));
+    });
+  }
+
+  /** The final push, then waits (at most `timeoutMs`) until the queue is empty; later pushes are not sent. */
+  async flush(timeoutMs: number): Promise<void> {
+    this.push();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.idle(), timeout]);
+    clearTimeout(timer);
+    this.closing.abort();
+    if (this.queue.length) {
+      this.dropped += this.queue.length;
+      this.log(`remote write: ${this.queue.length} push(es) to ${this.shownUrl} not delivered before exit`);
+      this.queue.length = 0;
+    }
+  }
+
+  private async idle(): Promise<void> {
+    // The push above is queued in a microtask: let it start, then wait for the queue to drain.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.sending) await this.sending;
+  }
+
+  private async snapshot(): Promise<Uint8Array> {
+    const timestampMs = Date.now();
+    const series: TimeSeries[] = [];
+    for (const metric of await this.registry.getMetricsAsJSON()) {
+      for (const value of metric.values) {
+        const labels: Record<string, string> = { __name__: 'metricName' in value && typeof value.metricName === 'string' ? value.metricName : metric.name };
+        for (const [name, labelValue] of Object.entries(value.labels)) if (labelValue !== undefined) labels[name] = String(labelValue);
+        series.push({ labels, samples: [{ value: value.value, timestampMs }] });
+      }
+    }
+    return remoteWriteBody(series);
+  }
+
+  private async drain(): Promise<void> {
+    for (let body = this.queue[0]; body && !this.closing.signal.aborted; body = this.queue[0]) {
+      const outcome = await this.sendWithRetries(body);
+      this.queue.shift();
+      if (outcome === 'sent') this.sent++;
+      else this.dropped++;
+    }
+  }
+
+  private async sendWithRetries(body: Uint8Array): Promise<'sent' | 'dropped'> {
+    for (let attempt = 1; ; attempt++) {
+      const problem = await this.send(body);
+      if (problem === null) {
+        if (this.failing) this.log(`remote write: ${this.shownUrl} accepts pushes again`);
+        this.failing = false;
+        return 'sent';
+      }
+      // 4xx (other than 429) will not get better by resending the same body.
+      const retryable = !/^HTTP 4/.test(problem) || problem.startsWith('HTTP 429');
+      if (!retryable || attempt >= TRIES || this.closing.signal.aborted) {
+        if (!this.failing) this.log(`remote write: ${this.shownUrl} failed (${problem}); the run goes on, later pushes carry the totals`);
+        this.failing = true;
+        return 'dropped';
+      }
+      await sleep(this.backoffMs * 2 ** (attempt - 1), this.closing.signal);
+    }
+  }
+
+  /** null when Prometheus took the push, else what went wrong. */
+  private async send(body: Uint8Array): Promise<string | null> {
+    try {
+      const response = await fetch(this.url, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          'x-prometheus-remote-write-version': '0.1.0',
+          'user-agent': 'innobench',
+          ...(this.auth ? { authorization: this.auth } : {}),
+        },
+        signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), this.closing.signal]),
+      });
+      if (response.ok) {
+        await response.arrayBuffer();
+        return null;
+      }
+      const text = (await response.text()).trim().slice(0, 200);
+      return `HTTP ${response.status}${text ? `: ${text}` : ''}`;
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return `${error instanceof Error ? error.message : String(error)}${cause}`;
+    }
+  }
+}
+
+/** A wait that ends early when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
