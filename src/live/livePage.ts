@@ -11,6 +11,7 @@ export function livePage(library: { js: string; css: string } = chartLibrary()):
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>innobench live</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>${library.css}</style>
 <style>
 body { font: 14px system-ui, sans-serif; margin: 1em 2em; color: #222; }
@@ -38,7 +39,7 @@ const CHARTS = {
   throughput: { title: 'Throughput (per second)', series: ['harness ops/s', 'server Com_insert/s'] },
   latency: { title: 'Latency per interval (ms)', series: ['p50', 'p95', 'p99'] },
   errors: { title: 'Errors, retries, deadlocks per interval', series: ['errors', 'retries', 'deadlocks', 'lock-wait timeouts'] },
-  server: { title: 'Server counters (per second) and Threads_running', series: ['Innodb_data_fsyncs/s', 'Innodb_log_writes/s', 'Threads_running'] },
+  server: { title: 'Server counters (per second) and Threads_running', series: ['Innodb_data_fsyncs/s', 'Innodb_log_writes/s', 'Threads_running'], right: 'Threads_running' },
 };
 const data = {};
 const plots = {};
@@ -48,8 +49,8 @@ for (const [id, chart] of Object.entries(CHARTS)) {
   plots[id] = new uPlot({
     title: chart.title, width: Math.min(720, box.clientWidth || 560), height: 260,
     scales: { x: { time: false } },
-    axes: [{ label: 'elapsed s' }, {}],
-    series: [{ label: 's' }, ...chart.series.map((label, i) => ({ label, stroke: COLORS[i], width: 1.5 }))],
+    axes: [{ label: 'elapsed s' }, {}, ...(chart.right ? [{ scale: 'right', side: 1, label: chart.right, grid: { show: false } }] : [])],
+    series: [{ label: 's' }, ...chart.series.map((label, i) => ({ label, stroke: COLORS[i], width: 1.5, ...(label === chart.right ? { scale: 'right' } : {}) }))],
   }, data[id], box);
 }
 let totalOps = 0;

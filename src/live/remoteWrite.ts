@@ -21,6 +21,8 @@ export class RemoteWriter {
   private failing = false;
   /** Aborted after the final flush: a request or backoff still pending is cut short. */
   private readonly closing = new AbortController();
+  /** Aborted when the final flush begins: a Prometheus already failing gets one try at the final push only. */
+  private readonly hurry = new AbortController();
   /** Pushes Prometheus accepted; pushes given up. */
   sent = 0;
   dropped = 0;
@@ -58,17 +60,16 @@ export class RemoteWriter {
 
   /** The final push, then waits (at most `timeoutMs`) until the queue is empty; later pushes are not sent. */
   async flush(timeoutMs: number): Promise<void> {
+    this.hurry.abort();
     this.push();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([this.idle(), timeout]);
     clearTimeout(timer);
     this.closing.abort();
-    if (this.queue.length) {
-      this.dropped += this.queue.length;
-      this.log(`remote write: ${this.queue.length} push(es) to ${this.shownUrl} not delivered before exit`);
-      this.queue.length = 0;
-    }
+    this.dropped += this.queue.length;
+    this.queue.length = 0;
+    if (this.dropped) this.log(`remote write: ${this.sent} of ${this.sent + this.dropped} pushes to ${this.shownUrl} delivered${this.failing ? '; the last did not land, so Prometheus lacks the final figures' : ''}`);
   }
 
   private async idle(): Promise<void> {
@@ -92,6 +93,12 @@ export class RemoteWriter {
 
   private async drain(): Promise<void> {
     for (let body = this.queue[0]; body && !this.closing.signal.aborted; body = this.queue[0]) {
+      // The final push carries every total: while Prometheus is failing, the ones before it are skipped.
+      if (this.hurry.signal.aborted && this.failing && this.queue.length > 1) {
+        this.queue.shift();
+        this.dropped++;
+        continue;
+      }
       const outcome = await this.sendWithRetries(body);
       this.queue.shift();
       if (outcome === 'sent') this.sent++;
@@ -109,12 +116,12 @@ export class RemoteWriter {
       }
       // 4xx (other than 429) will not get better by resending the same body.
       const retryable = !/^HTTP 4/.test(problem) || problem.startsWith('HTTP 429');
-      if (!retryable || attempt >= TRIES || this.closing.signal.aborted) {
+      if (!retryable || attempt >= TRIES || this.closing.signal.aborted || (this.hurry.signal.aborted && this.failing)) {
         if (!this.failing) this.log(`remote write: ${this.shownUrl} failed (${problem}); the run goes on, later pushes carry the totals`);
         this.failing = true;
         return 'dropped';
       }
-      await sleep(this.backoffMs * 2 ** (attempt - 1), this.closing.signal);
+      await sleep(this.backoffMs * 2 ** (attempt - 1), this.failing ? this.hurry.signal : this.closing.signal);
     }
   }
 
