@@ -108,7 +108,15 @@ async function viewer(url: string, stop: AbortSignal): Promise<number> {
   return events;
 }
 
-async function runOnce(o: Options, results: string, live: PrivatePrometheus | null, livePort: number): Promise<{ opsPerSec: number; events: number; runId: string }> {
+interface RunRow {
+  opsPerSec: number;
+  /** innobench's own CPU (all threads) per operation: less sensitive to other load on the machine than ops/s. */
+  clientCpuUsPerOp: number;
+  events: number;
+  runId: string;
+}
+
+async function runOnce(o: Options, results: string, live: PrivatePrometheus | null, livePort: number): Promise<RunRow> {
   const extra = live ? ['--listen', `127.0.0.1:${livePort}`, '--prometheus-remote-write', live.remoteWriteUrl] : [];
   const stop = new AbortController();
   const watching = live ? viewer(`http://127.0.0.1:${livePort}/`, stop.signal) : Promise.resolve(0);
@@ -118,7 +126,8 @@ async function runOnce(o: Options, results: string, live: PrivatePrometheus | nu
   if (result.code !== 0) throw new Error(`innobench run failed (exit ${result.code}):\n${result.stderr.slice(-2000)}`);
   const run = JSON.parse(result.stdout) as RunFile;
   if (run.summary?.endReason !== 'duration') throw new Error(`the run ended by ${run.summary?.endReason}: prepare more images (--groups)`);
-  return { opsPerSec: run.summary.opsPerSec, events, runId: run.runId };
+  const clientCpuUsPerOp = ((run.summary.clientCpuSec ?? 0) * 1e6) / Math.max(1, run.summary.ops);
+  return { opsPerSec: run.summary.opsPerSec, clientCpuUsPerOp, events, runId: run.runId };
 }
 
 async function main(): Promise<void> {
@@ -133,7 +142,7 @@ async function main(): Promise<void> {
   const livePort = await freePort();
   const prometheus = await startPrometheus(`127.0.0.1:${livePort}`);
   const results = await mkdtemp(join(tmpdir(), 'ib-bench-live-'));
-  const rows: Array<{ pair: number; mode: 'plain' | 'live'; opsPerSec: number; events: number; runId: string }> = [];
+  const rows: Array<RunRow & { pair: number; mode: 'plain' | 'live' }> = [];
   try {
     for (let pair = 1; pair <= o.pairs; pair++) {
       // plain, live | live, plain | …: neither mode always goes first.
@@ -141,7 +150,7 @@ async function main(): Promise<void> {
       for (const mode of order) {
         const run = await runOnce(o, results, mode === 'live' ? prometheus : null, livePort);
         rows.push({ pair, mode, ...run });
-        console.log(`pair ${pair} ${mode.padEnd(5)} ${run.opsPerSec.toFixed(1).padStart(9)} ops/s${mode === 'live' ? `  (viewer got ${run.events} events)` : ''}`);
+        console.log(`pair ${pair} ${mode.padEnd(5)} ${run.opsPerSec.toFixed(1).padStart(9)} ops/s  client CPU ${run.clientCpuUsPerOp.toFixed(1)} µs/op${mode === 'live' ? `  (viewer got ${run.events} events)` : ''}`);
       }
     }
   } finally {
@@ -158,9 +167,11 @@ async function main(): Promise<void> {
   });
   const spreadPct = (Math.max(...pairRatios) - Math.min(...pairRatios)) * 100;
   const verdict = spreadPct > 2 * TARGET_COST_PCT ? `inconclusive: the pairs' ratios spread over ${spreadPct.toFixed(1)} points, more than the target` : costPct < TARGET_COST_PCT ? 'met' : 'NOT met';
+  const cpu = (mode: string): number => mean(rows.filter((r) => r.mode === mode).map((r) => r.clientCpuUsPerOp));
   console.log(`\npair ratios live/plain: ${pairRatios.map((r) => r.toFixed(4)).join(', ')}`);
+  console.log(`client CPU per operation: plain ${cpu('plain').toFixed(1)} µs, live ${cpu('live').toFixed(1)} µs (${cpu('live') >= cpu('plain') ? '+' : ''}${(cpu('live') - cpu('plain')).toFixed(1)} µs)`);
   console.log(`mean ops/s: plain ${plain.toFixed(1)}, live ${live.toFixed(1)}; live/plain = ${ratio.toFixed(4)}, cost ${costPct.toFixed(2)} % (target < ${TARGET_COST_PCT} %): ${verdict}`);
-  const file = await writeResultsJson(`bench-live-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, { options: o, runs: rows, plainOpsPerSec: plain, liveOpsPerSec: live, ratio, costPct, pairRatios, spreadPct, verdict, targetCostPct: TARGET_COST_PCT });
+  const file = await writeResultsJson(`bench-live-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, { options: o, runs: rows, plainOpsPerSec: plain, liveOpsPerSec: live, ratio, costPct, pairRatios, spreadPct, verdict, clientCpuUsPerOp: { plain: cpu('plain'), live: cpu('live') }, targetCostPct: TARGET_COST_PCT });
   console.log(`results: ${file}`);
 }
 

@@ -33,7 +33,7 @@ test('two intervals add up: counters, errors by errno, latency buckets, server c
   metrics.addInterval(first.stats, first.merged);
   const second = interval(2, [2500, 40_000], { dropped: 4, errors: 2, errorsByCode: { '1062 ER_DUP_ENTRY': 1, ECONNRESET: 1 } }, 7);
   metrics.addInterval(second.stats, second.merged);
-  const text = await metrics.registry.metrics();
+  const text = await metrics.text();
   const run = 'run_id="r1",scenario="insert-features",driver="mysql2"';
   assert.equal(sample(text, `innobench_operations_total{op="insert",${run}}`), 5);
   assert.equal(sample(text, `innobench_rows_total{op="insert",${run}}`), 10);
@@ -53,6 +53,13 @@ test('two intervals add up: counters, errors by errno, latency buckets, server c
   assert.equal(sample(text, `innobench_interval_latency_seconds{op="all",quantile="0.99",${run}}`), second.stats.all.latencyMs.p99 / 1000);
   assert.equal(sample(text, `innobench_intervals_total{${run}}`), 2);
   assert.match(text, /# TYPE innobench_latency_seconds histogram/);
+  // Remote write pushes the same values.
+  const pushed = new Map((await metrics.samples()).map(({ labels, value }) => [JSON.stringify(Object.entries(labels).sort()), value]));
+  const key = (labels: Record<string, string>): string => JSON.stringify(Object.entries({ ...labels, run_id: 'r1', scenario: 'insert-features', driver: 'mysql2' }).sort());
+  assert.equal(pushed.get(key({ __name__: 'innobench_operations_total', op: 'insert' })), 5);
+  assert.equal(pushed.get(key({ __name__: 'innobench_latency_seconds_bucket', op: 'insert', le: '0.002' })), 3);
+  assert.equal(pushed.get(key({ __name__: 'innobench_latency_seconds_count', op: 'insert' })), 5);
+  assert.equal(pushed.get(key({ __name__: 'innobench_server_status_total', variable: 'Com_insert' })), 10);
 });
 
 test('a sharded run carries its shard label', async () => {
@@ -60,5 +67,5 @@ test('a sharded run carries its shard label', async () => {
   metrics.setRun({ run_id: 'r2', scenario: 'read', driver: 'mysql2', shard: '2/3' });
   const one = interval(1, [100]);
   metrics.addInterval(one.stats, one.merged);
-  assert.match(await metrics.registry.metrics(), /innobench_operations_total\{op="insert",run_id="r2",scenario="read",driver="mysql2",shard="2\/3"\} 1\n/);
+  assert.match(await metrics.text(), /innobench_operations_total\{op="insert",run_id="r2",scenario="read",driver="mysql2",shard="2\/3"\} 1\n/);
 });

@@ -1,16 +1,13 @@
 /**
- * A run's figures as Prometheus series, kept by prom-client: what /metrics serves and remote
- * write pushes. Updated once per interval from the interval record (never per operation), so the
+ * A run's figures as Prometheus series, kept by prom-client (the latency histogram beside it, see
+ * latencyBuckets.ts): what /metrics serves and remote write pushes. Updated once per interval from the interval record (never per operation), so the
  * workers never see it. Labels name the run (run id, scenario, driver, shard) and what was
  * counted (operation type, errno, server variable); no option value, host or SQL text is a label.
  */
-import { Counter, Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
-import { forEachBucket } from '../metrics/histogram.js';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { LatencyBuckets, type Sample } from './latencyBuckets.js';
 import type { IntervalStats, MergedInterval } from '../metrics/intervalStats.js';
 import type { OpCounts } from '../metrics/opMeters.js';
-
-/** Latency buckets in seconds, fixed so that runs and shards add up in PromQL. */
-export const LATENCY_BUCKETS_SEC = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
 
 export interface RunLabels {
   run_id: string;
@@ -21,8 +18,11 @@ export interface RunLabels {
   shard?: string;
 }
 
+/** The OpCounts fields that are plain counts. */
+type CountField = { [K in keyof OpCounts]: OpCounts[K] extends number ? K : never }[keyof OpCounts];
+
 /** Per operation type counters: metric name → the OpCounts field it adds up. */
-const OP_COUNTERS: Array<[string, string, keyof OpCounts]> = [
+const OP_COUNTERS: Array<[string, string, CountField]> = [
   ['innobench_operations_total', 'operations that finished successfully (after any retries)', 'ops'],
   ['innobench_retries_total', 'attempts repeated after a deadlock or lock-wait timeout', 'retries'],
   ['innobench_deadlocks_total', 'errno 1213 (deadlock) seen by the workers', 'deadlocks'],
@@ -33,10 +33,11 @@ const OP_COUNTERS: Array<[string, string, keyof OpCounts]> = [
 ];
 
 export class LiveMetrics {
-  readonly registry = new Registry();
-  private readonly opCounters = new Map<keyof OpCounts, Counter<'op'>>();
+  private readonly registry = new Registry();
+  private runLabels: Record<string, string> = {};
+  private readonly opCounters = new Map<CountField, Counter<'op'>>();
   private readonly errors: Counter<'op' | 'errno'>;
-  private readonly latency: PromHistogram<'op'>;
+  private readonly latency = new LatencyBuckets('innobench_latency_seconds', 'operation latency (successful operations)');
   private readonly intervalLatency: Gauge<'op' | 'quantile'>;
   private readonly serverCounters: Counter<'variable'>;
   private readonly serverGauges: Gauge<'variable'>;
@@ -46,7 +47,6 @@ export class LiveMetrics {
     const registers = [this.registry];
     for (const [name, help, field] of OP_COUNTERS) this.opCounters.set(field, new Counter({ name, help, labelNames: ['op'], registers }));
     this.errors = new Counter({ name: 'innobench_errors_total', help: 'errors neither retried nor recovered, by errno (or driver code)', labelNames: ['op', 'errno'], registers });
-    this.latency = new PromHistogram({ name: 'innobench_latency_seconds', help: 'operation latency (successful operations)', labelNames: ['op'], buckets: LATENCY_BUCKETS_SEC, registers });
     this.intervalLatency = new Gauge({ name: 'innobench_interval_latency_seconds', help: "the last interval's latency percentiles", labelNames: ['op', 'quantile'], registers });
     this.serverCounters = new Counter({ name: 'innobench_server_status_total', help: "the server's SHOW GLOBAL STATUS counters, sampled each interval (growth since the run began)", labelNames: ['variable'], registers });
     this.serverGauges = new Gauge({ name: 'innobench_server_status', help: "the server's SHOW GLOBAL STATUS gauges at the last sample", labelNames: ['variable'], registers });
@@ -56,19 +56,39 @@ export class LiveMetrics {
   /** Names the run on every series (set once the run has an id). */
   setRun(labels: RunLabels): void {
     const { shard, ...always } = labels;
-    this.registry.setDefaultLabels(shard ? { ...always, shard } : always);
+    this.runLabels = shard ? { ...always, shard } : always;
+    this.registry.setDefaultLabels(this.runLabels);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition of every series (what /metrics serves). */
+  async text(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.latency.text(this.runLabels)}\n`;
+  }
+
+  /** Every series' current value (what remote write pushes). */
+  async samples(): Promise<Sample[]> {
+    const samples: Sample[] = [];
+    for (const metric of await this.registry.getMetricsAsJSON()) {
+      for (const value of metric.values) {
+        const name = 'metricName' in value && typeof value.metricName === 'string' ? value.metricName : metric.name;
+        const labels: Record<string, string> = { __name__: name };
+        for (const [label, text] of Object.entries(value.labels)) if (text !== undefined) labels[label] = String(text);
+        samples.push({ labels, value: value.value });
+      }
+    }
+    return [...samples, ...this.latency.samples(this.runLabels)];
   }
 
   /** Adds one interval: its counts, its latencies re-binned into the fixed buckets, its server deltas. */
   addInterval(stats: IntervalStats, merged: MergedInterval): void {
     for (const [op, { counts, histogram }] of merged.byOp) {
-      for (const [field, counter] of this.opCounters) counter.inc({ op }, Number(counts[field]));
+      for (const [field, counter] of this.opCounters) counter.inc({ op }, counts[field]);
       for (const [key, n] of Object.entries(counts.errorsByCode)) this.errors.inc({ op, errno: key.split(' ')[0] ?? key }, n);
-      const child = this.latency.labels({ op });
-      forEachBucket(histogram, (valueUs, count) => {
-        const seconds = valueUs / 1e6;
-        for (let i = 0; i < count; i++) child.observe(seconds);
-      });
+      this.latency.add(op, histogram);
     }
     for (const [op, interval] of [...Object.entries(stats.byOp), ['all', stats.all] as const]) {
       if (interval.counts.ops === 0) continue;

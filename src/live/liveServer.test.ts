@@ -15,7 +15,7 @@ test('routes: page, metrics, run.json (404 before the run), events replayed to a
   const registry = new Registry();
   let run: string | null = null;
   let scrapes = 0;
-  const server = await LiveServer.start({ host: '127.0.0.1', port: 0 }, { registry, page: () => '<p>page</p>', runFile: () => run, reportFile: () => null, onScrape: () => scrapes++ });
+  const server = await LiveServer.start({ host: '127.0.0.1', port: 0 }, { metrics: () => registry.metrics(), contentType: registry.contentType, page: () => '<p>page</p>', runFile: () => run, reportFile: () => null, onScrape: () => scrapes++ });
   try {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     assert.equal(await (await fetch(server.url)).text(), '<p>page</p>');

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { Parsed } from '../config/units.js';
 
 export interface ListenAddress {
@@ -16,7 +15,9 @@ export interface ListenAddress {
 
 /** Where the live server finds what it serves. */
 export interface LiveSource {
-  registry: Registry;
+  /** The Prometheus text exposition, and its content type. */
+  metrics: () => Promise<string>;
+  contentType: string;
   page: () => string;
   /** The run folder's run.json, null before the run has one. */
   runFile: () => string | null;
@@ -80,9 +81,9 @@ export class LiveServer {
         case '/events':
           return this.subscribe(response);
         case '/metrics': {
-          const text = await this.source.registry.metrics();
+          const text = await this.source.metrics();
           this.source.onScrape();
-          return reply(response, 200, this.source.registry.contentType, text);
+          return reply(response, 200, this.source.contentType, text);
         }
         case '/run.json': {
           const run = this.source.runFile();

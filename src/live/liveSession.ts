@@ -41,7 +41,7 @@ export class LiveSession {
     private readonly log: (line: string) => void,
     remoteWriteUrl: string | undefined,
   ) {
-    this.writer = remoteWriteUrl ? new RemoteWriter(remoteWriteUrl, this.metrics.registry, log) : null;
+    this.writer = remoteWriteUrl ? new RemoteWriter(remoteWriteUrl, () => this.metrics.samples(), log) : null;
   }
 
   /** Starts the server (its address is printed) and the writer; null when neither was asked for. */
@@ -49,12 +49,16 @@ export class LiveSession {
     if (!options.listen && !options.remoteWriteUrl) return null;
     const session = new LiveSession(options.log, options.remoteWriteUrl);
     if (options.listen) {
+      const { host, port } = options.listen;
       const server = await LiveServer.start(options.listen, {
-        registry: session.metrics.registry,
+        metrics: () => session.metrics.text(),
+        contentType: session.metrics.contentType,
         page: () => (session.page ??= livePage()),
         runFile: () => (session.dir ? readFileSync(join(session.dir, RUN_FILE), 'utf8') : null),
         reportFile: () => session.reportFile,
         onScrape: () => session.scrapeTimes.push(Date.now()),
+      }).catch((error: unknown) => {
+        throw new Error(`--listen ${host}:${port}: cannot listen (${(error as NodeJS.ErrnoException).code ?? String(error)}); nothing was run`);
       });
       session.server = server;
       options.log(`live: ${server.url} (page), ${server.url}metrics (Prometheus), ${server.url}run.json`);
@@ -65,8 +69,8 @@ export class LiveSession {
 
   readonly onStart = (run: RunFile, dir: string): void => {
     this.dir = dir;
-    const shard = run.config.shard as { index: number; of: number } | undefined;
-    this.metrics.setRun({ run_id: run.runId, scenario: run.scenario, driver: 'mysql2', ...(shard ? { shard: `${shard.index + 1}/${shard.of}` } : {}) });
+    const shard = shardLabel(run.config.shard);
+    this.metrics.setRun({ run_id: run.runId, scenario: run.scenario, driver: 'mysql2', ...(shard ? { shard } : {}) });
     this.server?.send('settings', { runId: run.runId, scenario: run.scenario, startedAt: run.startedAt, server: { flavour: run.server.flavour, version: run.server.version }, config: run.config });
   };
 
@@ -104,4 +108,10 @@ export class LiveSession {
     const deadline = Date.now() + waitMs;
     while (times.length === seen && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** "i/N" of the `{ index, of }` (0-based) a sharded run records in its config. */
+function shardLabel(shard: unknown): string | null {
+  if (typeof shard !== 'object' || shard === null || !('index' in shard) || !('of' in shard)) return null;
+  return typeof shard.index === 'number' && typeof shard.of === 'number' ? `${shard.index + 1}/${shard.of}` : null;
 }

@@ -5,8 +5,8 @@
  * outage, not one per interval), never the run. Counters are cumulative, so a dropped push loses
  * resolution, not totals: the next one that lands carries them.
  */
-import type { Registry } from 'prom-client';
-import { remoteWriteBody, type TimeSeries } from './remoteWriteEncoding.js';
+import type { Sample } from './latencyBuckets.js';
+import { remoteWriteBody } from './remoteWriteEncoding.js';
 
 /** Pushes waiting while Prometheus is unreachable; the oldest are dropped beyond this. */
 const MAX_QUEUED = 120;
@@ -29,7 +29,8 @@ export class RemoteWriter {
 
   constructor(
     url: string,
-    private readonly registry: Registry,
+    /** The series to push, read at each push. */
+    private readonly collect: () => Promise<Sample[]>,
     private readonly log: (line: string) => void,
     private readonly backoffMs = 500,
   ) {
@@ -46,7 +47,7 @@ export class RemoteWriter {
     return this.url.href;
   }
 
-  /** Queues the registry's current values (stamped now) and returns at once. */
+  /** Queues the series' current values (stamped now) and returns at once. */
   push(): void {
     void this.snapshot().then((body) => {
       this.queue.push(body);
@@ -80,15 +81,7 @@ export class RemoteWriter {
 
   private async snapshot(): Promise<Uint8Array> {
     const timestampMs = Date.now();
-    const series: TimeSeries[] = [];
-    for (const metric of await this.registry.getMetricsAsJSON()) {
-      for (const value of metric.values) {
-        const labels: Record<string, string> = { __name__: 'metricName' in value && typeof value.metricName === 'string' ? value.metricName : metric.name };
-        for (const [name, labelValue] of Object.entries(value.labels)) if (labelValue !== undefined) labels[name] = String(labelValue);
-        series.push({ labels, samples: [{ value: value.value, timestampMs }] });
-      }
-    }
-    return remoteWriteBody(series);
+    return remoteWriteBody((await this.collect()).map(({ labels, value }) => ({ labels, samples: [{ value, timestampMs }] })));
   }
 
   private async drain(): Promise<void> {

@@ -107,11 +107,17 @@ async function readEvents(url: string, ms: number): Promise<string> {
   return text;
 }
 
-/** The run's totals as Prometheus has them: operations (parts excluded) and the server's Com_insert. */
-async function totals(prometheus: Awaited<ReturnType<typeof startPrometheus>>, runId: string): Promise<{ ops: number | undefined; comInsert: number | undefined }> {
-  const ops = await prometheus.query(`sum(max_over_time(innobench_operations_total{run_id="${runId}",op!~"part:.*"}[10m]))`);
-  const comInsert = await prometheus.query(`max_over_time(innobench_server_status_total{run_id="${runId}",variable="Com_insert"}[10m])`);
-  return { ops: ops[0]?.value, comInsert: comInsert[0]?.value };
+/**
+ * The run's totals as Prometheus has them: operations (parts excluded), the latency histogram's
+ * count (one per successful operation) and the server's Com_insert.
+ */
+async function totals(prometheus: Awaited<ReturnType<typeof startPrometheus>>, runId: string): Promise<{ ops: number | undefined; latencyCount: number | undefined; comInsert: number | undefined }> {
+  const one = async (promql: string): Promise<number | undefined> => (await prometheus.query(promql))[0]?.value;
+  return {
+    ops: await one(`sum(max_over_time(innobench_operations_total{run_id="${runId}",op!~"part:.*"}[10m]))`),
+    latencyCount: await one(`sum(max_over_time(innobench_latency_seconds_count{run_id="${runId}",op!~"part:.*"}[10m]))`),
+    comInsert: await one(`max_over_time(innobench_server_status_total{run_id="${runId}",variable="Com_insert"}[10m])`),
+  };
 }
 
 describe('live metrics', () => {
@@ -145,7 +151,7 @@ describe('live metrics', () => {
       assert.match(bodies.get('events')!, /event: settings\n/);
       assert.match(bodies.get('events')!, /event: interval\n/);
       assert.equal(JSON.parse(bodies.get('run.json')!).runId, run.runId);
-      assert.deepEqual(await totals(prometheus, run.runId), { ops: run.summary!.ops, comInsert: run.status!.delta.Com_insert });
+      assert.deepEqual(await totals(prometheus, run.runId), { ops: run.summary!.ops, latencyCount: run.summary!.ops, comInsert: run.status!.delta.Com_insert });
       const series = await prometheus.series(`{run_id="${run.runId}"}`);
       assert.ok(series.length > 10, `series of the run: ${series.length}`);
       assert.ok(series.every((labels) => labels.driver === 'mysql2' && labels.scenario === 'insert-features'));
@@ -163,7 +169,7 @@ describe('live metrics', () => {
       const run = finished(result);
       assert.match(result.stderr, new RegExp(`live: remote write to ${prometheus.remoteWriteUrl.replace(/\./g, '\\.')} every interval`));
       assert.doesNotMatch(result.stderr, /remote write: .* failed/);
-      assert.deepEqual(await totals(prometheus, run.runId), { ops: run.summary!.ops, comInsert: run.status!.delta.Com_insert });
+      assert.deepEqual(await totals(prometheus, run.runId), { ops: run.summary!.ops, latencyCount: run.summary!.ops, comInsert: run.status!.delta.Com_insert });
       const intervals = await prometheus.query(`count_over_time(innobench_intervals_total{run_id="${run.runId}"}[10m])`);
       assert.ok((intervals[0]?.value ?? 0) >= 2, 'one push per interval, and the final one');
       assertNoSecret(JSON.stringify(await prometheus.series(`{run_id="${run.runId}"}`)), 'series');
