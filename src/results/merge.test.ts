@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeProblems, mergeRuns, type LoadedRun } from './merge.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRunWithHistograms, mergeProblems, mergeRuns, type LoadedRun } from './merge.js';
+import { HISTOGRAM_LOG_FILE, histogramLogText } from './histogramLog.js';
+import { RUN_FILE } from './runFolder.js';
 import { newHistogram, recordMicros } from '../metrics/histogram.js';
 import { emptyCounts } from '../metrics/opMeters.js';
 import type { RunFile } from './types.js';
@@ -68,3 +73,27 @@ test('a run without --shard is not a shard', () => {
   unsharded.run.config = {};
   assert.deepEqual(mergeProblems([shard('a', [1], 1, 0), unsharded]), ['not a shard (run without --shard i/N): u']);
 });
+
+test("a run folder holding HdrHistogram's latency.hlog but no histograms.jsonl loads its histograms from the log", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ib-merge-hlog-'));
+  try {
+    const { run } = shard('h', [100], 1);
+    writeFileSync(join(dir, RUN_FILE), JSON.stringify(run));
+    const intervals = [
+      { tag: 'insert', startSec: 0, lengthSec: 1, histogram: histogramOf([100, 200]) },
+      { tag: 'insert', startSec: 1, lengthSec: 1, histogram: histogramOf([300]) },
+    ];
+    writeFileSync(join(dir, HISTOGRAM_LOG_FILE), histogramLogText({ startTimeMs: Date.UTC(2026, 10, 30), intervals }));
+    const loaded = loadRunWithHistograms(dir);
+    assert.equal(loaded.histograms.get('insert')!.totalCount, 3);
+    assert.equal(loaded.histogramLog?.intervals.length, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function histogramOf(values: number[]): ReturnType<typeof newHistogram> {
+  const histogram = newHistogram();
+  for (const us of values) recordMicros(histogram, us);
+  return histogram;
+}

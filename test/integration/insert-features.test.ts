@@ -160,7 +160,7 @@ function assertOneRowPerInterval(intervals: Intervals, run: RunFile): number {
 /** What every completed run folder holds. */
 function assertCompleteFolder(folder: RunFolderContents, stdout: string, workers = 10, threads = 2): RunFile {
   // histograms.jsonl gets a line per op type that ran, so a run without ops may have none.
-  const expected = ['run.json', 'timeline.csv', 'status.csv', 'latency.hgrm', ...(folder.run.summary?.ops ? ['histograms.jsonl'] : [])];
+  const expected = ['run.json', 'timeline.csv', 'status.csv', 'latency.hgrm', 'latency.hlog', ...(folder.run.summary?.ops ? ['histograms.jsonl'] : [])];
   for (const name of expected) assert.ok(folder.files.includes(name), `${name} missing from ${folder.files.join(', ')}`);
   assert.ok(!folder.files.some((name) => name.endsWith('.tmp')), `leftover temp files: ${folder.files.join(', ')}`);
   assert.ok(statSync(join(folder.dir, 'latency.hgrm')).size > 0, 'latency.hgrm is not empty');
