@@ -42,6 +42,14 @@ describe('matrix options', () => {
     }
   });
 
+  test('--listen and --prometheus-remote-write after -- are checked like run checks them and passed to every run', () => {
+    const planned = planMatrix(argv(), [...RUN, '--listen', '9464', '--prometheus-remote-write', 'http://127.0.0.1:9090/api/v1/write']);
+    assert.ok(planned.ok, JSON.stringify(planned));
+    assert.deepEqual(planned.plan.runArgs, ['--workers', '4', '--duration', '2s', '--listen', '9464', '--prometheus-remote-write', 'http://127.0.0.1:9090/api/v1/write', '--fresh']);
+    const refused = planMatrix(argv(), [...RUN, '--listen', 'nowhere']);
+    assert.ok(!refused.ok && refused.errors.some((error) => error.startsWith('run options: --listen "nowhere"')), JSON.stringify(refused));
+  });
+
   test('--defaults-file: read by the matrix (password included) and passed on as an absolute path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-matrix-plan-'));
     try {

@@ -73,7 +73,7 @@ describe('matrix.json as a matrix starts', () => {
     connection: { host: 'db', port: 3307, user: 'bench', password: 'S3cret-x', database: 'ib', ssl: { mode: 'REQUIRED' } },
     defaultsFile: undefined,
     scenario: 'insert-features',
-    runArgs: ['--workers', '4', '--fresh'],
+    runArgs: ['--workers', '4', '--fresh', '--listen', '9464', '--prometheus-remote-write', 'http://rw:S3cret-x@prom:9090/api/v1/write'],
     warmupArgs: ['--workers', '4', '--fresh', '--duration', '1000ms'],
     durationMs: 2000,
     cliEntry: '/x/main.js',
@@ -100,6 +100,7 @@ describe('matrix.json as a matrix starts', () => {
     );
     assert.deepEqual(matrix.restart, { command: 'mysqladmin -p*** shutdown; start-db', dropIn: '/etc/mysql/conf.d/99-ib.cnf' });
     assert.deepEqual(matrix.connection, { host: 'db', port: 3307, user: 'bench', database: 'ib' });
+    assert.deepEqual(matrix.runArgs, ['--workers', '4', '--fresh', '--listen', '9464', '--prometheus-remote-write', 'http://rw:***@prom:9090/api/v1/write']);
     assert.ok(!JSON.stringify(matrix).includes('S3cret'), JSON.stringify(matrix));
   });
 

@@ -1,5 +1,6 @@
 /** A matrix's plan, as the command checked it, and matrix.json as a matrix starts it: every run pending, nothing secret. */
 import type { ConnectionOptions } from '../config/connection.js';
+import { maskCommand } from '../config/redact.js';
 import type { MatrixFile } from '../results/readRuns.js';
 import type { Combination, PlannedRun, SettingSpec } from './settingSpec.js';
 import type { RestartOptions } from './restart.js';
@@ -47,7 +48,8 @@ export function newMatrixFile(plan: MatrixPlan, matrixId: string, order: readonl
     settings: plan.specs.map((spec) => ({ name: spec.name, values: spec.values.map((value) => value.text) })),
     order: plan.order,
     repeat: plan.repeat,
-    runArgs: plan.runArgs,
+    // A URL's credentials (--prometheus-remote-write http://user:pass@…) are not recorded.
+    runArgs: plan.runArgs.map((arg) => maskCommand(arg)),
     connection: { host: connection.host, port: connection.port, user: connection.user, database: connection.database, ...(connection.socket ? { socket: connection.socket } : {}) },
     combinations: plan.combinations.map((combination) => ({ label: combination.label, settings: combination.settings })),
     runs: order.map((planned, index) => ({
