@@ -14,7 +14,7 @@ export interface Sample {
 }
 
 /** Bucket bounds in seconds, fixed so that runs and shards add up in PromQL. */
-export const LATENCY_BUCKETS_SEC = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+const LATENCY_BUCKETS_SEC = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
 
 export class LatencyBuckets {
   /** Per op type: counts per bucket (not cumulative; the last is above every bound), sum of seconds, count. */

@@ -9,7 +9,7 @@ import { LatencyBuckets, type Sample } from './latencyBuckets.js';
 import type { IntervalStats, MergedInterval } from '../metrics/intervalStats.js';
 import type { OpCounts } from '../metrics/opMeters.js';
 
-export interface RunLabels {
+interface RunLabels {
   run_id: string;
   scenario: string;
   /** The client library the workers use. */

@@ -14,7 +14,7 @@ export interface ListenAddress {
 }
 
 /** Where the live server finds what it serves. */
-export interface LiveSource {
+interface LiveSource {
   /** The Prometheus text exposition, and its content type. */
   metrics: () => Promise<string>;
   contentType: string;

@@ -16,7 +16,7 @@ import { livePage } from './livePage.js';
 import { LiveServer, type ListenAddress } from './liveServer.js';
 import { RemoteWriter } from './remoteWrite.js';
 
-export interface LiveOptions {
+interface LiveOptions {
   listen?: ListenAddress;
   remoteWriteUrl?: string;
   log: (line: string) => void;

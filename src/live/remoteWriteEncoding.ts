@@ -9,7 +9,7 @@
  */
 import { compress } from 'snappyjs';
 
-export interface TimeSeries {
+interface TimeSeries {
   /** Including __name__; sent sorted by name, as the protocol requires. */
   labels: Record<string, string>;
   samples: Array<{ value: number; timestampMs: number }>;

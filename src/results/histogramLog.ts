@@ -10,7 +10,7 @@ import { encodeHistogram, jsHistogram, newHistogram, type Histogram } from '../m
 
 export const HISTOGRAM_LOG_FILE = 'latency.hlog';
 
-export interface LoggedInterval {
+interface LoggedInterval {
   /** The operation type ("insert", "read" …). */
   tag: string;
   /** Seconds from the log's BaseTime. */
