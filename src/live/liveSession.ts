@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactConfig } from '../config/redact.js';
 import type { IntervalStats, MergedInterval } from '../metrics/intervalStats.js';
 import { RUN_FILE } from '../results/runFolder.js';
 import { readRuns } from '../results/readRuns.js';
@@ -71,7 +72,7 @@ export class LiveSession {
     this.dir = dir;
     const shard = shardLabel(run.config.shard);
     this.metrics.setRun({ run_id: run.runId, scenario: run.scenario, driver: 'mysql2', ...(shard ? { shard } : {}) });
-    this.server?.send('settings', { runId: run.runId, scenario: run.scenario, startedAt: run.startedAt, server: { flavour: run.server.flavour, version: run.server.version }, config: run.config });
+    this.server?.send('settings', { runId: run.runId, scenario: run.scenario, startedAt: run.startedAt, server: { flavour: run.server.flavour, version: run.server.version }, config: redactConfig(run.config) });
   };
 
   readonly onInterval = (stats: IntervalStats, merged: MergedInterval): void => {
