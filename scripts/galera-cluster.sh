@@ -94,6 +94,8 @@ node_pid() {
   local pid
   pid="$(cat "$pid_file")"
   kill -0 "$pid" 2>/dev/null || return 1
+  # A zombie (killed, not yet reaped) is no server.
+  [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && return 1
   echo "$pid"
 }
 
@@ -164,18 +166,37 @@ wait_synced() {
   die "node $n did not reach Synced within ${START_TIMEOUT_SEC}s (state: ${state:-not answering})"
 }
 
+# After a crash (kill -9) grastate.dat says seqno -1: the node would take a full copy (SST, which
+# also blocks the donor's writes while it flushes). As galera_recovery does for systemd, recover
+# the last committed position from InnoDB first, so that the node rejoins with an incremental
+# transfer (IST) from the others' write-set cache.
+recovered_position() {
+  local n=$1 dir
+  dir="$(node_dir "$n")"
+  grep -q '^seqno: *-1' "$dir/data/grastate.dat" 2>/dev/null || return 0
+  mariadbd --defaults-file="$dir/my.cnf" --wsrep-recover --log-error="$dir/recover.log" >/dev/null 2>&1 || return 0
+  grep -a 'WSREP: Recovered position:' "$dir/recover.log" | tail -n 1 | sed 's/.*Recovered position: *//'
+}
+
 start_node() {
-  local n=$1 bootstrap=$2 dir args=()
+  local n=$1 bootstrap=$2 dir args=() position
   dir="$(node_dir "$n")"
   mkdir -p "$dir"
   chmod 755 "$GALERA_DIR"
   install_datadir "$n"
   write_config "$n"
+  position="$(recovered_position "$n")"
+  if [[ -n $position ]]; then
+    log "node $n: recovered position $position (after a crash): rejoins by IST"
+    args+=("--wsrep-start-position=$position")
+  fi
   if [[ $bootstrap == yes ]]; then
     args+=(--wsrep-new-cluster)
     [[ -f $dir/data/grastate.dat ]] && sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$dir/data/grastate.dat"
   fi
-  log "node $n: starting on 127.0.0.1:$(client_port "$n") (group port $(gcomm_port "$n")${args[*]:+, bootstraps the cluster})"
+  local role=''
+  [[ $bootstrap == yes ]] && role=', bootstraps the cluster'
+  log "node $n: starting on 127.0.0.1:$(client_port "$n") (group port $(gcomm_port "$n")$role)"
   # setsid: the server outlives this script and a test runner's process group.
   setsid mariadbd --defaults-file="$dir/my.cnf" "${args[@]}" </dev/null >>"$dir/console.log" 2>&1 &
   local pid=$!
@@ -189,6 +210,14 @@ cmd_up() {
   local n any_up=no
   for ((n = 1; n <= NODES; n++)); do node_answers "$n" && any_up=yes; done
   for ((n = 1; n <= NODES; n++)); do
+    if node_answers "$n"; then
+      log "node $n: already running on 127.0.0.1:$(client_port "$n")"
+      continue
+    fi
+    # A process that was just killed may take a moment to go; one that lives on without answering
+    # (still starting, or hung) is not this script's to replace.
+    local waited=0
+    while node_pid "$n" >/dev/null && ! node_answers "$n" && ((waited < 20)); do sleep 0.5; waited=$((waited + 1)); done
     if node_answers "$n"; then
       log "node $n: already running on 127.0.0.1:$(client_port "$n")"
       continue

@@ -48,6 +48,12 @@ export const SCALE_OPTIONS: Record<string, Options> = {
 };
 
 export const RUN_OPTIONS: Record<string, Options> = {
+  hosts: {
+    describe: 'the nodes of a cluster, host:port,host:port,… (or hosts= in the option file; other commands use the first node): worker w starts on node w mod N (round-robin) and moves to the next node when its connection is lost; each node has its own status sampler',
+    type: 'string',
+    requiresArg: true,
+    group: 'Connection:',
+  },
   workers: { describe: 'concurrent workers, each with its own connection', default: 100, type: 'string', requiresArg: true, group: 'Load:' },
   threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', requiresArg: true, group: 'Load:' },
   duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', requiresArg: true, group: 'Load:' },
@@ -131,6 +137,7 @@ export function connectionFrom(argv: Argv, v: Validator): ConnectionOptions {
   if (typeof argv.password === 'string') flags.password = argv.password;
   if (typeof argv.database === 'string') flags.database = argv.database;
   if (typeof argv['defaults-file'] === 'string') flags.defaultsFile = argv['defaults-file'];
+  if (argv.hosts !== undefined) flags.hosts = String(argv.hosts);
   for (const [option, key] of [
     ['ssl-mode', 'sslMode'],
     ['ssl-ca', 'sslCa'],

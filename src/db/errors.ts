@@ -53,6 +53,18 @@ export function classifyError(error: unknown): ErrorClass {
   return 'other';
 }
 
+/**
+ * A Galera conflict the client can tell for certain: errno 1213 returned by COMMIT. InnoDB reports
+ * its own deadlocks on the statement that waits, never at COMMIT; on a Galera node a COMMIT fails
+ * with the same errno and text ("Deadlock found …") when the transaction failed certification or
+ * was brute-force aborted by a replicated write. A 1213 on a statement may be either kind: the
+ * nodes' Innodb_deadlocks and wsrep_local_cert_failures / wsrep_local_bf_aborts split those.
+ */
+export function isCommitConflict(error: unknown): boolean {
+  const e = error as DriverError & { sql?: string };
+  return e.errno === ER_LOCK_DEADLOCK && typeof e.sql === 'string' && /^\s*COMMIT\b/i.test(e.sql);
+}
+
 /** The key an error is counted under: the server's errno where there is one, else the driver's code. */
 export function errorKey(error: unknown): string {
   const e = error as DriverError;

@@ -31,6 +31,7 @@ import { ThreadHub } from './threadHub.js';
 import { checkConnectionBudget, HARNESS_CONNECTIONS } from './preflight.js';
 import type { RunHook } from './runHooks.js';
 import type { ExecutorConfig } from './executors/index.js';
+import { ClusterRun } from './clusterRun.js';
 
 interface RunRequest {
   scenario: Scenario;
@@ -83,6 +84,7 @@ export async function runBenchmark(req: RunRequest): Promise<RunFile> {
 
 async function runWith(control: PromiseConnection, req: RunRequest): Promise<RunFile> {
   const server = await serverSnapshot(control);
+  await ClusterRun.syncReads(req.connection, control);
   const hooks = req.hooks ?? [];
   const hookConnections = hooks.reduce((sum, hook) => sum + hook.connections, 0);
   await checkConnectionBudget(control, req.workers, hookConnections);
@@ -155,6 +157,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   }
 
   const sampler = new StatusSampler(req.connection, req.log);
+  const cluster = ClusterRun.forRun(req.connection, req.log);
   const totals: Totals = { byOp: new Map(), status: {}, resets: 0, lastGauges: {} };
   let endReason: Summary['endReason'] = 'duration';
   let cpuAtStart: NodeJS.CpuUsage | null = null;
@@ -163,6 +166,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
   try {
     if (hookStartError) throw hookStartError;
     await sampler.open();
+    await cluster?.open();
     await hub.allReady();
     let previousSample = await sampler.sample();
     hub.broadcast({ type: 'start' });
@@ -190,6 +194,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       } else snapshots = await hub.collect(seq);
       const tickAt = finishing ? Math.min(performance.now(), now) : now;
       const sample = await sampler.sample();
+      const clusterSample = await cluster?.sample();
       if (finishing) hub.releaseAll();
       const status = sample && previousSample ? statusDelta(previousSample, sample) : undefined;
       if (sample) previousSample = sample;
@@ -203,6 +208,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
         cpuPct: Math.round(((cpuNow.user - cpuAtTick.user + cpuNow.system - cpuAtTick.system) / 1000 / Math.max(1, tickAt - previousTickAt)) * 1000) / 10,
         loopDelayP99Ms: hub.loopDelayP99Ms,
       };
+      if (clusterSample) stats.cluster = clusterSample;
       cpuAtTick = cpuNow;
       previousTickAt = tickAt;
       elapsedSec = stats.elapsedSec;
@@ -226,6 +232,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     await Promise.allSettled(tasks);
     await pool.destroy();
     await sampler.close();
+    await cluster?.close();
   }
   const diagnostics: Record<string, unknown> = {};
   for (const hook of started) {
@@ -245,6 +252,8 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     try {
       const checker = await connectControl(req.connection);
       try {
+        await ClusterRun.syncReads(req.connection, checker);
+        if (cluster) addDeltas(totals.status, await cluster.catchUp(sampler.last));
         if (plan.accountingTables && rowsBefore !== undefined) {
           summary.accounting = accountingCheck(summary, statusSection(totals, elapsedSec), rowsBefore, await countRows(checker, plan.accountingTables));
         }
@@ -254,6 +263,13 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       }
     } catch (error) {
       req.log(`after-run checks skipped: ${scrubSecret(error instanceof Error ? error.message : String(error), req.connection.password)}`);
+    }
+  }
+  if (cluster) {
+    try {
+      summary.cluster = await cluster.summarize(summary, run.state === 'failed' ? undefined : plan.accountingTables);
+    } catch (error) {
+      req.log(`cluster figures incomplete: ${scrubSecret(error instanceof Error ? error.message : String(error), req.connection.password)}`);
     }
   }
   if (diagnostics.deadlockCapture) summary.deadlockCapture = diagnostics.deadlockCapture as DeadlockCaptureSummary;

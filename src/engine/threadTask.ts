@@ -4,11 +4,12 @@
  * meters. Nothing else crosses to the main thread.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { connectWorker, type CallbackConnection } from '../db/connect.js';
+import type { CallbackConnection } from '../db/connect.js';
 import { OpMeters } from '../metrics/opMeters.js';
 import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
 import { importScenario } from './scenario.js';
 import { createWorker } from './workerLoop.js';
+import { NodeRouter } from './nodeRouting.js';
 import { runExecutor } from './executors/index.js';
 import { scrubSecret } from '../config/redact.js';
 
@@ -40,24 +41,25 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
   });
 
   const connections: CallbackConnection[] = [];
+  const router = new NodeRouter(task.connection);
   try {
     const scenario = await importScenario(task.scenarioModule);
     const transactional = scenario.transactional(task.options);
     const opOf = scenario.opOf ? scenario.opOf.bind(scenario) : () => scenario.defaultOp;
     const workers = await Promise.all(
       task.workers.map(async ({ workerId, assignment }) => {
-        const connection = await connectWorker(task.connection);
+        const connection = await router.connect(workerId);
         connections.push(connection);
         const state = await scenario.workerInit({ workerId, assignment, data: task.data, options: task.options, features: task.features, connection });
         return createWorker({
-          operations: scenario,
+          operations: router.metered(scenario, meters, workerId),
           state,
           connection,
           transactional,
           meters,
           retry: task.retry,
           isStopping: () => stopping,
-          reconnect: () => connectWorker(task.connection),
+          reconnect: () => router.reconnect(workerId),
           opOf,
         });
       }),

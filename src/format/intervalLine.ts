@@ -4,6 +4,7 @@
  */
 import type { IntervalStats } from '../metrics/intervalStats.js';
 import { TRACKED_COUNTERS, TRACKED_GAUGES } from '../metrics/serverStatus.js';
+import { clusterLine } from './clusterText.js';
 
 const fixed = (value: number, digits = 2): string => value.toFixed(digits);
 
@@ -22,10 +23,12 @@ export function consoleLine(stats: IntervalStats): string {
   const status = stats.status;
   if (status) {
     const rate = (name: string): string => fixed((status.delta[name] ?? 0) / status.seconds, 1);
-    line += ` | server Com_insert/s: ${rate('Com_insert')} Com_commit/s: ${rate('Com_commit')} thr_run: ${status.gauges.Threads_running ?? '?'}`;
+    // On a cluster the counters are the first node's, whose Com_insert counts every node's inserts.
+    const server = stats.cluster ? `node ${stats.cluster.nodes[0]?.node} (Com_insert cluster-wide)` : 'server';
+    line += ` | ${server} Com_insert/s: ${rate('Com_insert')} Com_commit/s: ${rate('Com_commit')} thr_run: ${status.gauges.Threads_running ?? '?'}`;
     if (status.reset) line += ' (server restarted: counters reset)';
   } else line += ' | server: no sample';
-  return line;
+  return line + clusterLine(stats);
 }
 
 /** One row per operation type and one for all of them. */

@@ -1,5 +1,6 @@
 /** The final summary as a person reads it, beside the run.json a program reads. */
 import type { RunFile } from '../results/types.js';
+import { clusterSummaryLines, listedOps } from './clusterText.js';
 
 export function summaryText(run: RunFile): string {
   const s = run.summary;
@@ -14,8 +15,8 @@ export function summaryText(run: RunFile): string {
     ...(s.dropped ? [`  dropped (open loop, no idle worker when due): ${s.dropped}`] : []),
     `  errors: ${s.errors}${Object.keys(s.errorsByCode).length ? ` ${JSON.stringify(s.errorsByCode)}` : ''}`,
   ];
-  if (Object.keys(s.byOp).length > 1) {
-    for (const [op, o] of Object.entries(s.byOp)) lines.push(`  ${op}: ${o.ops} ops (${o.opsPerSec.toFixed(1)}/s) p95 ${o.latencyMs.p95} ms, errors ${o.errors}`);
+  if (listedOps(Object.keys(s.byOp)).length > 1) {
+    for (const [op, o] of Object.entries(s.byOp)) if (listedOps([op]).length) lines.push(`  ${op}: ${o.ops} ops (${o.opsPerSec.toFixed(1)}/s) p95 ${o.latencyMs.p95} ms, errors ${o.errors}`);
   }
   const d = run.status?.delta;
   if (d) {
@@ -42,6 +43,7 @@ export function summaryText(run: RunFile): string {
     );
     for (const note of dc.notes) lines.push(`    note: ${note}`);
   }
+  lines.push(...clusterSummaryLines(run));
   for (const outage of s.serverOutages ?? []) {
     lines.push(`  server unreachable from ${outage.from} to ${outage.to ?? 'the end of the run'}${outage.seconds !== null ? ` (${outage.seconds} s)` : ''}`);
   }

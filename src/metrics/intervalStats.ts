@@ -5,6 +5,7 @@
 import { addCounts, emptyCounts, isPart, type MetersSnapshot, type OpCounts } from './opMeters.js';
 import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
 import type { StatusDelta } from './serverStatus.js';
+import type { ClusterInterval } from './clusterStatus.js';
 
 export interface OpInterval {
   counts: OpCounts;
@@ -22,6 +23,8 @@ export interface IntervalStats {
   status?: StatusDelta;
   /** The harness's own health, so a long run shows whether the client itself degraded. */
   client?: ClientHealth;
+  /** A run against a cluster (--hosts): each node's figures. */
+  cluster?: ClusterInterval;
 }
 
 export interface ClientHealth {

@@ -40,11 +40,16 @@ export const TRACKED_COUNTERS = [
 
 export const TRACKED_GAUGES = ['Threads_connected', 'Threads_running'] as const;
 
+/** Status values that are words, kept as text (a Galera node's state); absent on other servers. */
+export const TRACKED_TEXTS = ['wsrep_cluster_status', 'wsrep_local_state_comment'] as const;
+
 export interface StatusSample {
   /** ms since the epoch when the answer arrived. */
   at: number;
   uptime: number;
   values: Map<string, number>;
+  /** The TRACKED_TEXTS the server has. */
+  texts?: Record<string, string>;
 }
 
 export interface StatusDelta {
@@ -58,11 +63,13 @@ export interface StatusDelta {
 export async function sampleStatus(connection: PromiseConnection): Promise<StatusSample> {
   const [rows] = await connection.query('SHOW GLOBAL STATUS');
   const values = new Map<string, number>();
+  const texts: Record<string, string> = {};
   for (const row of rows as Array<{ Variable_name: string; Value: string }>) {
     const value = Number(row.Value);
     if (row.Value !== '' && Number.isFinite(value)) values.set(row.Variable_name, value);
+    else if ((TRACKED_TEXTS as readonly string[]).includes(row.Variable_name)) texts[row.Variable_name] = row.Value;
   }
-  return { at: Date.now(), uptime: values.get('Uptime') ?? 0, values };
+  return { at: Date.now(), uptime: values.get('Uptime') ?? 0, values, texts };
 }
 
 export function statusDelta(before: StatusSample, after: StatusSample): StatusDelta {

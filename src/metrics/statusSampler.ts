@@ -17,6 +17,8 @@ export class StatusSampler {
   private connection: PromiseConnection | null = null;
   private outageSince: Date | null = null;
   readonly outages: Outage[] = [];
+  /** The last sample that succeeded. */
+  last: StatusSample | null = null;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -33,6 +35,7 @@ export class StatusSampler {
       this.connection ??= await connectControl(this.options);
       const sample = await sampleStatus(this.connection);
       if (this.outageSince) this.closeOutage(new Date());
+      this.last = sample;
       return sample;
     } catch (error) {
       this.connection?.destroy();

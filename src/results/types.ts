@@ -5,9 +5,10 @@
 import type { LatencySummaryMs } from '../metrics/histogram.js';
 import type { OpCounts } from '../metrics/opMeters.js';
 import type { ServerSnapshot } from '../db/serverSnapshot.js';
+import type { ClusterSummary } from '../metrics/clusterStatus.js';
 
 // Defined where they are measured; part of run.json's documented shape all the same.
-export type { LatencySummaryMs, OpCounts, ServerSnapshot };
+export type { ClusterSummary, LatencySummaryMs, OpCounts, ServerSnapshot };
 
 
 export interface OpSummary extends OpCounts {
@@ -31,6 +32,8 @@ export interface Summary extends OpSummary {
   verification?: { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
   /** Deadlocks seen by the capture, beside the server's own counter. */
   deadlockCapture?: DeadlockCaptureSummary;
+  /** A run against a cluster (--hosts): per-node figures, conflicts, degraded time, rows on every node. */
+  cluster?: ClusterSummary;
 }
 
 export interface DeadlockCaptureSummary {
