@@ -59,7 +59,15 @@ export const RUN_OPTIONS: Record<string, Options> = {
   duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', requiresArg: true, group: 'Load:' },
   rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', requiresArg: true, group: 'Load:' },
   interval: { describe: 'report interval', default: '5s', type: 'string', requiresArg: true, group: 'Load:' },
-  shard: { describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`)', type: 'string', requiresArg: true, group: 'Load:' },
+  shard: {
+    describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`); auto/N: the index (0-based) from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or --shard-index-env, and the shards start together (--rendezvous)',
+    type: 'string',
+    requiresArg: true,
+    group: 'Load:',
+  },
+  'shard-index-env': { describe: 'with --shard auto/N: the environment variable holding the 0-based shard index', default: 'JOB_COMPLETION_INDEX', type: 'string', requiresArg: true, group: 'Load:' },
+  rendezvous: { describe: 'the shards meet at a table on the target server and start together; the id names the set (default with auto/N: <scenario>-<flag>-<N>)', type: 'string', requiresArg: true, group: 'Load:' },
+  'rendezvous-timeout': { describe: 'how long a shard waits for the others before giving up (no run)', default: '120s', type: 'string', requiresArg: true, group: 'Load:' },
   retries: { describe: 'retries of a transaction after a deadlock or lock-wait timeout', default: 10, type: 'string', requiresArg: true, group: 'Load:' },
   'retry-backoff': { describe: 'base backoff before a retry, doubled each time, jittered', default: '2ms', type: 'string', requiresArg: true, group: 'Load:' },
   'capture-deadlocks': { describe: 'capture deadlocks (SHOW ENGINE INNODB STATUS polling + error log); default: on for the deadlock lab', type: 'boolean', group: 'Load:' },
@@ -98,6 +106,8 @@ export interface RunSettings {
   ratePerSec: number | undefined;
   /** 0-based share of N; undefined: all the work. */
   shard: { index: number; of: number } | undefined;
+  /** The shards start together at a rendezvous with this id (auto/N, or --rendezvous). */
+  rendezvous?: { id: string | null; timeoutMs: number };
   /** undefined: the scenario's default. */
   captureDeadlocks: boolean | undefined;
   deadlockPollMs: number;
@@ -233,7 +243,8 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
     json: argv.json === true,
-    shard: argv.shard === undefined ? undefined : parseShard(String(argv.shard), v),
+    shard: argv.shard === undefined ? undefined : parseShard(String(argv.shard), String(argv['shard-index-env'] ?? 'JOB_COMPLETION_INDEX'), v),
+    ...rendezvousFrom(argv, v),
     ratePerSec: argv.rate === undefined ? undefined : v.take(parseRatePerSec('rate', argv.rate), 1),
     captureDeadlocks: typeof argv['capture-deadlocks'] === 'boolean' ? argv['capture-deadlocks'] : undefined,
     deadlockPollMs: v.take(parseDurationMs('deadlock-poll', argv['deadlock-poll'], 60_000, 10), 100),
@@ -257,7 +268,22 @@ function remoteWriteUrl(text: string, v: Validator): string {
   return text;
 }
 
-function parseShard(text: string, v: Validator): { index: number; of: number } | undefined {
+/**
+ * `auto/N`: the index comes from the environment, 0-based as a Kubernetes Indexed Job's
+ * JOB_COMPLETION_INDEX is (a CI matrix sets a variable of its own, named with --shard-index-env).
+ */
+function parseShard(text: string, indexVariable: string, v: Validator): { index: number; of: number } | undefined {
+  const auto = /^auto\/(\d+)$/.exec(text.trim());
+  if (auto) {
+    const of = Number(auto[1]);
+    const raw = process.env[indexVariable];
+    const index = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+    if (of < 1 || of > 1000) v.errors.push(`--shard ${JSON.stringify(text)}: N must be 1 to 1000`);
+    else if (!Number.isInteger(index) || index < 0 || index >= of) {
+      v.errors.push(`--shard auto/${of}: $${indexVariable} ${raw === undefined ? 'is not set' : `is ${JSON.stringify(raw.slice(0, 20))}`}; expected a 0-based index below ${of} (--shard-index-env names another variable)`);
+    } else return { index, of };
+    return undefined;
+  }
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = Number(match?.[1]);
   const of = Number(match?.[2]);
@@ -266,4 +292,14 @@ function parseShard(text: string, v: Validator): { index: number; of: number } |
     return undefined;
   }
   return { index: index - 1, of };
+}
+
+/** A rendezvous for `--shard auto/N`, or for any `--shard i/N` given `--rendezvous ID`. */
+function rendezvousFrom(argv: Argv, v: Validator): { rendezvous?: { id: string | null; timeoutMs: number } } {
+  const auto = typeof argv.shard === 'string' && argv.shard.trim().startsWith('auto/');
+  if (!auto && argv.rendezvous === undefined) return {};
+  if (argv.shard === undefined) v.errors.push('--rendezvous goes with --shard i/N or auto/N');
+  const id = argv.rendezvous === undefined ? null : String(argv.rendezvous);
+  if (id !== null && !/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) v.errors.push(`--rendezvous ${JSON.stringify(id.slice(0, 40))}: letters, digits and _ . : - only (at most 128)`);
+  return { rendezvous: { id, timeoutMs: v.take(parseDurationMs('rendezvous-timeout', argv['rendezvous-timeout'], 3_600_000, 1000), 120_000) } };
 }

@@ -25,6 +25,8 @@ import { stageProfileHook } from '../hooks/stageProfile/hook.js';
 import { statusCaptureHook } from '../hooks/statusCapture.js';
 import { preRunDoctor } from '../procedures/doctor/preRun.js';
 import { LiveSession } from '../live/liveSession.js';
+import { createHash } from 'node:crypto';
+import { Rendezvous } from '../engine/rendezvous.js';
 
 type RawArgs = Record<string, unknown>;
 
@@ -126,6 +128,7 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
   await checkServerState(connection, settings);
   let live: LiveSession | null = null;
   let run: RunFile | null = null;
+  const startGate = await joinRendezvous({ connection, library, settings, options }, scenario);
   try {
     live = await LiveSession.open({ ...(settings.listen ? { listen: settings.listen } : {}), ...(settings.remoteWriteUrl ? { remoteWriteUrl: settings.remoteWriteUrl } : {}), log });
     run = await runBenchmark({
@@ -147,12 +150,33 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
       preflight: preRunDoctor,
       ...(settings.ratePerSec ? { ratePerSec: settings.ratePerSec } : {}),
       ...(live ? { onStart: live.onStart, onInterval: live.onInterval } : {}),
+      ...(startGate ? { startGate } : {}),
     });
     log(summaryText(run));
     return run;
   } finally {
     await restoreEveryJournal(log);
     await live?.end(run);
+  }
+}
+
+/**
+ * Shards started together meet before anything is created: a shard whose peers do not all come
+ * fails here with no run folder. The configuration key is every option but the shard's index and
+ * where its results go, so that shards given different options never start as one set.
+ */
+async function joinRendezvous({ connection, library, settings, options }: RunConfig, scenario: Scenario): Promise<Rendezvous | null> {
+  if (!settings.rendezvous || !settings.shard) return null;
+  // Where results and live figures go may differ from shard to shard; what loads the server may not.
+  const { shard, results: _results, json: _json, listen: _listen, remoteWriteUrl: _remoteWriteUrl, rendezvous, ...rest } = settings;
+  const configKey = createHash('sha256')
+    .update(JSON.stringify({ scenario: scenario.name, options, library, settings: rest, of: shard.of, target: `${connection.host}:${connection.port}/${connection.database}` }))
+    .digest('hex');
+  const setId = rendezvous.id ?? `${scenario.name}-${library.flags.join('_')}-${shard.of}`;
+  try {
+    return await Rendezvous.join(connection, { setId, shard: shard.index, of: shard.of, timeoutMs: rendezvous.timeoutMs, configKey, log });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT_FAILED);
   }
 }
 

@@ -21,7 +21,7 @@ import { consoleLine, statusRow, timelineRows } from '../format/intervalLine.js'
 import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistributionMs, type Histogram } from '../metrics/histogram.js';
 import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/opMeters.js';
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
-import type { DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
+import type { RendezvousRecord, DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
 import { accountingCheck } from '../analysis/accounting.js';
 import { HISTOGRAM_LOG_FILE, histogramLogHeader, histogramLogLine } from '../results/histogramLog.js';
 import type { DataSettings, Scenario } from './scenario.js';
@@ -60,6 +60,8 @@ interface RunRequest {
   hooks?: RunHook[];
   /** Checks of the server before anything changes (the pre-run doctor): throws to refuse the run. */
   preflight?: PreflightCheck;
+  /** Shards started together: waited for once every worker is connected, asked for the record at the end. */
+  startGate?: { ready(): Promise<void>; finish(): Promise<RendezvousRecord> };
 }
 
 type PreflightCheck = (control: PromiseConnection, plan: { scenario: Scenario; workers: number; harnessConnections: number; flag: string }, log: (line: string) => void) => Promise<unknown>;
@@ -168,6 +170,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     await sampler.open();
     await cluster?.open();
     await hub.allReady();
+    await req.startGate?.ready();
     let previousSample = await sampler.sample();
     hub.broadcast({ type: 'start' });
     const startedAt = performance.now();
@@ -221,6 +224,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
       folder.writeRun(run);
       if (finishing) break;
     }
+    if (req.startGate) run.rendezvous = await req.startGate.finish();
     if (endReason === 'work-done') req.log(`every worker ran out of work after ${elapsedSec.toFixed(1)}s: the run ended early (prepare a larger scale for longer runs)`);
     if (hub.fatal) throw new Error(hub.fatal);
   } catch (error) {

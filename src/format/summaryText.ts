@@ -44,6 +44,10 @@ export function summaryText(run: RunFile): string {
     for (const note of dc.notes) lines.push(`    note: ${note}`);
   }
   lines.push(...clusterSummaryLines(run));
+  const shards = run.rendezvous;
+  if (shards) {
+    lines.push(`  shards: ${shards.of} (set "${shards.setId}"), start skew ${shards.skewMs ?? 'unknown'} ms: ${shards.shards.map((s) => `${s.shard + 1}/${shards.of} ${s.host} ${s.startedAt ?? '?'} – ${s.endedAt ?? 'running'}`).join('; ')}`);
+  }
   for (const outage of s.serverOutages ?? []) {
     lines.push(`  server unreachable from ${outage.from} to ${outage.to ?? 'the end of the run'}${outage.seconds !== null ? ` (${outage.seconds} s)` : ''}`);
   }

@@ -97,3 +97,22 @@ function histogramOf(values: number[]): ReturnType<typeof newHistogram> {
   for (const us of values) recordMicros(histogram, us);
   return histogram;
 }
+test('shards that did not overlap in time, or were given different options, are refused', () => {
+  const early = shard('a', [1], 1, 0);
+  const late = shard('b', [1], 1, 1);
+  late.run.startedAt = '2026-11-23T01:00:00Z';
+  assert.deepEqual(mergeProblems([early, late]).length, 1);
+  assert.match(mergeProblems([early, late])[0]!, /^the shards did not run at the same time: no time in common/);
+  const other = shard('c', [1], 1, 1);
+  other.run.config = { ...other.run.config, workers: 50 };
+  assert.deepEqual(mergeProblems([shard('a', [1], 1, 0), other]), ['the shards were given different options (apart from --shard): a vs c']);
+});
+
+test('the merged run records each shard\'s start and end and the skew', () => {
+  const a = shard('a', [1], 1, 0);
+  const b = shard('b', [1], 1, 1);
+  b.run.startedAt = '2026-11-23T00:00:00.040Z';
+  const { run } = mergeRuns([a, b], 'm');
+  assert.equal(run.rendezvous?.skewMs, 40);
+  assert.deepEqual(run.rendezvous?.shards.map((s) => s.host), ['a', 'b']);
+});

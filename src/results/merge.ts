@@ -12,6 +12,7 @@ import type { OpCounts, OpSummary, RunFile, Summary } from './types.js';
 import { INTERVAL_HISTOGRAMS_FILE, RUN_FILE } from './runFolder.js';
 import { parseRunFile } from './validateRun.js';
 import { HISTOGRAM_LOG_FILE, readHistogramLog, type HistogramLog } from './histogramLog.js';
+import { mergedShardRecord, overlapProblem, sharedConfig, shardWindow, type ShardWindow } from './shardWindows.js';
 
 export interface LoadedRun {
   dir: string;
@@ -89,8 +90,32 @@ export function mergeProblems(runs: readonly LoadedRun[]): string[] {
     if (indexes.size < shards.length && seen.size === runs.length) {
       problems.push(`a shard is given more than once: ${shards.map((s) => `${s.shard!.index + 1}/${of} (${s.dir})`).join(', ')}`);
     }
+    if (problems.length === 0) problems.push(...timeAndConfigProblems(runs));
   }
   return problems;
+}
+
+/** A whole set must also have run at the same time, with one configuration. */
+function timeAndConfigProblems(runs: readonly LoadedRun[]): string[] {
+  const problems: string[] = [];
+  const configs = new Map<string, string[]>();
+  for (const { dir, run } of runs) configs.set(sharedConfig(run), [...(configs.get(sharedConfig(run)) ?? []), dir]);
+  if (configs.size > 1) problems.push(`the shards were given different options (apart from --shard): ${[...configs.values()].map((dirs) => dirs.join(' + ')).join(' vs ')}`);
+  const windows = shardWindows(runs);
+  if (windows.length < runs.length) problems.push('a shard does not say when it ran (startedAt/endedAt), so overlap cannot be checked');
+  else {
+    const overlap = overlapProblem(windows);
+    if (overlap) problems.push(overlap);
+  }
+  return problems;
+}
+
+function shardWindows(runs: readonly LoadedRun[]): ShardWindow[] {
+  return runs.flatMap(({ run }) => {
+    const shard = shardOf(run);
+    const window = shard ? shardWindow(run, shard.index) : null;
+    return window ? [window] : [];
+  });
 }
 
 export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; histograms: Map<string, Histogram> } {
@@ -133,6 +158,8 @@ export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; his
     summary,
   };
   if (first.run.status) merged.status = first.run.status;
+  // Every shard's start and end, on the server's clock when they met at a rendezvous.
+  merged.rendezvous = mergedShardRecord(shardWindows(runs), first.run.rendezvous?.setId ?? 'manual');
   return { run: merged, histograms };
 }
 

@@ -61,6 +61,22 @@ export interface Accounting {
   note: string;
 }
 
+/** Times are the target server's clock (each shard corrects its own by the offset it measured). */
+export interface RendezvousRecord {
+  setId: string;
+  of: number;
+  /** This run's shard (0-based); absent in a merged run. */
+  shard?: number;
+  /** The start time the last ready shard fixed. */
+  startAt?: string | null;
+  clockOffsetMs?: number;
+  rttMs?: number;
+  waitedMs?: number;
+  /** Latest minus earliest shard start, ms; null while a shard's start is unknown. */
+  skewMs: number | null;
+  shards: Array<{ shard: number; host: string; startedAt: string | null; endedAt: string | null }>;
+}
+
 export interface StatusSection {
   /** Counter deltas over the whole measured window. */
   delta: Record<string, number>;
@@ -87,6 +103,8 @@ export interface RunFile {
   /** The figures so far while running; the final figures once `state` is no longer `running`. */
   summary?: Summary;
   status?: StatusSection;
+  /** Shards started together (--shard auto/N, --rendezvous): every shard's start and end, the skew. */
+  rendezvous?: RendezvousRecord;
   /** What each diagnostic hook (slow log, stage profile, status capture …) reported. */
   diagnostics?: Record<string, unknown>;
   error?: string;
