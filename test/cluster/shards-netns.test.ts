@@ -1,0 +1,138 @@
+/**
+ * Three client "hosts" started together: three network namespaces (ip netns + veth on a bridge),
+ * each reaching a private MariaDB (test/support/disposableServer.ts, never the shared server) on
+ * 10.213.0.1, an address of its own that the shared server does not listen on. Each runs
+ * `innobench run --shard auto/3` with its JOB_COMPLETION_INDEX, started a second apart as pods
+ * are; they meet at the rendezvous and start within 50 ms of each other, and `innobench merge`
+ * gives one run whose operations equal the server's Com_insert delta (the server is private, so
+ * nobody else inserts). Needs root (namespaces); skipped otherwise.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, describeResult, featureFileArgs, runCli, tempDir, type CliResult } from '../helpers.js';
+import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
+import type { RunFile } from '../../src/results/types.js';
+
+const SHARDS = 3;
+const SERVER_ADDRESS = '10.213.0.1';
+const tag = String(process.pid % 10_000);
+const BRIDGE = `ibb${tag}`;
+const namespace = (i: number): string => `ibns${tag}-${i}`;
+const DATABASE = 'ib_shards';
+const account = { user: 'ib_shard', password: 'Shard-Pw-7f3a' };
+
+function skipReason(): string | false {
+  if (process.getuid?.() !== 0) return 'network namespaces need root';
+  if (spawnSync('ip', ['-V']).status !== 0) return 'the ip command (iproute2) is missing';
+  return disposableServerSkipReason();
+}
+const skip = skipReason();
+
+function ip(...args: string[]): void {
+  const result = spawnSync('ip', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr}`);
+}
+
+function tearDownNetwork(): void {
+  for (let i = 1; i <= SHARDS; i++) spawnSync('ip', ['netns', 'delete', namespace(i)]);
+  spawnSync('ip', ['link', 'delete', BRIDGE]);
+}
+
+/** A bridge on the host with the server's address, and per shard a namespace joined to it by a veth pair. */
+function setUpNetwork(): void {
+  tearDownNetwork();
+  ip('link', 'add', BRIDGE, 'type', 'bridge');
+  ip('addr', 'add', `${SERVER_ADDRESS}/24`, 'dev', BRIDGE);
+  ip('link', 'set', BRIDGE, 'up');
+  for (let i = 1; i <= SHARDS; i++) {
+    const hostEnd = `ibh${tag}-${i}`;
+    const nsEnd = `ibn${tag}-${i}`;
+    ip('netns', 'add', namespace(i));
+    ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', nsEnd);
+    ip('link', 'set', hostEnd, 'master', BRIDGE);
+    ip('link', 'set', hostEnd, 'up');
+    ip('link', 'set', nsEnd, 'netns', namespace(i));
+    ip('-n', namespace(i), 'addr', 'add', `10.213.0.${10 + i}/24`, 'dev', nsEnd);
+    ip('-n', namespace(i), 'link', 'set', nsEnd, 'up');
+    ip('-n', namespace(i), 'link', 'set', 'lo', 'up');
+  }
+}
+
+/** `innobench …` inside namespace i, with its shard index in the environment. */
+function cliInNamespace(i: number, args: string[]): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', namespace(i), process.execPath, CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', JOB_COMPLETION_INDEX: String(i - 1), MYSQL_PWD: account.password },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('three shards from three network namespaces, started together', { skip }, () => {
+  let server: DisposableServer;
+  const results = tempDir('ib-shards-');
+
+  before(async () => {
+    setUpNetwork();
+    server = await startDisposableServer({ args: [`--bind-address=127.0.0.1,${SERVER_ADDRESS}`, '--max-connections=200'] });
+    await server.query(`CREATE USER '${account.user}'@'10.213.0.%' IDENTIFIED BY '${account.password}'`);
+    await server.query(`GRANT ALL PRIVILEGES ON *.* TO '${account.user}'@'10.213.0.%'`);
+    const prepared = await runCli(['prepare', 'insert-features', ...server.connectionArgs(DATABASE), '--groups', '30', '--members', '100', '--images', '20'], { timeoutMs: 120_000 });
+    assert.equal(prepared.code, 0, describeResult(prepared));
+  });
+
+  after(async () => {
+    await server?.remove();
+    tearDownNetwork();
+    results.remove();
+  });
+
+  test('start skew within 50 ms; merged operations = the server\'s Com_insert delta', async () => {
+    const comInsert = async (): Promise<number> => Number((await server.query<Array<{ Value: string }>>("SHOW GLOBAL STATUS LIKE 'Com_insert'"))[0]!.Value);
+    const before = await comInsert();
+    const args = (i: number) => ['run', 'insert-features', '--host', SERVER_ADDRESS, '--port', String(server.port), '--user', account.user, '--database', DATABASE,
+      '--shard', 'auto/3', '--rendezvous-timeout', '60s', '--workers', '8', '--duration', '6s', '--interval', '2s', '--results', join(results.path, `shard${i}`), ...featureFileArgs()];
+    const runs: Array<Promise<CliResult>> = [];
+    // Started a second apart, as pods of one Job are: the rendezvous evens that out.
+    for (let i = 1; i <= SHARDS; i++) {
+      runs.push(cliInNamespace(i, args(i)));
+      await sleep(1000);
+    }
+    const done = await Promise.all(runs);
+    for (const run of done) assert.equal(run.code, 0, describeResult(run));
+    const after = await comInsert();
+
+    const dirs = Array.from({ length: SHARDS }, (_, k) => {
+      const root = join(results.path, `shard${k + 1}`);
+      return join(root, readdirSync(root)[0]!);
+    });
+    const files = dirs.map((dir) => JSON.parse(spawnSync('cat', [join(dir, 'run.json')], { encoding: 'utf8' }).stdout) as RunFile);
+    for (const [k, file] of files.entries()) {
+      const record = file.rendezvous!;
+      assert.equal(record.shard, k);
+      assert.equal(record.shards.length, SHARDS);
+      assert.ok(record.skewMs !== null && record.skewMs <= 50, `start skew ${record.skewMs} ms\n${describeResult(done[k]!)}`);
+    }
+    const merged = await runCli(['merge', ...dirs, '--results', join(results.path, 'merged'), '--json']);
+    assert.equal(merged.code, 0, describeResult(merged));
+    const run = JSON.parse(merged.stdout) as RunFile;
+    assert.equal(run.summary!.ops, files.reduce((sum, f) => sum + f.summary!.ops, 0));
+    assert.equal(run.summary!.rows, after - before, 'merged rows = the private server\'s Com_insert delta');
+    assert.ok(run.rendezvous!.skewMs! <= 50);
+    assert.match(merged.stderr, /shards: 3 \(set "insert-features-demo-3"\), start skew [\d.]+ ms/);
+  });
+});
