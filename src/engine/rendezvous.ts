@@ -20,7 +20,7 @@ import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { classifyError } from '../db/errors.js';
 import type { RendezvousRecord } from '../results/types.js';
 
-export const RENDEZVOUS_TABLE = 'innobench_rendezvous';
+const RENDEZVOUS_TABLE = 'innobench_rendezvous';
 const POLL_MS = 20;
 /** How far ahead the last shard sets the start: the others must see it in time, a few polls away. */
 const LEAD_MS = 300;

@@ -11,7 +11,7 @@
 import { PART_PREFIX } from './opMeters.js';
 import type { StatusSample } from './serverStatus.js';
 
-export const WSREP_COUNTERS = [
+const WSREP_COUNTERS = [
   'wsrep_local_cert_failures',
   'wsrep_local_bf_aborts',
   'wsrep_local_replays',
@@ -25,10 +25,10 @@ export const WSREP_COUNTERS = [
   'Innodb_deadlocks',
 ] as const;
 
-export const WSREP_GAUGES = ['wsrep_cluster_size', 'wsrep_local_recv_queue_avg', 'wsrep_local_recv_queue'] as const;
+const WSREP_GAUGES = ['wsrep_cluster_size', 'wsrep_local_recv_queue_avg', 'wsrep_local_recv_queue'] as const;
 
 /** The op type under which a load thread counts a node's operations. */
-export const NODE_PART = `${PART_PREFIX}node `;
+const NODE_PART = `${PART_PREFIX}node `;
 
 export function nodePart(node: string): string {
   return NODE_PART + node;

@@ -41,7 +41,7 @@ export const TRACKED_COUNTERS = [
 export const TRACKED_GAUGES = ['Threads_connected', 'Threads_running'] as const;
 
 /** Status values that are words, kept as text (a Galera node's state); absent on other servers. */
-export const TRACKED_TEXTS = ['wsrep_cluster_status', 'wsrep_local_state_comment'] as const;
+const TRACKED_TEXTS = ['wsrep_cluster_status', 'wsrep_local_state_comment'] as const;
 
 export interface StatusSample {
   /** ms since the epoch when the answer arrived. */

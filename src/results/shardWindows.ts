@@ -28,7 +28,7 @@ export function shardWindow(run: RunFile, shard: number): ShardWindow | null {
 }
 
 /** At least this share of the shortest shard's time must be common to all shards. */
-export const MIN_OVERLAP = 0.5;
+const MIN_OVERLAP = 0.5;
 
 /** Why the windows do not overlap enough, or null when they do. */
 export function overlapProblem(windows: ShardWindow[]): string | null {
