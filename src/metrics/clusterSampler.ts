@@ -21,7 +21,8 @@ interface NodeState {
 
 export class ClusterSampler {
   private readonly nodes: NodeState[];
-  private degradedSince: { at: Date; why: string } | null = null;
+  /** The open degraded window: when it began and every reason seen during it, in order. */
+  private degradedSince: { at: Date; why: string[] } | null = null;
   readonly degraded: DegradedWindow[] = [];
 
   constructor(connection: ConnectionOptions, log: (line: string) => void) {
@@ -57,10 +58,12 @@ export class ClusterSampler {
 
   private track(cluster: ClusterInterval): void {
     const now = new Date();
-    if (cluster.degraded && !this.degradedSince) this.degradedSince = { at: now, why: cluster.why ?? '' };
-    else if (!cluster.degraded && this.degradedSince) {
+    if (cluster.degraded) {
+      this.degradedSince ??= { at: now, why: [] };
+      for (const reason of (cluster.why ?? '').split(', ')) if (reason && !this.degradedSince.why.includes(reason)) this.degradedSince.why.push(reason);
+    } else if (this.degradedSince) {
       const { at, why } = this.degradedSince;
-      this.degraded.push({ from: at.toISOString(), to: now.toISOString(), seconds: Math.round((now.getTime() - at.getTime()) / 100) / 10, why });
+      this.degraded.push({ from: at.toISOString(), to: now.toISOString(), seconds: Math.round((now.getTime() - at.getTime()) / 100) / 10, why: why.join(', ') });
       this.degradedSince = null;
     }
   }
@@ -70,7 +73,7 @@ export class ClusterSampler {
     const totals: Record<string, number> = {};
     for (const n of this.nodes) addDeltas(totals, n.delta);
     const degraded = [...this.degraded];
-    if (this.degradedSince) degraded.push({ from: this.degradedSince.at.toISOString(), to: null, seconds: null, why: this.degradedSince.why });
+    if (this.degradedSince) degraded.push({ from: this.degradedSince.at.toISOString(), to: null, seconds: null, why: this.degradedSince.why.join(', ') });
     const open = this.degradedSince ? (Date.now() - this.degradedSince.at.getTime()) / 1000 : 0;
     return {
       nodes: this.nodes.map((n, i) => ({

@@ -101,7 +101,7 @@ describe('three shards from three network namespaces, started together', { skip 
     results.remove();
   });
 
-  test('start skew within 50 ms; merged operations = the server\'s Com_insert delta', async () => {
+  test('start skew within 50 ms; merged operations = the server\'s Com_insert delta', async (t) => {
     const comInsert = async (): Promise<number> => Number((await server.query<Array<{ Value: string }>>("SHOW GLOBAL STATUS LIKE 'Com_insert'"))[0]!.Value);
     const before = await comInsert();
     const args = (i: number) => ['run', 'insert-features', '--host', SERVER_ADDRESS, '--port', String(server.port), '--user', account.user, '--database', DATABASE,
@@ -134,5 +134,6 @@ describe('three shards from three network namespaces, started together', { skip 
     assert.equal(run.summary!.rows, after - before, 'merged rows = the private server\'s Com_insert delta');
     assert.ok(run.rendezvous!.skewMs! <= 50);
     assert.match(merged.stderr, /shards: 3 \(set "insert-features-demo-3"\), start skew [\d.]+ ms/);
+    t.diagnostic(`start skew per shard run: ${files.map((f) => f.rendezvous!.skewMs).join(', ')} ms; merged: ${run.rendezvous!.skewMs} ms, ${run.summary!.ops} ops = Com_insert +${after - before}`);
   });
 });
