@@ -48,16 +48,9 @@ export class ClusterRun {
    */
   async catchUp(last: StatusSample | null): Promise<Record<string, number>> {
     if (!last) return {};
-    const control = await connectControl(nodeConnections(this.connection)[0]!);
-    try {
-      await control.query('SET SESSION wsrep_sync_wait = 1');
-      await control.query('SELECT 1');
-      const delta = statusDelta(last, await sampleStatus(control));
-      if (delta.delta.Com_insert) this.log(`node ${nodeLabel(this.connection)}: applied ${delta.delta.Com_insert} more inserts after the last sample, while replication caught up: counted in the run's server figures`);
-      return delta.delta;
-    } finally {
-      await control.end().catch(() => undefined);
-    }
+    const delta = statusDelta(last, await causalSample(nodeConnections(this.connection)[0]!));
+    if (delta.delta.Com_insert) this.log(`node ${nodeLabel(this.connection)}: applied ${delta.delta.Com_insert} more inserts after the last sample, while replication caught up: counted in the run's server figures`);
+    return delta.delta;
   }
 
   async open(): Promise<void> {
@@ -89,6 +82,9 @@ export class ClusterRun {
 
   /** summary.cluster: node figures, the conflict split, and (when the run wrote) the rows on every node. */
   async summarize(summary: Summary, accountingTables: string[] | undefined): Promise<ClusterSummary> {
+    const settled = await Promise.all(nodeConnections(this.connection).map((node) => causalSample(node).catch(() => null)));
+    const caughtUp = Object.entries(this.sampler.settle(settled)).filter(([, n]) => n > 0);
+    if (caughtUp.length) this.log(`inserts the nodes applied after the last tick, until replication caught up (in their Com_insert): ${caughtUp.map(([node, n]) => `${node} +${n}`).join(', ')}`);
     const nodes = this.sampler.summary(this.retryAutocommit);
     const atCommit = Object.entries(summary.byOp)
       .filter(([op]) => nodeOfPart(op) !== null)
@@ -138,6 +134,18 @@ export class ClusterRun {
       }),
     );
     return counts;
+  }
+}
+
+/** A node's status once it has applied every write committed before (a causal read first). */
+async function causalSample(node: ConnectionOptions): Promise<StatusSample> {
+  const control = await connectControl(node);
+  try {
+    await control.query('SET SESSION wsrep_sync_wait = 1');
+    await control.query('SELECT 1');
+    return await sampleStatus(control);
+  } finally {
+    await control.end().catch(() => undefined);
   }
 }
 

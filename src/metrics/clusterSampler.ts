@@ -68,6 +68,24 @@ export class ClusterSampler {
     }
   }
 
+  /**
+   * After the run: each node's counters once it has applied every write of the run (the caller
+   * reads them with a causal wait), added to its totals, so that a node's Com_insert counts every
+   * insert of the run even when it lagged at the last tick. Returns each node's catch-up.
+   */
+  settle(samples: Array<StatusSample | null>): Record<string, number> {
+    const caughtUp: Record<string, number> = {};
+    this.nodes.forEach((n, i) => {
+      const sample = samples[i];
+      if (!sample || !n.previous) return;
+      const interval = nodeInterval(n.node, n.previous, sample);
+      addDeltas(n.delta, interval.delta);
+      n.previous = sample;
+      caughtUp[n.node] = interval.delta.Com_insert ?? 0;
+    });
+    return caughtUp;
+  }
+
   /** The node figures of summary.cluster (conflicts and accounting are added by the run). */
   summary(retryAutocommit: Array<number | null>): Omit<ClusterSummary, 'conflicts' | 'accounting'> {
     const totals: Record<string, number> = {};

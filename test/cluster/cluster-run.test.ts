@@ -64,6 +64,11 @@ describe('runs against a Galera cluster', { skip }, () => {
       assert.deepEqual(s.cluster!.accounting!.rowsByNode, Object.fromEntries(nodes.map((node) => [node, rowsAfter])));
       // Replication applies every insert on every node: each node's Com_insert moved by all of them.
       for (const [i, port] of NODE_PORTS.entries()) assert.ok(after[i]! - before[i]! >= s.rows, `node ${port}: Com_insert +${after[i]! - before[i]!} < ${s.rows} rows`);
+      // Each node's own figure, taken until it had caught up: every insert of the run, plus at most the failed attempts.
+      for (const n of s.cluster!.nodes) {
+        const comInsert = n.delta.Com_insert ?? 0;
+        assert.ok(comInsert >= s.rows && comInsert <= s.rows + (s.attempts - s.ops), `${n.node}: Com_insert +${comInsert} for ${s.rows} rows`);
+      }
       assert.equal(s.cluster!.nodes.length, 3);
       assert.ok(s.cluster!.nodes.every((n) => n.retryAutocommit !== null));
       assert.equal(s.cluster!.degraded.length, 0);
