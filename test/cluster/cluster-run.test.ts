@@ -7,6 +7,8 @@
  * - A forced conflict (the same row updated in transactions on two nodes): the loser's COMMIT
  *   fails with 1213, which the harness tells apart as a Galera conflict, and the node counted it
  *   as a certification failure or brute-force abort.
+ * - The deadlock lab's delete-then-insert storm across the nodes: 1213s at COMMIT (Galera conflicts)
+ *   counted per node beside InnoDB deadlocks, and every 1213 the harness saw counted by a node.
  * - A node killed (SIGKILL) and restarted mid-run: its workers fail over to the other nodes, the
  *   summary shows the degraded time, and every row the harness counted is on every node, none twice.
  */
@@ -107,6 +109,27 @@ describe('runs against a Galera cluster', { skip }, () => {
     } finally {
       a.destroy();
       b.destroy();
+    }
+  });
+
+  test('the deadlock storm across nodes: Galera conflicts at COMMIT counted beside InnoDB deadlocks, every 1213 explained', async () => {
+    const prepared = await runCli(['prepare', 'replace-member-images', '--host', '127.0.0.1', '--port', String(NODE_PORTS[0]), '--user', 'root', '--password=', '--database', DATABASE, '--flag', 'storm', '--groups', '1', '--members', '40', '--images', '5', ...featureFileArgs()], { timeoutMs: 120_000 });
+    assert.equal(prepared.code, 0, describeResult(prepared));
+    const results = tempDir('ib-cluster-storm-');
+    try {
+      const run = await runCli(['run', 'replace-member-images', '--hosts', HOSTS, '--user', 'root', '--password=', '--database', DATABASE, '--flag', 'storm', '--workers', '12', '--duration', '6s', '--interval', '2s', '--results', results.path, ...featureFileArgs()], { timeoutMs: 120_000 });
+      assert.equal(run.code, 0, describeResult(run));
+      const s = readOnlyRunFolder(results.path).run.summary!;
+      const c = s.cluster!.conflicts;
+      assert.equal(s.verification?.ok, true);
+      assert.equal(c.harness1213, s.deadlocks);
+      assert.ok(c.atCommit > 0, `Galera conflicts at COMMIT: ${c.note}`);
+      assert.ok(c.certFailures + c.bfAborts >= c.atCommit, c.note);
+      // Every 1213 the harness saw is one the nodes counted: an InnoDB deadlock, a cert failure or a BF abort.
+      assert.ok(c.harness1213 <= c.innodbDeadlocks + c.certFailures + c.bfAborts, c.note);
+      assert.match(run.stdout + run.stderr, /conflicts: \d+ errno 1213 seen: \d+ at COMMIT \(Galera conflicts\), \d+ on statements \(by the nodes' counters: \d+ InnoDB deadlocks, \d+ brute-force aborts\)/);
+    } finally {
+      results.remove();
     }
   });
 
