@@ -38,7 +38,7 @@ export class ClusterRun {
    * cluster committed before (wsrep_sync_wait): row counts then see the whole cluster's rows.
    */
   static async syncReads(connection: ConnectionOptions, control: PromiseConnection): Promise<void> {
-    if (connection.hosts) await control.query('SET SESSION wsrep_sync_wait = 1');
+    if (connection.hosts) await causalReads(control);
   }
 
   /**
@@ -54,21 +54,26 @@ export class ClusterRun {
   }
 
   async open(): Promise<void> {
-    this.retryAutocommit = await Promise.all(
+    const settings = await Promise.all(
       nodeConnections(this.connection).map(async (node) => {
         try {
           const control = await connectControl(node);
           try {
-            const [rows] = await control.query('SELECT @@GLOBAL.wsrep_retry_autocommit AS r');
-            return Number((rows as Array<{ r: number }>)[0]?.r);
+            const [rows] = await control.query('SELECT @@GLOBAL.wsrep_retry_autocommit AS r, @@GLOBAL.wsrep_on AS w');
+            const row = (rows as Array<{ r: number; w: number }>)[0];
+            return { node: nodeLabel(node), retry: Number(row?.r), galera: Number(row?.w) === 1 };
           } finally {
             await control.end().catch(() => undefined);
           }
         } catch {
-          return null;
+          // Down at the start, or a server without wsrep variables (not MariaDB): no Galera figures.
+          return { node: nodeLabel(node), retry: null, galera: false };
         }
       }),
     );
+    this.retryAutocommit = settings.map((s) => s.retry);
+    this.sampler.standalone = new Set(settings.filter((s) => !s.galera).map((s) => s.node));
+    for (const node of this.sampler.standalone) this.log(`node ${node}: not a Galera node (wsrep_on OFF or unreachable at the start): only whether it answers is watched`);
     await this.sampler.open();
   }
 
@@ -137,11 +142,25 @@ export class ClusterRun {
   }
 }
 
+const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+
+/**
+ * Reads on this connection wait until the node has applied every write committed before them
+ * (wsrep_sync_wait). Nodes that are not Galera (no such variable) have nothing to wait for.
+ */
+async function causalReads(control: PromiseConnection): Promise<void> {
+  try {
+    await control.query('SET SESSION wsrep_sync_wait = 1');
+  } catch (error) {
+    if ((error as { errno?: number }).errno !== ER_UNKNOWN_SYSTEM_VARIABLE) throw error;
+  }
+}
+
 /** A node's status once it has applied every write committed before (a causal read first). */
 async function causalSample(node: ConnectionOptions): Promise<StatusSample> {
   const control = await connectControl(node);
   try {
-    await control.query('SET SESSION wsrep_sync_wait = 1');
+    await causalReads(control);
     await control.query('SELECT 1');
     return await sampleStatus(control);
   } finally {
@@ -152,7 +171,7 @@ async function causalSample(node: ConnectionOptions): Promise<StatusSample> {
 async function countRows(node: ConnectionOptions, tables: string[]): Promise<number> {
   const control = await connectControl(node);
   try {
-    await control.query('SET SESSION wsrep_sync_wait = 1');
+    await causalReads(control);
     let total = 0;
     for (const table of tables) {
       const [rows] = await control.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(table)}`);

@@ -50,7 +50,7 @@ export function clusterSummaryLines(run: RunFile): string[] {
     `  cluster: wsrep_local_cert_failures ${t.wsrep_local_cert_failures ?? 0}, wsrep_local_bf_aborts ${t.wsrep_local_bf_aborts ?? 0}, wsrep_local_replays ${t.wsrep_local_replays ?? 0}, Innodb_deadlocks ${t.Innodb_deadlocks ?? 0} (sums over the nodes)`,
   );
   lines.push(
-    `  cluster: flow control paused ${(Math.max(0, ...c.nodes.map((n) => n.delta.wsrep_flow_control_paused_ns ?? 0)) / 1e9).toFixed(2)} s (longest of any node), sent ${t.wsrep_flow_control_sent ?? 0} / recv ${t.wsrep_flow_control_recv ?? 0}, wsrep_local_recv_queue_avg max ${Math.max(...c.nodes.map((n) => n.recvQueueAvgMax)).toFixed(2)}; at the end: ${c.nodes.map((n) => `${n.node} ${n.state ?? 'down'} size ${n.gauges.wsrep_cluster_size ?? '?'} ${n.clusterStatus ?? ''}`.trim()).join(', ')}`,
+    `  cluster: flow control paused ${(Math.max(0, ...c.nodes.map((n) => n.delta.wsrep_flow_control_paused_ns ?? 0)) / 1e9).toFixed(2)} s (longest of any node), sent ${t.wsrep_flow_control_sent ?? 0} / recv ${t.wsrep_flow_control_recv ?? 0}, wsrep_local_recv_queue_avg max ${Math.max(...c.nodes.map((n) => n.recvQueueAvgMax)).toFixed(2)}; at the end: ${c.nodes.map((n) => `${n.node} ${n.state || '-'} size ${n.gauges.wsrep_cluster_size ?? '?'} ${n.clusterStatus ?? ''}`.trim()).join(', ')}`,
   );
   const retry = [...new Set(c.nodes.map((n) => n.retryAutocommit))].map((r) => (r === null ? 'unknown' : String(r)));
   lines.push(`  cluster: wsrep_retry_autocommit ${retry.join('/')}; conflicts: ${c.conflicts.note}`);

@@ -24,6 +24,8 @@ export class ClusterSampler {
   /** The open degraded window: when it began and every reason seen during it, in order. */
   private degradedSince: { at: Date; why: string[] } | null = null;
   readonly degraded: DegradedWindow[] = [];
+  /** Nodes that run without Galera (see clusterInterval). */
+  standalone: ReadonlySet<string> = new Set();
 
   constructor(connection: ConnectionOptions, log: (line: string) => void) {
     this.nodes = nodeConnections(connection).map((options) => {
@@ -51,7 +53,7 @@ export class ClusterSampler {
       }
       return interval;
     });
-    const cluster = clusterInterval(intervals);
+    const cluster = clusterInterval(intervals, this.standalone);
     this.track(cluster);
     return cluster;
   }

@@ -40,3 +40,10 @@ test('node op types round-trip', () => {
   assert.equal(nodeOfPart('insert'), null);
   assert.equal(nodeOfPart('part:query'), null);
 });
+
+test('a node without Galera (wsrep_on OFF reports Disconnected) is only watched for answering', () => {
+  const plain = nodeInterval('p:1', null, sample(0, 1, { wsrep_cluster_size: 0 }, { wsrep_cluster_status: 'Disconnected', wsrep_local_state_comment: '' }));
+  assert.equal(clusterInterval([plain], new Set(['p:1'])).degraded, false);
+  assert.equal(clusterInterval([plain]).why, 'p:1 Disconnected');
+  assert.equal(clusterInterval([nodeInterval('p:1', null, null)], new Set(['p:1'])).why, 'p:1 unreachable');
+});

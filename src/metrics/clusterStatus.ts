@@ -82,11 +82,16 @@ export function nodeInterval(node: string, before: StatusSample | null, after: S
   return { node, reachable: true, delta, gauges, clusterStatus: after.texts?.wsrep_cluster_status ?? null, state: after.texts?.wsrep_local_state_comment ?? null, reset };
 }
 
-/** Whether the cluster was whole at this sample, and if not, why (pure). */
-export function clusterInterval(nodes: NodeInterval[]): ClusterInterval {
+/**
+ * Whether the cluster was whole at this sample, and if not, why (pure). `standalone` nodes run
+ * without Galera (wsrep_on OFF: a MariaDB reports its wsrep status all the same, Disconnected):
+ * only whether they answer counts.
+ */
+export function clusterInterval(nodes: NodeInterval[], standalone: ReadonlySet<string> = new Set()): ClusterInterval {
   const reasons: string[] = [];
   for (const n of nodes) {
     if (!n.reachable) reasons.push(`${n.node} unreachable`);
+    else if (standalone.has(n.node)) continue;
     else if (n.clusterStatus !== null && n.clusterStatus !== 'Primary') reasons.push(`${n.node} ${n.clusterStatus}`);
     else if (n.state !== null && n.state !== 'Synced') reasons.push(`${n.node} ${n.state}`);
     else if (n.gauges.wsrep_cluster_size !== undefined && n.gauges.wsrep_cluster_size < nodes.length) reasons.push(`${n.node} sees ${n.gauges.wsrep_cluster_size} of ${nodes.length} nodes`);
