@@ -22,7 +22,8 @@
 # Bootstrapping: when no node answers, node 1 starts a new cluster (--wsrep-new-cluster; its
 # grastate.dat is marked safe to bootstrap, which is right for this throw-away cluster but would
 # not be for one whose nodes hold different data) and the others join it, taking a full copy by
-# rsync. When some nodes answer, a missing node (one killed by a test, say) simply rejoins. `down`
+# rsync. When some nodes answer, a missing node (one killed by a test, say) simply rejoins; when all
+# answer but none is in a Primary component (a partition that did not heal), node 1 forms it again. `down`
 # stops node 3, then 2, then 1, so that node 1 is the last one out and the natural bootstrapper.
 set -euo pipefail
 
@@ -230,6 +231,22 @@ cmd_up() {
       start_node "$n" no
     fi
   done
+  ensure_primary
+}
+
+# Every node answers but none is in a Primary component (a partition that did not heal, e.g. after
+# the machine stalled longer than the group's timeouts): node 1 is told to form the Primary
+# component again (pc.bootstrap) and the others rejoin it.
+ensure_primary() {
+  local n
+  for ((n = 1; n <= NODES; n++)); do
+    [[ $(wsrep_status "$n" wsrep_cluster_status) == Primary ]] && return 0
+  done
+  log "no node is in a Primary component: node 1 bootstraps it again (pc.bootstrap=YES)"
+  mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$(client_port 1)" -u root \
+    -e "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'" || die "node 1 refused pc.bootstrap"
+  sleep 1
+  for ((n = 1; n <= NODES; n++)); do wait_synced "$n" "$(node_pid "$n")"; done
 }
 
 stop_node() {

@@ -1,12 +1,12 @@
 /**
  * scripts/galera-cluster.sh is idempotent: `up` on a running cluster starts nothing, `down` twice
  * stops what runs and then says so, `up` after a SIGKILL of one node restarts only that node, which
- * rejoins; every listener (client and group ports) is on 127.0.0.1.
+ * rejoins, and `up` on nodes left without a Primary component forms one again; every listener (client and group ports) is on 127.0.0.1.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describeScript, ensureCluster, galeraScript, galeraSkipReason, NODE_PORTS, nodePid, nodeStatus } from '../support/galera.js';
+import { describeScript, ensureCluster, galeraScript, galeraSkipReason, NODE_PORTS, nodePid, nodeQuery, nodeStatus } from '../support/galera.js';
 
 const skip = galeraSkipReason();
 
@@ -55,6 +55,17 @@ describe('galera-cluster.sh', { skip }, () => {
     assert.equal(nodePid(1), pid1);
     assert.equal(nodePid(3), pid3);
     assert.equal(await nodeStatus(NODE_PORTS[1], 'wsrep_cluster_size'), '3');
+  });
+
+  test('up heals a cluster left without a Primary component (every node isolated, then let go)', async () => {
+    const provider = (port: number, options: string) => nodeQuery(port, 'SET GLOBAL wsrep_provider_options = ?', [options]);
+    for (const port of NODE_PORTS) await provider(port, 'gmcast.isolate=1');
+    for (let i = 0; i < 40 && (await nodeStatus(NODE_PORTS[0], 'wsrep_cluster_status')) === 'Primary'; i++) await new Promise((resolve) => setTimeout(resolve, 250));
+    for (const port of NODE_PORTS) await provider(port, 'gmcast.isolate=0');
+    const up = galeraScript('up');
+    assert.equal(up.code, 0, describeScript(up));
+    const status = galeraScript('status');
+    assert.equal(status.stdout.match(/Synced cluster_size 3 Primary/g)?.length, 3, `${describeScript(up)}\n${describeScript(status)}`);
   });
 
   test('down twice, then up: the second down finds nothing to stop, up bootstraps again', () => {
