@@ -36,3 +36,10 @@ test('no server sample, or a restarted server, is said', () => {
   restarted.status!.reset = true;
   assert.match(consoleLine(restarted), /\(server restarted: counters reset\)$/);
 });
+
+test('with the checkpoint gauges, the steady-state figures follow the server figures', () => {
+  const s = stats({ ops: 1000 });
+  s.status!.gauges = { Threads_running: 4, Innodb_checkpoint_age: 45, Innodb_checkpoint_max_age: 100, Innodb_buffer_pool_pages_dirty: 5049 };
+  s.status!.delta = { ...s.status!.delta, Innodb_buffer_pool_pages_flushed: 240, Innodb_data_fsyncs: 600, Innodb_log_waits: 1 };
+  assert.match(consoleLine(s), /thr_run: 4 ckpt: 45% dirty: 5049 flushed\/s: 120 fsyncs\/s: 300 log_waits: 1$/);
+});

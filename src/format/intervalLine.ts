@@ -26,9 +26,26 @@ export function consoleLine(stats: IntervalStats): string {
     // On a cluster the counters are the first node's, whose Com_insert counts every node's inserts.
     const server = stats.cluster ? `node ${stats.cluster.nodes[0]?.node} (Com_insert cluster-wide)` : 'server';
     line += ` | ${server} Com_insert/s: ${rate('Com_insert')} Com_commit/s: ${rate('Com_commit')} thr_run: ${status.gauges.Threads_running ?? '?'}`;
+    line += steadyStateText(status);
     if (status.reset) line += ' (server restarted: counters reset)';
   } else line += ' | server: no sample';
   return line + clusterLine(stats);
+}
+
+/**
+ * What says whether the run is in its steady state: checkpoint age as a share of its maximum,
+ * dirty pages, pages flushed/s, log waits and fsyncs/s; empty where the server lacks the
+ * checkpoint gauges (MySQL).
+ */
+function steadyStateText(status: NonNullable<IntervalStats['status']>): string {
+  const age = status.gauges.Innodb_checkpoint_age;
+  const max = status.gauges.Innodb_checkpoint_max_age;
+  if (age === undefined || max === undefined || max <= 0) return '';
+  const rate = (name: string): string => fixed((status.delta[name] ?? 0) / status.seconds, 0);
+  return (
+    ` ckpt: ${fixed((100 * age) / max, 0)}% dirty: ${status.gauges.Innodb_buffer_pool_pages_dirty ?? '?'}` +
+    ` flushed/s: ${rate('Innodb_buffer_pool_pages_flushed')} fsyncs/s: ${rate('Innodb_data_fsyncs')} log_waits: ${status.delta.Innodb_log_waits ?? 0}`
+  );
 }
 
 /** One row per operation type and one for all of them. */

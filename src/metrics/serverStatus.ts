@@ -31,6 +31,7 @@ export const TRACKED_COUNTERS = [
   'Innodb_buffer_pool_reads',
   'Innodb_buffer_pool_read_requests',
   'Innodb_buffer_pool_wait_free',
+  'Innodb_buffer_pool_pages_flushed',
   'Innodb_row_lock_waits',
   'Innodb_row_lock_time',
   'Innodb_deadlocks',
@@ -38,7 +39,19 @@ export const TRACKED_COUNTERS = [
   'Bytes_sent',
 ] as const;
 
-export const TRACKED_GAUGES = ['Threads_connected', 'Threads_running'] as const;
+/**
+ * Levels, not counts. Checkpoint age against its maximum (MariaDB's Innodb_checkpoint_age and
+ * Innodb_checkpoint_max_age) and dirty pages say whether a run reached the steady state the redo
+ * size is about (analysis/steadyState.ts); MySQL lacks the checkpoint gauges and leaves them empty.
+ */
+export const TRACKED_GAUGES = [
+  'Threads_connected',
+  'Threads_running',
+  'Innodb_checkpoint_age',
+  'Innodb_checkpoint_max_age',
+  'Innodb_buffer_pool_pages_dirty',
+  'Innodb_buffer_pool_pages_total',
+] as const;
 
 /** Status values that are words, kept as text (a Galera node's state); absent on other servers. */
 const TRACKED_TEXTS = ['wsrep_cluster_status', 'wsrep_local_state_comment'] as const;
