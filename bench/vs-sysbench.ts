@@ -27,7 +27,7 @@
  * with a message (exit 0) when sysbench or /usr/bin/time is missing:
  * `bash scripts/setup-mariadb.sh --with-tools` installs both.
  */
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -37,7 +37,8 @@ import mysql from 'mysql2/promise';
 import type { RunFile } from '../src/results/types.js';
 import { mean } from '../src/analysis/stats.js';
 import { PROJECT_ROOT, positiveInteger } from './common.js';
-import { childPidOf, findServerPid, machineCpuTicks, processCpuTicks } from './procCpu.js';
+import { childPidOf, machineCpuTicks } from './procCpu.js';
+import { clockTicksPerSec, findServerPid, processCpuTicks } from '../src/metrics/processCpu.js';
 import { COUNT_MISMATCH_TOLERANCE, formatRow, printReport, writeJson } from './sysbench/report.js';
 import type { Client, ClientReport, Comparison, Options, RunLabel, RunResult, Session, Snapshot } from './sysbench/types.js';
 
@@ -395,7 +396,7 @@ async function main(): Promise<void> {
   const session: Session = {
     control,
     serverPid: await findServerPid(control),
-    clockTicksPerSec: Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()),
+    clockTicksPerSec: clockTicksPerSec(),
     scratchDir: await mkdtemp(join(tmpdir(), 'innobench-vs-sysbench-')),
     current: null,
     interrupted: false,

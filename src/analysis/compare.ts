@@ -7,7 +7,10 @@
  */
 import { formatRelative, mean, meanCI, welchDiff, type MeanInterval, type RelativeDiff } from './stats.js';
 import { latencySummaryMs } from '../metrics/histogram.js';
-import { intervalOpsSamples, mergedHistogram, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../results/readRuns.js';
+import { intervalOpsSamples, mergedHistogram, readStatusRows, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../results/readRuns.js';
+import { intervalPoints, steadyState, WARMUP_RULE, type SteadyState, type Stall, type RedoFill } from './steadyState.js';
+import { configurationMechanism, mechanismChanges, runMechanism, type ConfigurationMechanism, type MechanismChange, type RunMechanism } from './mechanism.js';
+import { blocksForTarget, pairedDiff, type PairedDiff } from './paired.js';
 
 const CONFIDENCE_LEVEL = 0.95;
 
@@ -45,6 +48,10 @@ export interface RunFigures {
   /** Innodb_os_log_written per second over the run. */
   redoBytesPerSec: number | null;
   settings?: Record<string, string>;
+  steady: SteadyState;
+  mechanism: RunMechanism;
+  /** The matrix's interleaved block, when it ran in blocks order. */
+  block: number | null;
 }
 
 export interface RedoSizing {
@@ -71,6 +78,14 @@ export interface ConfigurationFigures {
   latencyMs: { p50: number; p95: number; p99: number; max: number; count: number; merged: 'histograms' | 'summary' } | null;
   cost: ServerCost;
   redo: RedoSizing | null;
+  /** Mean [CI] of the runs' steady-state ops/s (warm-up and stalls left out). */
+  steadyOpsPerSec: MeanInterval | null;
+  /** Runs whose throughput and checkpoint age stopped trending. */
+  steadyRuns: number;
+  stalls: Array<Stall & { runId: string }>;
+  /** The run that wrote the least redo against the capacity in effect. */
+  redoFill: RedoFill | null;
+  mechanism: ConfigurationMechanism;
 }
 
 export interface ConfigurationComparison {
@@ -82,6 +97,13 @@ export interface ConfigurationComparison {
   p95Text: string;
   /** Only when a side has fewer than 2 runs: the same tests over per-interval samples (indicative). */
   intervals?: { opsPerSec: RelativeDiff; p95: RelativeDiff; opsPerSecText: string; p95Text: string };
+  /** Welch on the runs' steady-state ops/s (warm-up and stalls left out). */
+  steadyOpsPerSec: RelativeDiff;
+  steadyOpsPerSecText: string;
+  /** Paired over interleaved blocks, when the runs carry blocks: whole runs and steady state. */
+  paired: { whole: PairedDiff; steady: PairedDiff; blocksForTarget: number | null } | null;
+  /** Mechanism figures that changed significantly, largest first. */
+  mechanism: MechanismChange[];
 }
 
 export interface CompareReport {
@@ -92,6 +114,11 @@ export interface CompareReport {
   notes: string[];
   level: number;
   method: string;
+  warmupRule: string;
+  /** The half-width (in %) blocks are judged against (`--target-effect`), when given. */
+  targetEffectPct: number | null;
+  /** Every configuration is the same setting (the matrix's A/A check). */
+  aa: boolean;
 }
 
 /** Why a run cannot stand for its configuration, or null when it can. */
@@ -115,6 +142,8 @@ function runFigures(entry: RunEntry, run: StoredRun): RunFigures {
   const timeline = readTimeline(entry.dir);
   const lastPartial = timeline.length > intervalSamples.length;
   const intervalP95Ms = (lastPartial ? timeline.slice(0, -1) : timeline).map((row) => row.p95).filter(Number.isFinite);
+  const complete = lastPartial ? timeline.slice(0, -1) : timeline;
+  const steady = steadyState(intervalPoints(complete, readStatusRows(entry.dir)), redoInEffect(run.server?.variables).inEffect?.totalBytes ?? null, resizedRedo(run));
   const figures: RunFigures = {
     runId: run.runId,
     dir: entry.dir,
@@ -133,9 +162,19 @@ function runFigures(entry: RunEntry, run: StoredRun): RunFigures {
       handlerWritePerOp: perOp(delta.Handler_write, summary.ops),
     },
     redoBytesPerSec: run.status?.rate.Innodb_os_log_written ?? null,
+    steady,
+    mechanism: runMechanism(delta, summary.ops, run.settings?.serverCpuSec ?? null, steady.checkpointPeakShare),
+    block: run.settings?.block ?? null,
   };
   if (run.settings) figures.settings = run.settings.combination;
   return figures;
+}
+
+const REDO_VARIABLES = ['innodb_log_file_size', 'innodb_redo_log_capacity'];
+
+/** A redo size applied with SET GLOBAL just before the run: its first stalls are the resize's. */
+function resizedRedo(run: StoredRun): boolean {
+  return run.settings?.applied.some((a) => REDO_VARIABLES.includes(a.name) && a.method === 'set-global') ?? false;
 }
 
 function meanOrNull(values: Array<number | null>): number | null {
@@ -151,18 +190,8 @@ function meanOrNull(values: Array<number | null>): number | null {
  */
 export function redoSizing(bytesPerSec: number | null, variables: Record<string, string> | undefined): RedoSizing | null {
   if (bytesPerSec === null || !Number.isFinite(bytesPerSec)) return null;
-  const vars = variables ?? {};
-  const files = Number(vars.innodb_log_files_in_group);
-  const filesInGroup = Number.isFinite(files) && files >= 1 ? files : 1;
+  const { filesInGroup, inEffect } = redoInEffect(variables);
   const hourBytes = bytesPerSec * 3600;
-  let inEffect: RedoSizing['inEffect'] = null;
-  const capacity = Number(vars.innodb_redo_log_capacity);
-  const fileSize = Number(vars.innodb_log_file_size);
-  if (vars.innodb_redo_log_capacity !== undefined && Number.isFinite(capacity) && capacity > 0) {
-    inEffect = { variable: 'innodb_redo_log_capacity', bytes: capacity, totalBytes: capacity };
-  } else if (vars.innodb_log_file_size !== undefined && Number.isFinite(fileSize) && fileSize > 0) {
-    inEffect = { variable: 'innodb_log_file_size', bytes: fileSize, totalBytes: fileSize * filesInGroup };
-  }
   return {
     bytesPerSec,
     hourBytes,
@@ -171,6 +200,22 @@ export function redoSizing(bytesPerSec: number | null, variables: Record<string,
     inEffect,
     holdsSeconds: inEffect && bytesPerSec > 0 ? inEffect.totalBytes / bytesPerSec : null,
   };
+}
+
+/** The redo size a server's variables say is in effect, and its files in group. */
+function redoInEffect(variables: Record<string, string> | undefined): { filesInGroup: number; inEffect: RedoSizing['inEffect'] } {
+  const vars = variables ?? {};
+  const files = Number(vars.innodb_log_files_in_group);
+  const filesInGroup = Number.isFinite(files) && files >= 1 ? files : 1;
+  const capacity = Number(vars.innodb_redo_log_capacity);
+  const fileSize = Number(vars.innodb_log_file_size);
+  if (vars.innodb_redo_log_capacity !== undefined && Number.isFinite(capacity) && capacity > 0) {
+    return { filesInGroup, inEffect: { variable: 'innodb_redo_log_capacity', bytes: capacity, totalBytes: capacity } };
+  }
+  if (vars.innodb_log_file_size !== undefined && Number.isFinite(fileSize) && fileSize > 0) {
+    return { filesInGroup, inEffect: { variable: 'innodb_log_file_size', bytes: fileSize, totalBytes: fileSize * filesInGroup } };
+  }
+  return { filesInGroup, inEffect: null };
 }
 
 interface Group {
@@ -183,7 +228,7 @@ interface Group {
 }
 
 /** Builds the comparison of every configuration found in `sets`. */
-export function buildComparison(sets: readonly RunSet[], level = CONFIDENCE_LEVEL): CompareReport {
+export function buildComparison(sets: readonly RunSet[], level = CONFIDENCE_LEVEL, targetEffectPct: number | null = null): CompareReport {
   const notes = sets.flatMap((set) => set.notes);
   const excluded: CompareReport['excluded'] = [];
   const matrices = new Map<string, MatrixFile>();
@@ -266,6 +311,7 @@ export function buildComparison(sets: readonly RunSet[], level = CONFIDENCE_LEVE
         handlerWritePerOp: meanOrNull(runs.map((run) => run.cost.handlerWritePerOp)),
       },
       redo: redoSizing(meanOrNull(runs.map((run) => run.redoBytesPerSec)), firstVariables),
+      ...steadyFigures(runs, level),
     };
     if (group.matrixId !== undefined) figures.matrixId = group.matrixId;
     if (group.settings) figures.settings = group.settings;
@@ -275,21 +321,52 @@ export function buildComparison(sets: readonly RunSet[], level = CONFIDENCE_LEVE
   const comparisons: ConfigurationComparison[] = [];
   const reference = configurations[0];
   if (reference) {
-    for (const other of configurations.slice(1)) comparisons.push(compareTwo(reference, other, level));
+    for (const other of configurations.slice(1)) comparisons.push(compareTwo(reference, other, level, targetEffectPct ?? targetFrom(matrices)));
   }
+  const aa = matrices.size > 0 && [...matrices.values()].every((matrix) => matrix.aa === true);
 
   const sources = sets.map((set) => {
     const source: CompareReport['sources'][number] = { path: set.path, kind: set.kind, runs: set.runs.length };
     if (set.kind === 'matrix' && set.matrices[0]) source.matrixId = set.matrices[0].matrixId;
     return source;
   });
-  return { sources, configurations, comparisons, excluded, notes, level, method: METHOD_NOTE };
+  return { sources, configurations, comparisons, excluded, notes, level, method: METHOD_NOTE, warmupRule: WARMUP_RULE, targetEffectPct: targetEffectPct ?? targetFrom(matrices), aa };
 }
 
-function compareTwo(reference: ConfigurationFigures, other: ConfigurationFigures, level: number): ConfigurationComparison {
+/** The --target-effect a matrix ran to, when any did. */
+function targetFrom(matrices: ReadonlyMap<string, MatrixFile>): number | null {
+  return [...matrices.values()].find((matrix) => matrix.targetEffectPct !== undefined)?.targetEffectPct ?? null;
+}
+
+/** A configuration's steady-state figures over its runs. */
+function steadyFigures(runs: readonly RunFigures[], level: number): Pick<ConfigurationFigures, 'steadyOpsPerSec' | 'steadyRuns' | 'stalls' | 'redoFill' | 'mechanism'> {
+  const steady = runs.map((run) => run.steady.steadyOpsPerSec).filter((v): v is number => v !== null);
+  const fills = runs.map((run) => run.steady.redo).filter((fill): fill is RedoFill => fill !== null);
+  return {
+    steadyOpsPerSec: steady.length > 0 ? meanCI(steady, level) : null,
+    steadyRuns: runs.filter((run) => run.steady.reached).length,
+    stalls: runs.flatMap((run) => run.steady.stalls.map((stall) => ({ ...stall, runId: run.runId }))),
+    redoFill: fills.length === 0 ? null : fills.reduce((worst, fill) => (fill.writtenBytes / fill.capacityBytes < worst.writtenBytes / worst.capacityBytes ? fill : worst)),
+    mechanism: configurationMechanism(runs.map((run) => run.mechanism), level),
+  };
+}
+
+/** Paired over the blocks both configurations ran in: whole-run and steady-state ops/s. */
+function pairedFigures(reference: ConfigurationFigures, other: ConfigurationFigures, level: number, targetEffectPct: number | null): ConfigurationComparison['paired'] {
+  const runs = [...reference.runs.map((run) => ({ run, label: 'A' })), ...other.runs.map((run) => ({ run, label: 'B' }))];
+  if (runs.some(({ run }) => run.block === null)) return null;
+  const whole = pairedDiff(runs.map(({ run, label }) => ({ block: run.block!, label, value: run.opsPerSec })), 'A', 'B', level);
+  const steady = pairedDiff(runs.map(({ run, label }) => ({ block: run.block!, label, value: run.steady.steadyOpsPerSec ?? NaN })), 'A', 'B', level);
+  const named = (diff: PairedDiff): PairedDiff => ({ ...diff, label: other.label, reference: reference.label });
+  return { whole: named(whole), steady: named(steady), blocksForTarget: targetEffectPct === null ? null : blocksForTarget(whole, targetEffectPct) };
+}
+
+function compareTwo(reference: ConfigurationFigures, other: ConfigurationFigures, level: number, targetEffectPct: number | null): ConfigurationComparison {
   const p95 = (config: ConfigurationFigures): number[] => config.runs.map((run) => run.p95Ms).filter((value): value is number => value !== null);
   const opsPerSec = welchDiff(reference.runs.map((run) => run.opsPerSec), other.runs.map((run) => run.opsPerSec), level);
   const p95Diff = welchDiff(p95(reference), p95(other), level);
+  const steadyOps = (config: ConfigurationFigures): number[] => config.runs.map((run) => run.steady.steadyOpsPerSec).filter((v): v is number => v !== null);
+  const steadyOpsPerSec = welchDiff(steadyOps(reference), steadyOps(other), level);
   const comparison: ConfigurationComparison = {
     label: other.label,
     reference: reference.label,
@@ -297,6 +374,10 @@ function compareTwo(reference: ConfigurationFigures, other: ConfigurationFigures
     p95: p95Diff,
     opsPerSecText: formatRelative(opsPerSec),
     p95Text: formatRelative(p95Diff),
+    steadyOpsPerSec,
+    steadyOpsPerSecText: formatRelative(steadyOpsPerSec),
+    paired: pairedFigures(reference, other, level, targetEffectPct),
+    mechanism: mechanismChanges(reference.runs.map((run) => run.mechanism), other.runs.map((run) => run.mechanism), level),
   };
   if (reference.n < 2 || other.n < 2) {
     const samples = (config: ConfigurationFigures): number[] => config.runs.flatMap((run) => run.intervalSamples);

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { buildComparison } from '../analysis/compare.js';
 import { readRuns, type RunSet } from '../results/readRuns.js';
-import { compareJson, formatCompare } from '../format/compareText.js';
+import { comparisonOutput } from '../format/verdictText.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 
 /** Reads every path; unreadable paths are collected and reported together. */
@@ -33,7 +33,7 @@ export function compareCommand(yargs: Argv): Argv {
       if (paths.length === 0) throw new CliError('name at least one run, matrix or results folder', EXIT_INVALID);
       const report = buildComparison(readRunSets(paths));
       if (report.configurations.length === 0 && report.excluded.length === 0) log('no run found');
-      process.stdout.write(argv.json ? compareJson(report) + '\n' : formatCompare(report));
+      process.stdout.write(comparisonOutput(report, argv.json === true));
     },
   );
 }

@@ -15,7 +15,7 @@ import { MatrixRunner, type MatrixOutcome } from '../experiment/matrix.js';
 import type { MatrixPlan } from '../experiment/matrixPlan.js';
 import { MATRIX_FILE, readRuns } from '../results/readRuns.js';
 import { buildComparison } from '../analysis/compare.js';
-import { compareJson, formatCompare } from '../format/compareText.js';
+import { comparisonOutput } from '../format/verdictText.js';
 import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, invalid, log } from './exit.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';
 
@@ -207,7 +207,7 @@ async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> {
 
   const { matrix, dir, failure } = outcome;
   const report = buildComparison([readRuns(dir)]);
-  process.stdout.write(json ? compareJson(report) + '\n' : formatCompare(report));
+  process.stdout.write(comparisonOutput(report, json));
   log(`matrix ${matrix.matrixId}: ${matrix.state}; ${matrix.runs.filter((r) => r.state === 'completed').length} of ${matrix.runs.length} runs completed; ${dir}/${MATRIX_FILE}`);
   // A run that refused its options says the configuration is invalid; anything else is a failure.
   if (failure) throw new CliError(failure.message, failure.childExitCode === EXIT_INVALID ? EXIT_INVALID : EXIT_FAILED);

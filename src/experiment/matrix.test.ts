@@ -33,6 +33,13 @@ describe('the matrix plan: settings, combinations, order, verification', () => {
     for (let c = 0; c < 4; c++) assert.deepEqual(shuffled.filter((r) => r.combination === c).map((r) => r.repeat).sort(), [1, 2, 3]);
   });
 
+  test('blocks order: A B B A per block, each combination twice a block, numbered repeats', () => {
+    const order = runOrder(2, 2, 'blocks');
+    assert.deepEqual(order.map((r) => `${'AB'[r.combination]}${r.block}`), ['A1', 'B1', 'B1', 'A1', 'A2', 'B2', 'B2', 'A2']);
+    assert.deepEqual(order.filter((r) => r.combination === 0).map((r) => r.repeat), [1, 2, 3, 4]);
+    assert.deepEqual(runOrder(3, 1, 'blocks').map((r) => r.combination), [0, 1, 2, 2, 1, 0]);
+  });
+
   test('verification: exact, boolean words, and sizes rounded within the block size only', () => {
     const size = { text: '50000000', value: 50000000, isSize: false };
     assert.equal(valuesMatch('innodb_log_file_size', size, '49999872', 4096).ok, true);

@@ -41,6 +41,8 @@ export interface PlannedRun {
   combination: number;
   /** 1-based repeat number of its combination. */
   repeat: number;
+  /** Blocks order: the 1-based block (A B B A) the run belongs to. */
+  block?: number;
 }
 
 export const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -98,9 +100,17 @@ export function combinations(specs: readonly SettingSpec[]): Combination[] {
 /**
  * The order runs happen in. interleaved: A B A B … (each round runs every combination once, so
  * drift over time — a filling disk, a warming cache — falls on every configuration alike).
- * random: the same runs shuffled with a seeded Fisher–Yates, reproducible from the seed.
+ * blocks: `repeat` blocks of A B B A (every combination forward, then backward), so that a linear
+ * drift cancels exactly within a block and a block's paired difference is what the setting did
+ * (analysis/paired.ts); each combination runs twice per block. random: the interleaved runs
+ * shuffled with a seeded Fisher–Yates, reproducible from the seed.
  */
-export function runOrder(combinationCount: number, repeat: number, order: 'interleaved' | 'random', seed = 1): PlannedRun[] {
+export function runOrder(combinationCount: number, repeat: number, order: 'interleaved' | 'random' | 'blocks', seed = 1): PlannedRun[] {
+  if (order === 'blocks') {
+    const runs: PlannedRun[] = [];
+    for (let block = 1; block <= repeat; block++) runs.push(...blockRuns(combinationCount, block));
+    return runs;
+  }
   const runs: PlannedRun[] = [];
   for (let r = 1; r <= repeat; r++) for (let c = 0; c < combinationCount; c++) runs.push({ combination: c, repeat: r });
   if (order === 'random') {
@@ -111,6 +121,13 @@ export function runOrder(combinationCount: number, repeat: number, order: 'inter
     }
   }
   return runs;
+}
+
+/** One A B B A block: every combination forward, then backward. */
+export function blockRuns(combinationCount: number, block: number): PlannedRun[] {
+  const forward = Array.from({ length: combinationCount }, (_, c) => ({ combination: c, repeat: 2 * block - 1, block }));
+  const backward = Array.from({ length: combinationCount }, (_, c) => ({ combination: combinationCount - 1 - c, repeat: 2 * block, block }));
+  return [...forward, ...backward];
 }
 
 /** A SHOW GLOBAL VARIABLES value as a SET GLOBAL literal: numbers unquoted (quoting them is error 1232). */

@@ -2,6 +2,8 @@
 import type { MeanInterval } from '../analysis/stats.js';
 import { formatBytes } from './bytes.js';
 import type { CompareReport, ConfigurationFigures } from '../analysis/compare.js';
+import { MECHANISMS } from '../analysis/mechanism.js';
+import { formatPaired } from '../analysis/paired.js';
 
 
 /** Three significant figures, whole numbers from 1000 up. */
@@ -93,12 +95,24 @@ export function formatCompare(report: CompareReport): string {
       const rows = [['configuration', 'ops/s', 'p95 latency']];
       for (const comparison of report.comparisons) {
         rows.push([comparison.label, comparison.opsPerSecText, comparison.p95Text]);
+        rows.push(['  steady state (warm-up, stalls left out)', comparison.steadyOpsPerSecText, '']);
+        const paired = comparison.paired;
+        if (paired) {
+          rows.push([`  paired over ${paired.whole.n} block(s)`, formatPaired(paired.whole), '']);
+          rows.push(['  paired, steady state', formatPaired(paired.steady), '']);
+          if (paired.whole.detectablePct !== null) {
+            const target = report.targetEffectPct !== null && paired.blocksForTarget !== null ? `; ±${report.targetEffectPct} % needs about ${paired.blocksForTarget} block(s)` : '';
+            rows.push(['  smallest detectable effect (80 % power)', `±${paired.whole.detectablePct.toFixed(1)} %${target}`, '']);
+          }
+        }
         if (comparison.intervals) {
           rows.push(['  per-interval samples (indicative)', comparison.intervals.opsPerSecText, comparison.intervals.p95Text]);
         }
       }
       lines.push(...textTable(rows, '  '));
     }
+
+    lines.push(...steadyStateLines(report), ...mechanismLines(report));
 
     lines.push('', "Redo sizing (the seed's rule: Innodb_os_log_written/s × 3600 s ÷ innodb_log_files_in_group = redo that holds an hour):");
     const redoRows = [['configuration', 'redo written/s', 'for 1 h', 'in effect', 'holds']];
@@ -125,6 +139,40 @@ export function formatCompare(report: CompareReport): string {
   }
   lines.push('', report.method, '');
   return lines.join('\n');
+}
+
+/** Per configuration: runs in steady state, warm-up, steady-state ops/s, stalls by name, redo fill. */
+function steadyStateLines(report: CompareReport): string[] {
+  const pct = Math.round(report.level * 100);
+  const lines = ['', `Steady state (${report.warmupRule})`];
+  const rows = [['configuration', 'steady runs', 'warm-up s', `steady ops/s [${pct} % CI]`, 'stalls', 'redo written / capacity']];
+  for (const config of report.configurations) {
+    const warmups = config.runs.map((run) => run.steady.warmupSec);
+    const fill = config.redoFill;
+    rows.push([
+      config.label,
+      `${config.steadyRuns}/${config.n}`,
+      warmups.length ? `${Math.min(...warmups).toFixed(0)}–${Math.max(...warmups).toFixed(0)}` : '-',
+      formatMeanCI(config.steadyOpsPerSec),
+      String(config.stalls.length),
+      fill ? `${formatBytes(fill.writtenBytes)} / ${formatBytes(fill.capacityBytes)}${fill.filled ? '' : ` — never filled: run ≥ ${fill.recommendedSec} s`}` : '-',
+    ]);
+  }
+  lines.push(...textTable(rows, '  '));
+  for (const config of report.configurations) {
+    for (const stall of config.stalls) lines.push(`  stall: ${config.label}, ${stall.runId} at ${stall.elapsedSec.toFixed(0)} s: ${formatFigure(stall.opsPerSec)} ops/s — ${stall.cause}`);
+  }
+  return lines;
+}
+
+/** Per configuration: the mechanism figures per 1 000 operations, mean [CI] over its runs. */
+function mechanismLines(report: CompareReport): string[] {
+  const shown = MECHANISMS.filter(({ key }) => report.configurations.some((config) => config.mechanism[key] !== null));
+  if (shown.length === 0) return [];
+  const pct = Math.round(report.level * 100);
+  const rows = [['configuration', ...shown.map((m) => m.label)]];
+  for (const config of report.configurations) rows.push([config.label, ...shown.map(({ key }) => formatMeanCI(config.mechanism[key]))]);
+  return ['', `Mechanism per 1 000 operations (checkpoint-age peak: % of its maximum), mean [${pct} % CI] over runs:`, ...textTable(rows, '  ')];
 }
 
 /** JSON without Infinity (an unbounded CI side becomes null). */

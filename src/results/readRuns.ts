@@ -25,6 +25,8 @@ export interface MatrixRunRecord {
   /** Position in the executed order, from 1. */
   position: number;
   state: 'pending' | 'running' | 'completed' | 'interrupted' | 'failed' | 'refused';
+  /** Blocks order: the block (A B B A) this run belongs to. */
+  block?: number;
   applied?: AppliedSetting[];
   exitCode?: number | null;
   error?: string;
@@ -40,12 +42,17 @@ export interface MatrixFile {
   scenario: string;
   /** Each --set: the variable and its values as written. */
   settings: Array<{ name: string; values: string[] }>;
-  order: 'interleaved' | 'random';
+  order: 'interleaved' | 'random' | 'blocks';
   seed?: number;
   repeat: number;
   warmupMs?: number;
   /** The run options passed to every child (connection options taken out). */
   runArgs: string[];
+  /** An A/A check: every configuration is the server as it was, nothing changed. */
+  aa?: boolean;
+  /** --target-effect (half-width in %) and --budget (ms of load) when the matrix added blocks until either. */
+  targetEffectPct?: number;
+  budgetMs?: number;
   /** Where the runs went (no password). */
   connection?: { host: string; port: number; socket?: string; user: string; database: string };
   /** Restart command and drop-in, when non-dynamic variables were applied with a restart. */

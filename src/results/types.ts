@@ -119,8 +119,8 @@ export interface AppliedSetting {
   value: string | number;
   /** SHOW GLOBAL VARIABLES after applying, before measuring. */
   inEffect: string;
-  /** How it was applied: already in effect, SET GLOBAL, or an option-file drop-in and a restart. */
-  method: 'unchanged' | 'set-global' | 'restart';
+  /** How it was applied: already in effect, SET GLOBAL, an option-file drop-in and a restart, or the user's apply command (an external setting). */
+  method: 'unchanged' | 'set-global' | 'restart' | 'command';
   /** How the in-effect value was judged equal to the requested one. */
   match: string;
 }
@@ -133,6 +133,10 @@ export interface RunSettingsRecord {
   repeat: number;
   applied: AppliedSetting[];
   verifiedAt: string;
+  /** The interleaved block the run belongs to (blocks order: A B B A per block). */
+  block?: number;
+  /** CPU seconds the local server process spent during the run (/proc), when the matrix could read it. */
+  serverCpuSec?: number;
 }
 
 /** run.json as read back: the documented shape plus what later tools add. */
