@@ -12,6 +12,7 @@ import { maskCommand } from '../config/redact.js';
 import { parseDurationMs, parseInteger } from '../config/units.js';
 import { combinations, parseSetOption, type SettingSpec } from '../experiment/settingSpec.js';
 import { MatrixRunner, type MatrixOutcome } from '../experiment/matrix.js';
+import type { ExternalCommands } from '../experiment/externalSetting.js';
 import type { MatrixPlan } from '../experiment/matrixPlan.js';
 import { MATRIX_FILE, readRuns } from '../results/readRuns.js';
 import { buildComparison } from '../analysis/compare.js';
@@ -22,6 +23,31 @@ import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connection
 const CLI_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 /** Options the matrix sets itself for every child. */
 const OWNED_BY_MATRIX = ['results', 'sweep'] as const;
+
+/** An A/A check: the server as it is, twice under two names; nothing is changed. */
+const AA_COMBINATIONS = [
+  { label: 'A', values: {}, settings: {} },
+  { label: "A'", values: {}, settings: {} },
+];
+
+/** --external name=v1,v2 with --apply-cmd and --verify-cmd (and optionally --restore-cmd). */
+function externalCommands(argv: Record<string, unknown>, text: string | undefined, errors: string[]): ExternalCommands | null {
+  const apply = typeof argv['apply-cmd'] === 'string' ? argv['apply-cmd'] : undefined;
+  const verify = typeof argv['verify-cmd'] === 'string' ? argv['verify-cmd'] : undefined;
+  const restore = typeof argv['restore-cmd'] === 'string' ? argv['restore-cmd'] : null;
+  if (text === undefined) {
+    if (apply !== undefined || verify !== undefined || restore !== null) errors.push('--apply-cmd, --verify-cmd and --restore-cmd belong to --external name=v1,v2');
+    return null;
+  }
+  const parsed = parseSetOption(text);
+  if (!parsed.ok) return null;
+  if (apply === undefined || verify === undefined) {
+    errors.push('--external needs --apply-cmd "… {value} …" and --verify-cmd "…" (prints the value in effect)');
+    return null;
+  }
+  if (!apply.includes('{value}')) errors.push('--apply-cmd: write {value} where the value goes');
+  return { name: parsed.value.name, apply, verify, restore };
+}
 
 /** Takes `--name value` / `--name=value` out of `tokens`; returns the last value given. */
 export function extractOption(tokens: string[], name: string): string | undefined {
@@ -87,7 +113,11 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
   const errors: string[] = [];
   const specs: SettingSpec[] = [];
   const sets = argv.set === undefined ? [] : (Array.isArray(argv.set) ? argv.set : [argv.set]).map(String);
-  if (sets.length === 0) errors.push('--set: give at least one, e.g. --set innodb_log_file_size=48M,1G');
+  const aa = argv.aa === true;
+  const externalText = typeof argv.external === 'string' ? argv.external : undefined;
+  if (aa && (sets.length > 0 || externalText !== undefined)) errors.push('--aa compares the server with itself: give no --set or --external with it');
+  if (!aa && sets.length === 0 && externalText === undefined) errors.push('--set: give at least one, e.g. --set innodb_log_file_size=48M,1G (or --aa for an A/A check)');
+  if (externalText !== undefined) sets.push(externalText);
   for (const text of sets) {
     const parsed = parseSetOption(text);
     if (!parsed.ok) errors.push(parsed.error);
@@ -99,13 +129,34 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
   const seed = parseInteger('seed', argv.seed, 0, 2 ** 31 - 1);
   if (!seed.ok) errors.push(seed.error);
   const order = String(argv.order);
-  if (order !== 'interleaved' && order !== 'random') errors.push(`--order ${order}: interleaved or random`);
+  if (order !== 'interleaved' && order !== 'random' && order !== 'blocks') errors.push(`--order ${order}: interleaved, random or blocks`);
   let warmupMs: number | undefined;
   if (argv.warmup !== undefined) {
     const warmup = parseDurationMs('warmup', argv.warmup);
     if (warmup.ok) warmupMs = warmup.value;
     else errors.push(warmup.error);
   }
+  let settleMs = 0;
+  if (argv.settle !== undefined) {
+    const settle = parseDurationMs('settle', argv.settle);
+    if (settle.ok) settleMs = settle.value;
+    else errors.push(settle.error);
+  }
+  let targetEffectPct: number | null = null;
+  if (argv['target-effect'] !== undefined) {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(String(argv['target-effect']));
+    if (!match || !(Number(match[1]) > 0)) errors.push(`--target-effect ${String(argv['target-effect'])}: a half-width in percent, e.g. 5%`);
+    else targetEffectPct = Number(match[1]);
+    if (order !== 'blocks') errors.push('--target-effect adds A B B A blocks: use it with --order blocks');
+  }
+  let budgetMs: number | null = null;
+  if (argv.budget !== undefined) {
+    const budget = parseDurationMs('budget', argv.budget);
+    if (budget.ok) budgetMs = budget.value;
+    else errors.push(budget.error);
+    if (targetEffectPct === null) errors.push('--budget bounds --target-effect: give both');
+  }
+  const external = externalCommands(argv, externalText, errors);
   const restartTimeout = parseDurationMs('restart-timeout', argv['restart-timeout']);
   if (!restartTimeout.ok) errors.push(restartTimeout.error);
   const restartCommand = typeof argv['restart-cmd'] === 'string' ? argv['restart-cmd'] : undefined;
@@ -158,8 +209,13 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
     ok: true,
     plan: {
       specs,
-      combinations: combinations(specs),
+      combinations: aa ? AA_COMBINATIONS : combinations(specs),
       order: order as MatrixPlan['order'],
+      settleMs,
+      aa,
+      targetEffectPct,
+      budgetMs,
+      external,
       seed: seed.ok ? seed.value : 1,
       repeat: repeat.ok ? repeat.value : 1,
       warmupMs,
@@ -224,7 +280,20 @@ export function matrixCommand(yargs: Argv): Argv {
         .options({
           set: { describe: 'a server variable and its values, repeatable: --set innodb_log_file_size=48M,1G', type: 'string', array: true, group: 'Matrix:' },
           repeat: { describe: 'runs per combination', default: 3, type: 'string', group: 'Matrix:' },
-          order: { describe: 'interleaved (A B A B …) or random (shuffled with --seed)', choices: ['interleaved', 'random'], default: 'interleaved', group: 'Matrix:' },
+          order: {
+            describe: 'interleaved (A B A B …), random (shuffled with --seed) or blocks (--repeat blocks of A B B A, compared as paired differences)',
+            choices: ['interleaved', 'random', 'blocks'],
+            default: 'interleaved',
+            group: 'Matrix:',
+          },
+          aa: { describe: 'an A/A check: the server as it is, as two configurations; must come out "no difference"', type: 'boolean', default: false, group: 'Matrix:' },
+          settle: { describe: 'idle pause after a configuration is verified, before its run, e.g. 10s', type: 'string', group: 'Matrix:' },
+          'target-effect': { describe: 'with --order blocks: add blocks until every paired 95 % interval is this narrow (half-width), e.g. 5%', type: 'string', group: 'Matrix:' },
+          budget: { describe: 'with --target-effect: the most load (measured run time) to spend, e.g. 10m', type: 'string', group: 'Matrix:' },
+          external: { describe: 'a setting outside the server and its values, e.g. io_scheduler=none,mq-deadline (with --apply-cmd, --verify-cmd)', type: 'string', group: 'External setting:' },
+          'apply-cmd': { describe: 'shell command that applies the external setting; {value} is replaced by the value', type: 'string', group: 'External setting:' },
+          'verify-cmd': { describe: 'shell command that prints the external setting in effect', type: 'string', group: 'External setting:' },
+          'restore-cmd': { describe: 'shell command that puts the original back ({value}: the original); default: --apply-cmd', type: 'string', group: 'External setting:' },
           seed: { describe: 'seed of the random order', default: 1, type: 'string', group: 'Matrix:' },
           warmup: { describe: 'a short unrecorded run before each measured run, e.g. 10s', type: 'string', group: 'Matrix:' },
           'restart-cmd': { describe: 'shell command that restarts the server, for variables SET GLOBAL cannot change (shown with passwords masked)', type: 'string', group: 'Matrix:' },

@@ -75,6 +75,11 @@ describe('matrix.json as a matrix starts', () => {
     seed: 7,
     repeat: 2,
     warmupMs: 1000,
+    settleMs: 0,
+    aa: false,
+    targetEffectPct: null,
+    budgetMs: null,
+    external: null,
     restart: { command: 'mysqladmin -pS3cret-x shutdown; start-db', shownCommand: 'mysqladmin -p*** shutdown; start-db', dropIn: '/etc/mysql/conf.d/99-ib.cnf', timeoutMs: 60_000 },
     resultsRoot: '/tmp/results',
     connection: { host: 'db', port: 3307, user: 'bench', password: 'S3cret-x', database: 'ib', ssl: { mode: 'REQUIRED' } },
@@ -109,6 +114,13 @@ describe('matrix.json as a matrix starts', () => {
     assert.deepEqual(matrix.connection, { host: 'db', port: 3307, user: 'bench', database: 'ib' });
     assert.deepEqual(matrix.runArgs, ['--workers', '4', '--fresh', '--listen', '9464', '--prometheus-remote-write', 'http://rw:***@prom:9090/api/v1/write']);
     assert.ok(!JSON.stringify(matrix).includes('S3cret'), JSON.stringify(matrix));
+  });
+
+  test('blocks order: each run records its block; A/A, target and budget are recorded', () => {
+    const blocks: MatrixPlan = { ...plan, order: 'blocks', aa: true, targetEffectPct: 3, budgetMs: 600_000 };
+    const matrix = newMatrixFile(blocks, 'matrix-b', runOrder(2, 1, 'blocks'), {}, new Date());
+    assert.deepEqual(matrix.runs.map((run) => [run.block, run.repeat]), [[1, 1], [1, 1], [1, 2], [1, 2]]);
+    assert.deepEqual([matrix.aa, matrix.targetEffectPct, matrix.budgetMs], [true, 3, 600_000]);
   });
 
   test('interleaved order: no seed recorded', () => {

@@ -14,11 +14,13 @@ import { scrubSecret } from '../config/redact.js';
 import { undoAll } from '../db/globalsGuard.js';
 import { MATRIX_FILE, type MatrixFile, type StoredRun } from '../results/readRuns.js';
 import { RUN_FILE } from '../results/runFolder.js';
-import { runOrder } from './settingSpec.js';
+import { blockRuns, runOrder } from './settingSpec.js';
 import { SettingRefused, SettingsManager } from './settings.js';
 import { childConnection, runChild, type ChildResult } from './childRun.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { matrixFolderName, newMatrixFile, type MatrixPlan } from './matrixPlan.js';
+import { matrixFolderName, newMatrixFile, runRecord, type MatrixPlan } from './matrixPlan.js';
+import { clockTicksPerSec, processCpuTicks } from '../metrics/processCpu.js';
+import { pairedDiff } from '../analysis/paired.js';
 
 /** How a matrix ended. `refused`: nothing was changed (the matrix cannot run as asked). */
 export type MatrixOutcome =
@@ -35,6 +37,26 @@ export type MatrixOutcome =
 
 function lastLines(text: string, count = 5): string {
   return text.trim().split('\n').slice(-count).join('\n  ');
+}
+
+/** The local server's CPU ticks now, to measure a run's from; null when it is not local. */
+function cpuStart(pid: number | null): { pid: number; ticks: number } | null {
+  if (pid === null) return null;
+  try {
+    return { pid, ticks: processCpuTicks(pid) };
+  } catch {
+    return null;
+  }
+}
+
+/** The local server's CPU seconds since `from` (null when it is not local, or it restarted meanwhile). */
+function cpuSince(from: { pid: number; ticks: number } | null): number | null {
+  if (from === null) return null;
+  try {
+    return (processCpuTicks(from.pid) - from.ticks) / clockTicksPerSec();
+  } catch {
+    return null;
+  }
 }
 
 /** Adds the verified settings to the run's run.json, atomically. */
@@ -66,6 +88,8 @@ export class MatrixRunner {
   private matrix: MatrixFile | null = null;
   private dir = '';
   private readonly settings: SettingsManager;
+  /** ops/s of each completed run, by its position (what --target-effect judges). */
+  private readonly opsPerSec = new Map<number, number>();
   /** Every message that reaches the console or matrix.json passes here: a driver may echo the password. */
   private readonly mask: (text: string) => string;
 
@@ -73,7 +97,7 @@ export class MatrixRunner {
     private readonly plan: MatrixPlan,
     private readonly log: (line: string) => void,
   ) {
-    this.settings = new SettingsManager(plan.connection, plan.specs.map((spec) => spec.name), plan.restart, log);
+    this.settings = new SettingsManager(plan.connection, plan.specs.map((spec) => spec.name), plan.restart, log, plan.external);
     this.mask = (text) => scrubSecret(text, plan.connection.password);
   }
 
@@ -123,9 +147,9 @@ export class MatrixRunner {
     const matrix = newMatrixFile(plan, name, order, settings.original, new Date());
     this.matrix = matrix;
     this.save();
-    const totalSec = (order.length * (plan.durationMs + (plan.warmupMs ?? 0))) / 1000;
+    const totalSec = (order.length * (plan.durationMs + (plan.warmupMs ?? 0) + plan.settleMs)) / 1000;
     log(
-      `matrix ${name}: ${plan.combinations.length} configuration(s) × ${plan.repeat} repeat(s) = ${order.length} runs, ${plan.order} order, ` +
+      `matrix ${name}: ${plan.combinations.length} configuration(s) × ${plan.order === 'blocks' ? `${plan.repeat} A B B A block(s)` : `${plan.repeat} repeat(s)`} = ${order.length} runs, ${plan.order} order, ` +
         `at least ${totalSec.toFixed(0)}s of load; results in ${this.dir}`,
     );
     log(`original settings: ${Object.entries(settings.original).map(([n, v]) => `${n} = ${v}`).join(', ')}`);
@@ -184,16 +208,28 @@ export class MatrixRunner {
         }
       }
 
+      if (plan.settleMs > 0) {
+        log(`settling: ${plan.settleMs / 1000}s idle before measuring`);
+        await this.pause(plan.settleMs);
+        if (this.interrupted) return null;
+      }
+
       record.state = 'running';
       this.save();
       const before = new Set(readdirSync(this.dir));
+      const cpuFrom = cpuStart(await settings.serverPid());
       const result = await runChild(plan.cliEntry, ['run', plan.scenario, ...plan.runArgs, '--results', this.dir, '--json', ...connection.args], connection.env, true, spawned);
       this.current = null;
+      const serverCpuSec = cpuSince(cpuFrom);
       record.exitCode = result.code;
       const run = childRun(result, this.dir, before);
       if (run !== null) {
         record.runId = run.runId;
-        recordSettings(join(this.dir, run.runId), { matrixId: matrix.matrixId, label: record.label, combination: record.combination, repeat: record.repeat, applied: record.applied, verifiedAt });
+        const stored: NonNullable<StoredRun['settings']> = { matrixId: matrix.matrixId, label: record.label, combination: record.combination, repeat: record.repeat, applied: record.applied, verifiedAt };
+        if (record.block !== undefined) stored.block = record.block;
+        if (serverCpuSec !== null) stored.serverCpuSec = serverCpuSec;
+        recordSettings(join(this.dir, run.runId), stored);
+        if (run.summary) this.opsPerSec.set(record.position, run.summary.opsPerSec);
       }
       if (this.interrupted && run?.state !== 'completed') {
         // Stopped by the user: a run cut short (or killed before it could catch the signal) is not a failure.
@@ -210,7 +246,42 @@ export class MatrixRunner {
       }
       this.save();
       if (record.state === 'interrupted') this.interrupted = true;
+      else this.addBlockIfNeeded(matrix, record.position);
     }
     return null;
+  }
+
+  /** An idle pause that Ctrl-C ends early. */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.interrupted && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+  }
+
+  /**
+   * With --target-effect, after the last run of a block: another block while any paired interval
+   * is wider than the target and the budget allows one more block; says which ended it.
+   */
+  private addBlockIfNeeded(matrix: MatrixFile, position: number): void {
+    const { plan, log } = this;
+    if (plan.targetEffectPct === null || position !== matrix.runs.length) return;
+    const lastBlock = matrix.runs[matrix.runs.length - 1]!.block ?? 0;
+    const runs = matrix.runs.filter((r) => this.opsPerSec.has(r.position)).map((r) => ({ block: r.block ?? 0, label: r.label, value: this.opsPerSec.get(r.position)! }));
+    const reference = plan.combinations[0]!.label;
+    const widths = plan.combinations.slice(1).map((c) => pairedDiff(runs, reference, c.label).halfWidthPct);
+    const widest = widths.some((w) => w === null) ? Infinity : Math.max(...(widths as number[]));
+    if (widest <= plan.targetEffectPct) {
+      log(`target reached: the widest paired interval is ±${widest.toFixed(1)} % after ${lastBlock} block(s) (target ±${plan.targetEffectPct} %)`);
+      return;
+    }
+    const perRunMs = plan.durationMs + (plan.warmupMs ?? 0);
+    const spentMs = matrix.runs.length * perRunMs;
+    const blockMs = 2 * plan.combinations.length * perRunMs;
+    if (plan.budgetMs !== null && spentMs + blockMs > plan.budgetMs) {
+      log(`budget reached: ${(spentMs / 1000).toFixed(0)} s of load spent, another block needs ${(blockMs / 1000).toFixed(0)} s; the widest paired interval is ±${Number.isFinite(widest) ? widest.toFixed(1) : '∞'} % (target ±${plan.targetEffectPct} %)`);
+      return;
+    }
+    log(`the widest paired interval is ±${Number.isFinite(widest) ? widest.toFixed(1) : '∞'} % after ${lastBlock} block(s), target ±${plan.targetEffectPct} %: adding block ${lastBlock + 1}`);
+    for (const planned of blockRuns(plan.combinations.length, lastBlock + 1)) matrix.runs.push(runRecord(plan, planned, matrix.runs.length + 1));
+    this.save();
   }
 }

@@ -1,17 +1,29 @@
 /** A matrix's plan, as the command checked it, and matrix.json as a matrix starts it: every run pending, nothing secret. */
 import type { ConnectionOptions } from '../config/connection.js';
 import { maskCommand } from '../config/redact.js';
-import type { MatrixFile } from '../results/readRuns.js';
+import type { MatrixFile, MatrixRunRecord } from '../results/readRuns.js';
 import type { Combination, PlannedRun, SettingSpec } from './settingSpec.js';
 import type { RestartOptions } from './restart.js';
+import type { ExternalCommands } from './externalSetting.js';
 
 export interface MatrixPlan {
   specs: SettingSpec[];
   combinations: Combination[];
-  order: 'interleaved' | 'random';
+  order: 'interleaved' | 'random' | 'blocks';
   seed: number;
+  /** Runs per combination; in blocks order, A B B A blocks (each combination twice a block). */
   repeat: number;
   warmupMs: number | undefined;
+  /** An idle pause after a configuration is verified and before its run is measured. */
+  settleMs: number;
+  /** An A/A check: two identical configurations, nothing changed on the server. */
+  aa: boolean;
+  /** Blocks order: keep adding blocks until every paired interval's half-width is at most this (%), … */
+  targetEffectPct: number | null;
+  /** … or until this much load (ms of measured runs) has been spent. */
+  budgetMs: number | null;
+  /** A setting outside the server, applied and verified by the user's commands. */
+  external: ExternalCommands | null;
   restart: RestartOptions | null;
   resultsRoot: string;
   connection: ConnectionOptions;
@@ -52,19 +64,30 @@ export function newMatrixFile(plan: MatrixPlan, matrixId: string, order: readonl
     runArgs: plan.runArgs.map((arg) => maskCommand(arg)),
     connection: { host: connection.host, port: connection.port, user: connection.user, database: connection.database, ...(connection.socket ? { socket: connection.socket } : {}) },
     combinations: plan.combinations.map((combination) => ({ label: combination.label, settings: combination.settings })),
-    runs: order.map((planned, index) => ({
-      runId: null,
-      label: plan.combinations[planned.combination]!.label,
-      combination: plan.combinations[planned.combination]!.settings,
-      repeat: planned.repeat,
-      position: index + 1,
-      state: 'pending',
-    })),
+    runs: order.map((planned, index) => runRecord(plan, planned, index + 1)),
     original: { ...original },
     restored: [],
   };
   if (plan.order === 'random') matrix.seed = plan.seed;
+  if (plan.aa) matrix.aa = true;
+  if (plan.targetEffectPct !== null) matrix.targetEffectPct = plan.targetEffectPct;
+  if (plan.budgetMs !== null) matrix.budgetMs = plan.budgetMs;
+  if (plan.external) matrix.external = { name: plan.external.name, apply: plan.external.apply, verify: plan.external.verify, restore: plan.external.restore };
   if (plan.warmupMs !== undefined) matrix.warmupMs = plan.warmupMs;
   if (plan.restart) matrix.restart = { command: plan.restart.shownCommand, dropIn: plan.restart.dropIn };
   return matrix;
+}
+
+/** A planned run as matrix.json records it, pending. */
+export function runRecord(plan: MatrixPlan, planned: PlannedRun, position: number): MatrixRunRecord {
+  const record: MatrixRunRecord = {
+    runId: null,
+    label: plan.combinations[planned.combination]!.label,
+    combination: plan.combinations[planned.combination]!.settings,
+    repeat: planned.repeat,
+    position,
+    state: 'pending',
+  };
+  if (planned.block !== undefined) record.block = planned.block;
+  return record;
 }

@@ -15,7 +15,7 @@ import { seededRandom } from '../data/random.js';
 
 const DEFAULT_SIZE_TOLERANCE = 1024 * 1024;
 
-interface SettingValue {
+export interface SettingValue {
   /** As written: "48M", "2", "O_DIRECT". */
   text: string;
   /** As sent to the server: bytes for sizes, numbers for numbers, else the text. */

@@ -12,6 +12,9 @@ import { registerUndo } from '../db/globalsGuard.js';
 import { VARIABLE_NAME, valueLiteral, valuesMatch, type Combination } from './settingSpec.js';
 import { DropIn, dropInContent } from './dropIn.js';
 import { runRestartCommand, waitForServer, type RestartOptions } from './restart.js';
+import { ExternalSetting, type ExternalCommands } from './externalSetting.js';
+import { findServerPid } from '../metrics/processCpu.js';
+import { waitForRedoResize } from './redoResize.js';
 
 /** MySQL/MariaDB: "Variable '%s' is a read only variable" (SET GLOBAL on a non-dynamic variable). */
 const ER_INCORRECT_GLOBAL_LOCAL_VAR = 1238;
@@ -94,15 +97,26 @@ export class SettingsManager {
   private readonly undoDynamic = new Map<string, () => Promise<void>>();
   private undoRestart: (() => Promise<void>) | null = null;
   private readonly dropIn: DropIn | null;
+  private readonly external: ExternalSetting | null;
+  /** Server variables: every --set name but the external setting's. */
+  private readonly names: readonly string[];
   readonly restored: RestoredSetting[] = [];
 
   constructor(
     private readonly connection: ConnectionOptions,
-    private readonly names: readonly string[],
+    names: readonly string[],
     private readonly restart: RestartOptions | null,
     private readonly log: (line: string) => void,
+    external: ExternalCommands | null = null,
   ) {
     this.dropIn = restart ? new DropIn(restart.dropIn) : null;
+    this.external = external ? new ExternalSetting(external, log) : null;
+    this.names = names.filter((name) => name !== external?.name);
+  }
+
+  /** The local server's process (for its CPU time), or null when it is not on this machine. */
+  async serverPid(): Promise<number | null> {
+    return findServerPid(await this.connectionReady()).catch(() => null);
   }
 
   private async connectionReady(): Promise<PromiseConnection> {
@@ -128,6 +142,11 @@ export class SettingsManager {
     this.original = await readGlobals(control, this.names);
     this.blocks = await blockSizes(control, this.names);
     const problems: string[] = [];
+    if (this.external) {
+      const problem = await this.external.init();
+      if (problem) problems.push(problem);
+      else this.original[this.external.commands.name] = this.external.original;
+    }
     for (const name of this.names) {
       const current = this.original[name];
       if (current === undefined) {
@@ -168,18 +187,31 @@ export class SettingsManager {
       inEffect = await readGlobals(control, this.names);
       for (const name of needRestart) methods.set(name, 'restart');
     }
+    const notes = new Map<string, string>();
     for (const [name, requested] of Object.entries(combination.values)) {
-      if (this.nonDynamic.has(name) || matches(name)) continue;
+      if (name === this.external?.commands.name || this.nonDynamic.has(name) || matches(name)) continue;
       this.registerDynamicUndo(name);
       await setGlobal(control, name, requested.value);
       methods.set(name, 'set-global');
+      // A redo resize is in effect when it has finished, not when SET GLOBAL returns (MySQL).
+      const resize = await waitForRedoResize(control, name, requested.value, this.log);
+      if (resize) notes.set(name, resize);
     }
     inEffect = await readGlobals(control, this.names);
     const applied: AppliedSetting[] = [];
     const refused: string[] = [];
     for (const [name, requested] of Object.entries(combination.values)) {
+      if (name === this.external?.commands.name) {
+        try {
+          applied.push(await this.external.apply(requested));
+        } catch (error) {
+          refused.push((error as Error).message);
+        }
+        continue;
+      }
       const match = valuesMatch(name, requested, inEffect[name], this.blocks[name] ?? null);
-      applied.push({ name, requested: requested.text, value: requested.value, inEffect: inEffect[name] ?? '', method: methods.get(name) ?? 'unchanged', match: match.how });
+      const how = notes.has(name) ? `${match.how}; ${notes.get(name)}` : match.how;
+      applied.push({ name, requested: requested.text, value: requested.value, inEffect: inEffect[name] ?? '', method: methods.get(name) ?? 'unchanged', match: how });
       if (!match.ok) refused.push(`${name}: asked ${requested.text}${requested.isSize ? ` (${requested.value} bytes)` : ''}, in effect ${inEffect[name] ?? 'nothing'} — ${match.how}`);
     }
     if (refused.length > 0) throw new SettingRefused(`the server does not hold the requested settings, refusing to measure:\n  ${refused.join('\n  ')}`);
@@ -244,6 +276,10 @@ export class SettingsManager {
       await undo().catch((error: unknown) => this.reportFailure(name, error));
     }
     this.undoDynamic.clear();
+    if (this.external) {
+      await this.external.restore();
+      this.restored.push(...this.external.restored);
+    }
     if (this.changed.size === 0 && this.restored.length === 0) this.log('no server setting was changed, nothing to restore');
     return this.restored;
   }

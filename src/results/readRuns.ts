@@ -55,6 +55,8 @@ export interface MatrixFile {
   budgetMs?: number;
   /** Where the runs went (no password). */
   connection?: { host: string; port: number; socket?: string; user: string; database: string };
+  /** The external setting's commands, when one was given. */
+  external?: { name: string; apply: string; verify: string; restore: string | null };
   /** Restart command and drop-in, when non-dynamic variables were applied with a restart. */
   restart?: { command: string; dropIn: string };
   /** Configurations in declaration order; the first is the reference of comparisons. */
