@@ -16,6 +16,7 @@ import { readRuns, type MatrixFile } from '../results/readRuns.js';
 import { seededRandom } from '../data/random.js';
 import { buildComparison, redoSizing } from './compare.js';
 import { formatCompare } from '../format/compareText.js';
+import { formatVerdicts, verdictParagraphs } from '../format/verdictText.js';
 import { readRunSets } from '../cli/compare.js';
 import { listRuns } from '../cli/runs.js';
 
@@ -38,7 +39,7 @@ interface SyntheticRun {
   state?: 'completed' | 'running' | 'interrupted' | 'failed';
   /** Last interval only this long (a partial one). */
   lastIntervalSec?: number;
-  settings?: { matrixId: string; label: string; combination: Record<string, string> };
+  settings?: { matrixId: string; label: string; combination: Record<string, string>; block?: number };
   redoBytesPerSec?: number;
   variables?: Record<string, string>;
   seed: number;
@@ -257,5 +258,49 @@ describe('compare', () => {
     const parsed = JSON.parse(result.stdout) as { configurations: unknown[]; comparisons: Array<{ opsPerSecText: string }> };
     assert.equal(parsed.configurations.length, 2);
     assert.match(parsed.comparisons[0]!.opsPerSecText, /^\+\d+ % \[/);
+  });
+});
+
+describe('compare over A B B A blocks', () => {
+  const dir = join(root, 'matrix-blocks');
+  mkdirSync(dir);
+  const labelA = 'innodb_flush_log_at_trx_commit=1';
+  const labelB = 'innodb_flush_log_at_trx_commit=2';
+  const runs: Array<{ runId: string; label: string }> = [];
+  // A shared machine drifting 15 % from block to block; B is 5 % faster within every block.
+  for (let block = 1; block <= 4; block++) {
+    const level = 1000 * (1 + 0.15 * (block - 1));
+    for (const [i, label] of [labelA, labelB, labelB, labelA].entries()) {
+      const runId = `blk${block}-${i}`;
+      const opsPerSec = label === labelB ? level * 1.05 : level;
+      writeRun(dir, { runId, opsPerSec, latencyUs: 4e6 / opsPerSec, intervals: 10, seed: 1000 + block * 10 + i, settings: { matrixId: 'matrix-test', label, combination: { innodb_flush_log_at_trx_commit: label.split('=')[1]! }, block } });
+      runs.push({ runId, label });
+    }
+  }
+  writeMatrix(dir, [labelA, labelB], runs);
+
+  test('drift cancels in the paired differences: +5 % found where Welch over runs sees nothing; the verdict says so', () => {
+    const report = buildComparison([readRuns(dir)], 0.95, 2);
+    const comparison = report.comparisons[0]!;
+    assert.equal(comparison.opsPerSec.significant, false, `Welch over runs: ${comparison.opsPerSecText}`);
+    const paired = comparison.paired!;
+    assert.equal(paired.whole.n, 4);
+    assert.ok(paired.whole.significant && Math.abs(paired.whole.changePct - 5) < 1, `paired: ${paired.whole.changePct}`);
+    assert.ok(paired.whole.detectablePct! < 5, `detectable ${paired.whole.detectablePct}`);
+    assert.equal(report.targetEffectPct, 2);
+    const [verdict] = verdictParagraphs(report);
+    assert.match(verdict!, /^Verdict — innodb_flush_log_at_trx_commit 1 → 2: Throughput: \+\d\.\d % \[\+\d\.\d %, \+\d\.\d %\] \(paired over 4 A B B A blocks\)/);
+    assert.match(verdict!, /Redo sizing rule: this load writes 1\.9 MiB\/s, so an hour needs 6\.7 GiB/);
+    assert.match(verdict!, /Stalls: none/);
+    const text = formatCompare(report) + formatVerdicts(report);
+    assert.match(text, /paired over 4 block\(s\)/);
+    assert.match(text, /smallest detectable effect \(80 % power\)  ±\d\.\d %/);
+    assert.match(text, /Mechanism per 1 000 operations/);
+  });
+
+  test('an A/A matrix that finds a difference says the check failed', () => {
+    const report = buildComparison([readRuns(dir)]);
+    report.aa = true;
+    assert.match(verdictParagraphs(report)[0]!, /A\/A CHECK FAILED/);
   });
 });

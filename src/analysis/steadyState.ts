@@ -109,7 +109,7 @@ export function mserTruncation(series: readonly number[], batch = MSER_BATCH): {
   return { drop: best * size, settled: !trending };
 }
 
-function stallCause(points: readonly IntervalPoint[], index: number, resizedRedo: boolean): string {
+function stallCause(points: readonly IntervalPoint[], index: number, resizedRedo: boolean, warmupIntervals: number): string {
   const point = points[index]!;
   const previous = points[index - 1];
   if (point.restarted) return 'server restart or outage (counters reset)';
@@ -120,17 +120,18 @@ function stallCause(points: readonly IntervalPoint[], index: number, resizedRedo
   }
   if (point.logWaits > 0) return `log buffer full (${point.logWaits} log waits)`;
   if (point.rowLockWaits > 0) return `row-lock waits (${point.rowLockWaits})`;
+  if (index < warmupIntervals) return 'the run starting up (within its warm-up; no server counter explains it)';
   return 'no server counter explains it (client side, or another client)';
 }
 
 /** The stalls of a run: intervals below 10 % of its median throughput, each with a likely cause. */
-export function findStalls(points: readonly IntervalPoint[], resizedRedo: boolean): Stall[] {
+export function findStalls(points: readonly IntervalPoint[], resizedRedo: boolean, warmupIntervals = 0): Stall[] {
   if (points.length === 0) return [];
   const typical = median(points.map((p) => p.opsPerSec));
   const stalls: Stall[] = [];
   points.forEach((point, index) => {
     if (point.ops === 0 || point.opsPerSec < STALL_SHARE_OF_MEDIAN * typical) {
-      stalls.push({ elapsedSec: point.elapsedSec, opsPerSec: point.opsPerSec, cause: stallCause(points, index, resizedRedo) });
+      stalls.push({ elapsedSec: point.elapsedSec, opsPerSec: point.opsPerSec, cause: stallCause(points, index, resizedRedo, warmupIntervals) });
     }
   });
   return stalls;
@@ -149,14 +150,14 @@ export function redoFill(capacityBytes: number | null, points: readonly Interval
 
 /** The steady-state judgement of one run (see the file comment for the rule). */
 export function steadyState(points: readonly IntervalPoint[], capacityBytes: number | null, resizedRedo = false): SteadyState {
-  const stalls = findStalls(points, resizedRedo);
-  const stallAt = new Set(stalls.map((s) => s.elapsedSec));
   const throughput = mserTruncation(points.map((p) => p.opsPerSec));
   const shares = points.map((p) => p.checkpointShare);
   const haveShares = shares.length > 0 && shares.every((s): s is number => s !== null);
   const checkpoint = haveShares ? mserTruncation(shares as number[]) : null;
   const drop = Math.max(throughput.drop, checkpoint?.drop ?? 0);
   const reached = throughput.settled && (checkpoint?.settled ?? true);
+  const stalls = findStalls(points, resizedRedo, drop);
+  const stallAt = new Set(stalls.map((s) => s.elapsedSec));
   const steady = points.slice(drop).filter((p) => !stallAt.has(p.elapsedSec));
   const peaks = shares.filter((s): s is number => s !== null);
   return {

@@ -17,6 +17,7 @@ import { runsCommand } from './runs.js';
 import { compareCommand } from './compare.js';
 import { gateCommand } from './gate.js';
 import { matrixCommand } from './matrix.js';
+import { experimentCommand } from './experiment.js';
 import { reportCommand } from './report.js';
 import { doctorCommand } from './doctor.js';
 import { restoreCommand } from './restore.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       if (!error || error.name === 'YError') throw new CliError(message || error?.message || 'invalid command line', EXIT_INVALID);
       throw error;
     });
-  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, reportCommand, doctorCommand, restoreCommand]) cli = register(cli);
+  for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, experimentCommand, reportCommand, doctorCommand, restoreCommand]) cli = register(cli);
   await cli.parseAsync();
 }
 

@@ -236,7 +236,7 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
 }
 
 /** Runs the plan with Ctrl-C forwarded: the first stops the run in progress, a second forces the exit. */
-async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> {
+export async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> {
   const runner = new MatrixRunner(plan, log);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -100,7 +100,7 @@ export function effectText(comparison: ConfigurationComparison): string {
 /** The verdicts as a text section (empty when there is nothing to compare). */
 export function formatVerdicts(report: CompareReport): string {
   const paragraphs = verdictParagraphs(report);
-  return paragraphs.length === 0 ? '' : ['Verdict:', ...paragraphs.flatMap((p) => [p, ''])].join('\n') + '\n';
+  return paragraphs.length === 0 ? '' : ['', ...paragraphs.flatMap((p) => [p, ''])].join('\n');
 }
 
 /** What compare, matrix and experiment print: the comparison and its verdicts, as text or JSON. */
