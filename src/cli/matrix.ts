@@ -249,14 +249,13 @@ export async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> 
       void runner.forceStop().finally(() => process.exit(EXIT_INTERRUPTED));
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of stopSignals) process.on(signal, onSignal);
   let outcome: MatrixOutcome;
   try {
     outcome = await runner.run();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of stopSignals) process.off(signal, onSignal);
   }
   if (outcome.kind === 'refused') throw invalid(outcome.problems);
   if (outcome.kind === 'unreachable') throw new CliError(outcome.message, EXIT_FAILED);

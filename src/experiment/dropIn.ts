@@ -1,19 +1,20 @@
 /**
  * The option-file drop-in through which the matrix applies variables that need a restart. The
  * server's configuration is not innobench's to overwrite: a file is only ever written where there
- * was none, or where innobench wrote it before (its first line says so). Every write is atomic
- * (a temporary file beside it, then a rename), so the server never reads half a file. When an
- * earlier innobench drop-in is replaced, it is first moved beside the drop-in
- * (`<file>.innobench-saved`, a name no `!includedir` reads), so that a crash mid-matrix leaves the
- * original on disk, not only in this process's memory; restore() renames it back, or removes the
- * file innobench created.
+ * was none, or where innobench wrote it before (its first line says so). The first write goes
+ * through the journal of server changes (serverState/journal.ts): recorded before it is made, an
+ * existing innobench drop-in kept beside it as `<file>.innobench-orig` (a name no `!includedir`
+ * reads), so that a crash mid-matrix leaves the original on disk and `innobench restore` puts it
+ * back. Later writes replace the file atomically (a temporary file, then a rename), so the server
+ * never reads half a file; restore() puts the original back, or removes the file innobench created.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { ServerJournal } from '../serverState/journal.js';
+import type { JournalEntry } from '../serverState/journalTable.js';
 import { writeFileAtomic } from './atomicFile.js';
 
 /** The first line of every drop-in innobench writes: how a later run knows the file is innobench's. */
 export const DROP_IN_MARKER = '# innobench matrix drop-in';
-const SAVED_SUFFIX = '.innobench-saved';
 
 /** The drop-in's text: the marker, one [mysqld] group with the matrix's non-dynamic variables. */
 export function dropInContent(values: Record<string, string | number>, note: string): string {
@@ -28,14 +29,13 @@ export function isInnobenchDropIn(text: string): boolean {
 export class DropInRefused extends Error {}
 
 export class DropIn {
-  /** True once this matrix has written the file (restore() has something to undo). */
-  private written = false;
+  /** The journal's record of the first write (restore() has something to undo). */
+  private entry: JournalEntry | null = null;
 
-  constructor(readonly path: string) {}
-
-  get savedPath(): string {
-    return `${this.path}${SAVED_SUFFIX}`;
-  }
+  constructor(
+    readonly path: string,
+    private readonly journal: ServerJournal,
+  ) {}
 
   /** Why the file may not be written, or null when it may (absent, or an innobench drop-in). */
   refusal(): string | null {
@@ -53,30 +53,27 @@ export class DropIn {
     );
   }
 
-  /** Writes the drop-in; the first time, an existing innobench drop-in is kept beside it first. */
-  write(content: string): void {
-    if (!this.written) {
-      const refusal = this.refusal();
-      if (refusal) throw new DropInRefused(refusal);
-      // A saved file already there is the original of a matrix that never restored: it stays the original.
-      if (existsSync(this.path) && !existsSync(this.savedPath)) renameSync(this.path, this.savedPath);
-      this.written = true;
+  /** Writes the drop-in; the first time through the journal (an existing innobench drop-in kept beside it). */
+  async write(content: string): Promise<void> {
+    if (this.entry) {
+      writeFileAtomic(this.path, content);
+      return;
     }
-    writeFileAtomic(this.path, content);
+    const refusal = this.refusal();
+    if (refusal) throw new DropInRefused(refusal);
+    this.entry = await this.journal.replaceFile(this.path, content, 'innobench matrix drop-in');
   }
 
   /** Puts the original back (or removes the file innobench created); says which. */
-  restore(): 'put back' | 'removed' | 'untouched' {
-    if (!this.written) return 'untouched';
-    this.written = false;
-    if (existsSync(this.savedPath)) {
-      renameSync(this.savedPath, this.path);
-      return 'put back';
+  async restore(): Promise<'put back' | 'removed' | 'untouched'> {
+    const entry = this.entry;
+    if (!entry) return 'untouched';
+    this.entry = null;
+    if (existsSync(this.path) && !isInnobenchDropIn(readFileSync(this.path, 'utf8'))) {
+      await this.journal.discard(entry);
+      throw new Error(`${this.path} was replaced by someone else during the matrix; left as it is`);
     }
-    if (existsSync(this.path)) {
-      if (!isInnobenchDropIn(readFileSync(this.path, 'utf8'))) throw new Error(`${this.path} was replaced by someone else during the matrix; left as it is`);
-      unlinkSync(this.path);
-    }
-    return 'removed';
+    await this.journal.restore(entry);
+    return entry.file?.saved ? 'put back' : 'removed';
   }
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrubSecret } from '../config/redact.js';
 import { undoAll } from '../db/globalsGuard.js';
+import { restoreEveryJournal } from '../serverState/journal.js';
 import { MATRIX_FILE, type MatrixFile, type StoredRun } from '../results/readRuns.js';
 import { RUN_FILE } from '../results/runFolder.js';
 import { blockRuns, runOrder } from './settingSpec.js';
@@ -107,11 +108,15 @@ export class MatrixRunner {
     this.current?.kill('SIGINT');
   }
 
-  /** Kills the run in progress, undoes every pending change (each within 5 s), saves matrix.json. */
+  /**
+   * Kills the run in progress, undoes every pending change (each within 5 s): the drop-in and its
+   * restart first (a restart resets dynamic variables), then every journalled SET GLOBAL; saves matrix.json.
+   */
   async forceStop(): Promise<void> {
     this.interrupted = true;
     this.current?.kill('SIGKILL');
     await undoAll(5000, this.log);
+    await restoreEveryJournal(this.log, 5000);
     if (this.matrix) {
       this.matrix.state = 'interrupted';
       this.matrix.endedAt = new Date().toISOString();

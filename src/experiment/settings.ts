@@ -1,14 +1,22 @@
 /**
  * The server's settings for the length of a matrix: read the originals, find which variables
  * SET GLOBAL can change, apply a combination (SET GLOBAL where the variable is dynamic; an
- * option-file drop-in and a restart where it is not and the user gave a restart command), verify
- * what is in effect before anything is measured (settingSpec.ts: valuesMatch), and put every
- * changed variable back afterwards.
+ * option-file drop-in and a restart where it is not and the user gave a restart command; the
+ * user's commands for an external setting), verify what is in effect before anything is measured
+ * (settingSpec.ts: valuesMatch), and put every changed variable back afterwards.
+ *
+ * Every server change goes through the journal (serverState/journal.ts) before it is made: the
+ * first SET GLOBAL of a variable records the original as its undo (later ones change the value, the
+ * undo stays the original), and the drop-in's first write records the file to put back. So every
+ * exit path (an error, a signal, an uncaught exception) puts them back, and after a kill -9
+ * `innobench restore` does. The restart that a restored drop-in needs is this class's own undo.
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import type { AppliedSetting } from '../results/readRuns.js';
 import { registerUndo } from '../db/globalsGuard.js';
+import { serverJournal, type ServerJournal } from '../serverState/journal.js';
+import type { JournalEntry } from '../serverState/journalTable.js';
 import { VARIABLE_NAME, valueLiteral, valuesMatch, type Combination } from './settingSpec.js';
 import { DropIn, dropInContent } from './dropIn.js';
 import { runRestartCommand, waitForServer, type RestartOptions } from './restart.js';
@@ -93,8 +101,9 @@ export class SettingsManager {
   private readonly nonDynamic = new Map<string, string>();
   private blocks: Record<string, number | null> = {};
   private control: PromiseConnection | null = null;
-  private readonly changed = new Set<string>();
-  private readonly undoDynamic = new Map<string, () => Promise<void>>();
+  /** The journal entry of each variable's first SET GLOBAL (its undo: the original value). */
+  private readonly journalled = new Map<string, JournalEntry>();
+  private readonly journal: ServerJournal;
   private undoRestart: (() => Promise<void>) | null = null;
   private readonly dropIn: DropIn | null;
   private readonly external: ExternalSetting | null;
@@ -109,7 +118,8 @@ export class SettingsManager {
     private readonly log: (line: string) => void,
     external: ExternalCommands | null = null,
   ) {
-    this.dropIn = restart ? new DropIn(restart.dropIn) : null;
+    this.journal = serverJournal(connection);
+    this.dropIn = restart ? new DropIn(restart.dropIn, this.journal) : null;
     this.external = external ? new ExternalSetting(external, log) : null;
     this.names = names.filter((name) => name !== external?.name);
   }
@@ -142,6 +152,10 @@ export class SettingsManager {
     this.original = await readGlobals(control, this.names);
     this.blocks = await blockSizes(control, this.names);
     const problems: string[] = [];
+    if (this.names.length > 0) {
+      // Refused here, before anything changes: another innobench holds changes, or left some.
+      await this.journal.acquire().catch((error: unknown) => problems.push(`the server's settings cannot be changed now: ${(error as Error).message}`));
+    }
     if (this.external) {
       const problem = await this.external.init();
       if (problem) problems.push(problem);
@@ -190,8 +204,7 @@ export class SettingsManager {
     const notes = new Map<string, string>();
     for (const [name, requested] of Object.entries(combination.values)) {
       if (name === this.external?.commands.name || this.nonDynamic.has(name) || matches(name)) continue;
-      this.registerDynamicUndo(name);
-      await setGlobal(control, name, requested.value);
+      await this.setGlobalJournalled(control, name, requested.value);
       methods.set(name, 'set-global');
       // A redo resize is in effect when it has finished, not when SET GLOBAL returns (MySQL).
       const resize = await waitForRedoResize(control, name, requested.value, this.log);
@@ -218,19 +231,24 @@ export class SettingsManager {
     return applied;
   }
 
-  private registerDynamicUndo(name: string): void {
-    if (this.undoDynamic.has(name)) return;
-    this.changed.add(name);
+  /** SET GLOBAL; the first change of a variable through the journal, which records the original as its undo. */
+  private async setGlobalJournalled(control: PromiseConnection, name: string, value: string | number): Promise<void> {
+    if (this.journalled.has(name)) {
+      await setGlobal(control, name, value);
+      return;
+    }
+    const entry = await this.journal.setGlobals({ [name]: value }, 'matrix');
+    if (entry) this.journalled.set(name, entry);
+  }
+
+  /** Puts a dynamic variable back through its journal entry, then checks what is in effect. */
+  private async restoreDynamic(name: string, entry: JournalEntry): Promise<void> {
     const original = this.original[name]!;
-    const undo = registerUndo(async () => {
-      const control = await this.connectionReady();
-      await setGlobal(control, name, valueLiteral(original));
-      const now = (await readGlobals(control, [name]))[name];
-      const ok = now === original;
-      this.restored.push({ name, value: original, ok, detail: ok ? `SET GLOBAL ${name} = ${original}` : `SET GLOBAL ${name} = ${original}, but ${now} is in effect` });
-      this.log(ok ? `restored ${name} = ${original}` : `could not restore ${name}: ${now} is in effect, ${original} was`);
-    });
-    this.undoDynamic.set(name, undo);
+    await this.journal.restore(entry);
+    const now = (await readGlobals(await this.connectionReady(), [name]))[name];
+    const ok = now === original;
+    this.restored.push({ name, value: original, ok, detail: ok ? `SET GLOBAL ${name} = ${original}` : `SET GLOBAL ${name} = ${original}, but ${now} is in effect` });
+    this.log(ok ? `restored ${name} = ${original}` : `could not restore ${name}: ${now} is in effect, ${original} was`);
   }
 
   private async restartWith(combination: Combination): Promise<void> {
@@ -238,11 +256,11 @@ export class SettingsManager {
     const dropIn = this.dropIn!;
     const values: Record<string, string | number> = {};
     for (const name of this.nonDynamic.keys()) values[name] = combination.values[name]?.value ?? valueLiteral(this.original[name]!);
-    dropIn.write(dropInContent(values, `${combination.label}; removed (or the earlier file put back) when the matrix ends`));
+    await dropIn.write(dropInContent(values, `${combination.label}; removed (or the earlier file put back) when the matrix ends`));
     // Registered once the file is written: a refused write has changed nothing to undo.
     if (this.undoRestart === null) {
       this.undoRestart = registerUndo(async () => {
-        const how = dropIn.restore();
+        const how = await dropIn.restore();
         await runRestartCommand(restart, this.log);
         const control = await waitForServer(this.connection, restart.timeoutMs, this.log);
         await this.control?.end().catch(() => undefined);
@@ -272,15 +290,18 @@ export class SettingsManager {
       await this.undoRestart().catch((error: unknown) => this.reportFailure('the drop-in and restart', error));
       this.undoRestart = null;
     }
-    for (const [name, undo] of this.undoDynamic) {
-      await undo().catch((error: unknown) => this.reportFailure(name, error));
+    for (const [name, entry] of this.journalled) {
+      await this.restoreDynamic(name, entry).catch((error: unknown) => this.reportFailure(name, error));
     }
-    this.undoDynamic.clear();
+    const changedAny = this.journalled.size > 0;
+    this.journalled.clear();
     if (this.external) {
       await this.external.restore();
       this.restored.push(...this.external.restored);
     }
-    if (this.changed.size === 0 && this.restored.length === 0) this.log('no server setting was changed, nothing to restore');
+    if (!changedAny && this.restored.length === 0) this.log('no server setting was changed, nothing to restore');
+    // Nothing of this matrix is held any more: the server-state lock goes.
+    await this.journal.restore(null).catch(() => undefined);
     return this.restored;
   }
 

@@ -104,7 +104,7 @@ export class ServerJournal {
    */
   async record(change: ChangeRecord, file: FileUndo | null = null): Promise<JournalEntry> {
     await this.acquire();
-    const entry = await insertEntry(this.connection!, {
+    const entry = await insertEntry(await this.liveConnection(), {
       ownerHost: hostname(),
       ownerPid: process.pid,
       ownerConnection: this.ownConnectionId,
@@ -126,7 +126,7 @@ export class ServerJournal {
     await this.acquire();
     const wanted = Object.fromEntries(Object.entries(values).map(([name, value]) => [variableName(name), value]));
     const names = Object.keys(wanted);
-    const [rows] = await this.connection!.query(`SELECT ${names.map((name) => `@@GLOBAL.${name} AS ${name}`).join(', ')}`);
+    const [rows] = await (await this.liveConnection()).query(`SELECT ${names.map((name) => `@@GLOBAL.${name} AS ${name}`).join(', ')}`);
     const before = (rows as Array<Record<string, string | number | null>>)[0]!;
     const changing = names.filter((name) => String(before[name]) !== String(wanted[name]));
     if (changing.length === 0) return null;
@@ -136,7 +136,7 @@ export class ServerJournal {
       undoSql: [setGlobalStatement(Object.fromEntries(changing.map((name) => [name, before[name] ?? null])))],
     });
     try {
-      await this.connection!.query(setGlobalStatement(Object.fromEntries(changing.map((name) => [name, wanted[name]!]))));
+      await (await this.liveConnection()).query(setGlobalStatement(Object.fromEntries(changing.map((name) => [name, wanted[name]!]))));
     } catch (error) {
       // One statement: refused, it changed nothing.
       await this.discard(entry).catch(() => undefined);
