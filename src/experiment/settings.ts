@@ -278,6 +278,7 @@ export class SettingsManager {
     this.control = null;
     await runRestartCommand(restart, this.log);
     this.control = await waitForServer(this.connection, restart.timeoutMs, this.log);
+    await this.journal.reattach();
     this.log('note: a restart also drops every SET GLOBAL made since the server started, by anyone');
   }
 

@@ -223,7 +223,18 @@ export class ServerJournal {
     this.connection = fresh;
     const [rows] = await fresh.query('SELECT GET_LOCK(?, 0) AS got, CONNECTION_ID() AS id', [SERVER_STATE_LOCK]);
     this.ownConnectionId = Number((rows as Array<{ id: number }>)[0]?.id);
+    // The entries name their owner by its connection: the new one, or they would read as a dead owner's leftovers.
+    if (this.entries.length) await fresh.query(`UPDATE ${JOURNAL_TABLE} SET owner_connection = ? WHERE id IN (?)`, [this.ownConnectionId, this.entries.map((entry) => entry.id)]);
     return fresh;
+  }
+
+  /**
+   * After a server restart (the journal's connection, and with it the lock, are gone): takes the
+   * lock again on a new connection and names it the owner of this process's entries, so that
+   * other commands do not report them as leftovers and another innobench is refused again.
+   */
+  async reattach(): Promise<void> {
+    if (this.entries.length) await this.liveConnection();
   }
 
   private async release(): Promise<void> {

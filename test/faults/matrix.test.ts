@@ -142,7 +142,7 @@ describe('matrix against a private MariaDB with TLS', { skip, timeout: 300_000 }
       if (busy || !existsSync(request)) return;
       busy = true;
       rmSync(request);
-      if (existsSync(`${dropIn}.innobench-saved`)) savedSeen = true;
+      if (existsSync(`${dropIn}.innobench-orig`)) savedSeen = true;
       // What the server would read at start: the drop-in's [mysqld] group.
       const options = existsSync(dropIn) ? (parseOptionFile(readFileSync(dropIn, 'utf8')).get('mysqld') ?? []).map(([name, value]) => `--${name}=${value}`) : [];
       void server
