@@ -95,16 +95,7 @@ export function formatCompare(report: CompareReport): string {
       const rows = [['configuration', 'ops/s', 'p95 latency']];
       for (const comparison of report.comparisons) {
         rows.push([comparison.label, comparison.opsPerSecText, comparison.p95Text]);
-        rows.push(['  steady state (warm-up, stalls left out)', comparison.steadyOpsPerSecText, '']);
-        const paired = comparison.paired;
-        if (paired) {
-          rows.push([`  paired over ${paired.whole.n} block(s)`, formatPaired(paired.whole), '']);
-          rows.push(['  paired, steady state', formatPaired(paired.steady), '']);
-          if (paired.whole.detectablePct !== null) {
-            const target = report.targetEffectPct !== null && paired.blocksForTarget !== null ? `; ±${report.targetEffectPct} % needs about ${paired.blocksForTarget} block(s)` : '';
-            rows.push(['  smallest detectable effect (80 % power)', `±${paired.whole.detectablePct.toFixed(1)} %${target}`, '']);
-          }
-        }
+        rows.push(...pairedRows(report, comparison));
         if (comparison.intervals) {
           rows.push(['  per-interval samples (indicative)', comparison.intervals.opsPerSecText, comparison.intervals.p95Text]);
         }
@@ -141,10 +132,9 @@ export function formatCompare(report: CompareReport): string {
   return lines.join('\n');
 }
 
-/** Per configuration: runs in steady state, warm-up, steady-state ops/s, stalls by name, redo fill. */
-function steadyStateLines(report: CompareReport): string[] {
+/** Per configuration: runs in steady state, warm-up, steady-state ops/s, stalls, redo fill (text and HTML share these cells). */
+export function steadyStateRows(report: CompareReport): string[][] {
   const pct = Math.round(report.level * 100);
-  const lines = ['', `Steady state (${report.warmupRule})`];
   const rows = [['configuration', 'steady runs', 'warm-up s', `steady ops/s [${pct} % CI]`, 'stalls', 'redo written / capacity']];
   for (const config of report.configurations) {
     const warmups = config.runs.map((run) => run.steady.warmupSec);
@@ -158,21 +148,45 @@ function steadyStateLines(report: CompareReport): string[] {
       fill ? `${formatBytes(fill.writtenBytes)} / ${formatBytes(fill.capacityBytes)}${fill.filled ? '' : ` — never filled: run ≥ ${fill.recommendedSec} s`}` : '-',
     ]);
   }
-  lines.push(...textTable(rows, '  '));
-  for (const config of report.configurations) {
-    for (const stall of config.stalls) lines.push(`  stall: ${config.label}, ${stall.runId} at ${stall.elapsedSec.toFixed(0)} s: ${formatFigure(stall.opsPerSec)} ops/s — ${stall.cause}`);
-  }
-  return lines;
+  return rows;
 }
 
-/** Per configuration: the mechanism figures per 1 000 operations, mean [CI] over its runs. */
-function mechanismLines(report: CompareReport): string[] {
+/** Every stall by name: configuration, run, when, how slow, the likely cause. */
+export function stallLines(report: CompareReport): string[] {
+  return report.configurations.flatMap((config) =>
+    config.stalls.map((stall) => `${config.label}, ${stall.runId} at ${stall.elapsedSec.toFixed(0)} s: ${formatFigure(stall.opsPerSec)} ops/s — ${stall.cause}`),
+  );
+}
+
+/** Per configuration: the mechanism figures per 1 000 operations, mean [CI] over its runs; null when none is known. */
+export function mechanismRows(report: CompareReport): string[][] | null {
   const shown = MECHANISMS.filter(({ key }) => report.configurations.some((config) => config.mechanism[key] !== null));
-  if (shown.length === 0) return [];
-  const pct = Math.round(report.level * 100);
-  const rows = [['configuration', ...shown.map((m) => m.label)]];
-  for (const config of report.configurations) rows.push([config.label, ...shown.map(({ key }) => formatMeanCI(config.mechanism[key]))]);
-  return ['', `Mechanism per 1 000 operations (checkpoint-age peak: % of its maximum), mean [${pct} % CI] over runs:`, ...textTable(rows, '  ')];
+  if (shown.length === 0) return null;
+  return [['configuration', ...shown.map((m) => m.label)], ...report.configurations.map((config) => [config.label, ...shown.map(({ key }) => formatMeanCI(config.mechanism[key]))])];
+}
+
+/** The paired (A B B A) rows under a comparison: whole runs, steady state, the smallest detectable effect. */
+export function pairedRows(report: CompareReport, comparison: CompareReport['comparisons'][number]): string[][] {
+  const paired = comparison.paired;
+  const rows = [['  steady state (warm-up, stalls left out)', comparison.steadyOpsPerSecText, '']];
+  if (!paired) return rows;
+  rows.push([`  paired over ${paired.whole.n} block(s)`, formatPaired(paired.whole), '']);
+  rows.push(['  paired, steady state', formatPaired(paired.steady), '']);
+  if (paired.whole.detectablePct !== null) {
+    const target = report.targetEffectPct !== null && paired.blocksForTarget !== null ? `; ±${report.targetEffectPct} % needs about ${paired.blocksForTarget} block(s)` : '';
+    rows.push(['  smallest detectable effect (80 % power)', `±${paired.whole.detectablePct.toFixed(1)} %${target}`, '']);
+  }
+  return rows;
+}
+
+function steadyStateLines(report: CompareReport): string[] {
+  return ['', `Steady state (${report.warmupRule})`, ...textTable(steadyStateRows(report), '  '), ...stallLines(report).map((line) => `  stall: ${line}`)];
+}
+
+function mechanismLines(report: CompareReport): string[] {
+  const rows = mechanismRows(report);
+  if (rows === null) return [];
+  return ['', `Mechanism per 1 000 operations (checkpoint-age peak: % of its maximum), mean [${Math.round(report.level * 100)} % CI] over runs:`, ...textTable(rows, '  ')];
 }
 
 /** JSON without Infinity (an unbounded CI side becomes null). */

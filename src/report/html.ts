@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { valuesAtPercentiles, type Histogram } from '../metrics/histogram.js';
 import { buildComparison, type CompareReport, type ConfigurationFigures } from '../analysis/compare.js';
-import { configurationCells, formatFigure, formatMeanCI } from '../format/compareText.js';
+import { configurationCells, formatFigure, formatMeanCI, mechanismRows, pairedRows, stallLines, steadyStateRows } from '../format/compareText.js';
+import { verdictParagraphs } from '../format/verdictText.js';
 import { formatBytes } from '../format/bytes.js';
 import { meanCI } from '../analysis/stats.js';
 import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type StoredRun } from '../results/readRuns.js';
@@ -305,6 +306,8 @@ export function renderReport(set: RunSet, options: RenderOptions = {}): string {
   }
   if (report.excluded.length > 0) overview.push(`<p class="warn">Left out: ${escapeHtml(report.excluded.map((run) => `${run.runId} (${run.reason})`).join('; '))}</p>`);
   sections.push(`<section><h2>Overview</h2>${overview.join('\n')}${configurationTable(report, colorOf)}</section>`);
+  const verdicts = verdictParagraphs(report);
+  if (verdicts.length > 0) sections.push(`<section><h2>Verdict</h2>${verdicts.map((v) => `<p>${escapeHtml(v)}</p>`).join('')}</section>`);
 
   // Configurations with their CIs.
   if (report.configurations.length > 1 || (first && first.n > 1)) {
@@ -315,13 +318,24 @@ export function renderReport(set: RunSet, options: RenderOptions = {}): string {
       return { label: config.label, color: colorOf.get(config.key)!, mean: interval?.mean ?? NaN, lo: interval?.lo ?? NaN, hi: interval?.hi ?? NaN };
     });
     const versus = report.comparisons.length > 0
-      ? table(['configuration', `ops/s vs ${report.comparisons[0]!.reference}`, 'p95 latency'], report.comparisons.flatMap((c) => [[c.label, c.opsPerSecText, c.p95Text], ...(c.intervals ? [['  per-interval samples (indicative)', c.intervals.opsPerSecText, c.intervals.p95Text]] : [])]))
+      ? table(['configuration', `ops/s vs ${report.comparisons[0]!.reference}`, 'p95 latency'], report.comparisons.flatMap((c) => [[c.label, c.opsPerSecText, c.p95Text], ...(c.intervals ? [['  per-interval samples (indicative)', c.intervals.opsPerSecText, c.intervals.p95Text]] : []), ...pairedRows(report, c)]))
       : '';
     sections.push(
       `<section><h2>Configurations side by side (${Math.round(report.level * 100)} % CI over repeats)</h2>` +
         `<div class="svgs">${intervalSvg('ops/s', 'ops/s', opsRows)}${intervalSvg('p95 latency (mean of runs)', 'ms', p95Rows)}</div>${versus}</section>`,
     );
   }
+
+  // Steady state, stalls and mechanism: why the configurations differ, and whether they were measured where it matters.
+  const [steadyHeader, ...steadyBody] = steadyStateRows(report);
+  const stalls = stallLines(report);
+  const mechanism = mechanismRows(report);
+  sections.push(
+    `<section><h2>Steady state and stalls</h2><p class="note">${escapeHtml(report.warmupRule)}</p>${table(steadyHeader!, steadyBody)}` +
+      (stalls.length ? `<ul>${stalls.map((line) => `<li class="warn">${escapeHtml(line)}</li>`).join('')}</ul>` : '<p>No stall.</p>') +
+      (mechanism ? `<h3>Mechanism per 1 000 operations (mean [CI] over runs)</h3>${table(mechanism[0]!, mechanism.slice(1))}` : '') +
+      '</section>',
+  );
 
   // Charts.
   sections.push(`<section><h2>Over time and distribution</h2><p class="note">Server counters are server-wide: other clients' work on the same server is included. A last partial interval is left out of the time charts.</p><div class="charts">${charts.map((chart) => `<figure class="chart" id="chart-${chart.id}"><figcaption>${escapeHtml(chart.title)}</figcaption><div class="plot"></div></figure>`).join('\n')}</div></section>`);
