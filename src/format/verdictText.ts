@@ -47,6 +47,8 @@ function steadySentence(reference: ConfigurationFigures, other: ConfigurationFig
   const wholePct = comparison.paired?.whole.changePct ?? comparison.opsPerSec.changePct;
   const steadyPct = comparison.paired?.steady.changePct ?? comparison.steadyOpsPerSec.changePct;
   let text = `${reached}.`;
+  const unreached = reference.n - reference.steadyRuns + (other.n - other.steadyRuns);
+  if (unreached > 0) text += ` Warning: ${unreached} run(s) never stopped trending (throughput or checkpoint age), so part of this comparison measures warm-up, not the steady state.`;
   if (Number.isFinite(wholePct) && Number.isFinite(steadyPct) && Math.abs(wholePct) >= 2 * Math.abs(steadyPct) + 3) {
     text += ` Most of the effect lies in the warm-up: ${wholePct.toFixed(0)} % over whole runs, ${steadyPct.toFixed(0)} % once steady — longer runs will show less.`;
   }
