@@ -24,6 +24,10 @@ const CLI_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 /** Options the matrix sets itself for every child. */
 const OWNED_BY_MATRIX = ['results', 'sweep'] as const;
 
+function restartCommandGiven(argv: Record<string, unknown>): boolean {
+  return typeof argv['restart-cmd'] === 'string' && typeof argv['drop-in'] === 'string';
+}
+
 /** An A/A check: the server as it is, twice under two names; nothing is changed. */
 const AA_COMBINATIONS = [
   { label: 'A', values: {}, settings: {} },
@@ -157,6 +161,9 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
     if (targetEffectPct === null) errors.push('--budget bounds --target-effect: give both');
   }
   const external = externalCommands(argv, externalText, errors);
+  const viaRestart = (argv['via-restart'] === undefined ? [] : String(argv['via-restart']).split(',')).map((name) => name.trim().replace(/-/g, '_').toLowerCase()).filter(Boolean);
+  for (const name of viaRestart) if (!specs.some((spec) => spec.name === name)) errors.push(`--via-restart ${name}: not among the --set variables`);
+  if (viaRestart.length > 0 && restartCommandGiven(argv) === false) errors.push('--via-restart needs --restart-cmd and --drop-in');
   const restartTimeout = parseDurationMs('restart-timeout', argv['restart-timeout']);
   if (!restartTimeout.ok) errors.push(restartTimeout.error);
   const restartCommand = typeof argv['restart-cmd'] === 'string' ? argv['restart-cmd'] : undefined;
@@ -216,6 +223,7 @@ export function planMatrix(argv: Record<string, unknown>, tokens: readonly strin
       targetEffectPct,
       budgetMs,
       external,
+      viaRestart,
       seed: seed.ok ? seed.value : 1,
       repeat: repeat.ok ? repeat.value : 1,
       warmupMs,
@@ -295,6 +303,7 @@ export function matrixCommand(yargs: Argv): Argv {
           'restore-cmd': { describe: 'shell command that puts the original back ({value}: the original); default: --apply-cmd', type: 'string', group: 'External setting:' },
           seed: { describe: 'seed of the random order', default: 1, type: 'string', group: 'Matrix:' },
           warmup: { describe: 'a short unrecorded run before each measured run, e.g. 10s', type: 'string', group: 'Matrix:' },
+          'via-restart': { describe: 'variables (comma-separated) to apply through the drop-in and a restart although SET GLOBAL could, e.g. innodb_log_file_size', type: 'string', group: 'Matrix:' },
           'restart-cmd': { describe: 'shell command that restarts the server, for variables SET GLOBAL cannot change (shown with passwords masked)', type: 'string', group: 'Matrix:' },
           'drop-in': {
             describe: 'option file the server reads at start, written with those variables (required with --restart-cmd); never a file innobench did not create',

@@ -80,6 +80,7 @@ describe('matrix.json as a matrix starts', () => {
     targetEffectPct: null,
     budgetMs: null,
     external: null,
+    viaRestart: [],
     restart: { command: 'mysqladmin -pS3cret-x shutdown; start-db', shownCommand: 'mysqladmin -p*** shutdown; start-db', dropIn: '/etc/mysql/conf.d/99-ib.cnf', timeoutMs: 60_000 },
     resultsRoot: '/tmp/results',
     connection: { host: 'db', port: 3307, user: 'bench', password: 'S3cret-x', database: 'ib', ssl: { mode: 'REQUIRED' } },

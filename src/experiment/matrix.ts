@@ -98,7 +98,7 @@ export class MatrixRunner {
     private readonly plan: MatrixPlan,
     private readonly log: (line: string) => void,
   ) {
-    this.settings = new SettingsManager(plan.connection, plan.specs.map((spec) => spec.name), plan.restart, log, plan.external);
+    this.settings = new SettingsManager(plan.connection, plan.specs.map((spec) => spec.name), plan.restart, log, plan.external, plan.viaRestart);
     this.mask = (text) => scrubSecret(text, plan.connection.password);
   }
 

@@ -24,6 +24,8 @@ export interface MatrixPlan {
   budgetMs: number | null;
   /** A setting outside the server, applied and verified by the user's commands. */
   external: ExternalCommands | null;
+  /** Variables to apply through the drop-in and a restart although they are dynamic. */
+  viaRestart: string[];
   restart: RestartOptions | null;
   resultsRoot: string;
   connection: ConnectionOptions;

@@ -117,6 +117,8 @@ export class SettingsManager {
     private readonly restart: RestartOptions | null,
     private readonly log: (line: string) => void,
     external: ExternalCommands | null = null,
+    /** Variables applied through the drop-in and a restart even where SET GLOBAL could change them. */
+    private readonly viaRestart: readonly string[] = [],
   ) {
     this.journal = serverJournal(connection);
     this.dropIn = restart ? new DropIn(restart.dropIn, this.journal) : null;
@@ -167,6 +169,10 @@ export class SettingsManager {
         problems.push(`--set ${name}: the server has no such variable`);
         continue;
       }
+      if (this.viaRestart.includes(name)) {
+        this.nonDynamic.set(name, 'applied by restart (--via-restart)');
+        continue;
+      }
       try {
         const dynamism = await probeDynamic(control, name, current);
         if (!dynamism.dynamic) this.nonDynamic.set(name, dynamism.detail);
@@ -202,6 +208,10 @@ export class SettingsManager {
       for (const name of needRestart) methods.set(name, 'restart');
     }
     const notes = new Map<string, string>();
+    for (const name of needRestart) {
+      const resize = await waitForRedoResize(control, name, combination.values[name]!.value, this.log);
+      if (resize) notes.set(name, resize);
+    }
     for (const [name, requested] of Object.entries(combination.values)) {
       if (name === this.external?.commands.name || this.nonDynamic.has(name) || matches(name)) continue;
       await this.setGlobalJournalled(control, name, requested.value);

@@ -104,6 +104,26 @@ describe('settings through a real restart of a private MariaDB', { skip, timeout
     assert.doesNotMatch(result.stderr, /did not end cleanly/, 'after each restart the matrix still owns its journal entries');
   });
 
+  test('a redo size set by restart (--via-restart): the drop-in, a real restart, the log file of that size; the original back', async () => {
+    const original = await variable('innodb_log_file_size');
+    const dropIn = join(serverDir, 'conf.d', '99-innobench.cnf');
+    const results = join(dir.path, 'redo');
+    const result = await runCli(
+      ['matrix', '--set', 'innodb_log_file_size=24M,32M', '--via-restart', 'innodb_log_file_size', '--repeat', '1', '--results', results, '--restart-cmd', `${SCRIPT} restart ${serverDir}`, '--drop-in', dropIn, ...connection(), ...runPart('2s')],
+      { timeoutMs: 300_000 },
+    );
+    assert.equal(result.code, 0, describeResult(result));
+    const matrix = onlyMatrix(results);
+    const mib = 1024 * 1024;
+    assert.deepEqual(
+      matrix.runs.map((run) => run.applied?.map((a) => [a.name, a.inEffect, a.method, a.match])),
+      [24, 32].map((size) => [['innodb_log_file_size', String(size * mib), 'restart', `equal; ib_logfile0 is ${size * mib} bytes`]]),
+    );
+    assert.equal(await variable('innodb_log_file_size'), original);
+    assert.ok(!existsSync(dropIn));
+    assert.equal(await journalRows(), 0);
+  });
+
   test('SIGTERM mid-matrix with a drop-in and a SET GLOBAL: every value back, the drop-in gone, the journal empty', async () => {
     const flushMethod = await variable('innodb_flush_method');
     const ioCapacity = await variable('innodb_io_capacity');
