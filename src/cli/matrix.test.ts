@@ -98,4 +98,25 @@ describe('matrix options', () => {
     assert.ok(!wrongScenario.ok);
     assert.match(wrongScenario.errors.join('\n'), /unknown scenario "nope"/);
   });
+
+  test('blocks, A/A, target and budget, external and via-restart: planned, or refused with every reason', () => {
+    const run = ['run', 'insert-features', '--workers', '4', '--duration', '2s'];
+    const aa = planMatrix(argv({ set: undefined, aa: true, order: 'blocks', 'target-effect': '3%', budget: '10m', settle: '5s' }), run);
+    assert.ok(aa.ok, JSON.stringify(aa));
+    assert.deepEqual(aa.plan.combinations.map((c) => c.label), ['A', "A'"]);
+    assert.deepEqual([aa.plan.order, aa.plan.targetEffectPct, aa.plan.budgetMs, aa.plan.settleMs, aa.plan.aa], ['blocks', 3, 600_000, 5000, true]);
+    const external = planMatrix(argv({ set: undefined, external: 'io_scheduler=none,kyber', 'apply-cmd': 'echo {value} > /sys/block/x/queue/scheduler', 'verify-cmd': 'cat f' }), run);
+    assert.ok(external.ok, JSON.stringify(external));
+    assert.deepEqual(external.plan.external, { name: 'io_scheduler', apply: 'echo {value} > /sys/block/x/queue/scheduler', verify: 'cat f', restore: null });
+    assert.deepEqual(external.plan.combinations.map((c) => c.label), ['io_scheduler=none', 'io_scheduler=kyber']);
+    const refused = planMatrix(argv({ aa: true, 'target-effect': 'tight', budget: '5m', external: 'io_scheduler=none', 'apply-cmd': 'echo', 'via-restart': 'back_log' }), run);
+    assert.ok(!refused.ok);
+    const text = refused.errors.join('\n');
+    assert.match(text, /--aa compares the server with itself/);
+    assert.match(text, /--target-effect tight: a half-width in percent/);
+    assert.match(text, /--target-effect adds A B B A blocks: use it with --order blocks/);
+    assert.match(text, /--external needs --apply-cmd/);
+    assert.match(text, /--via-restart back_log: not among the --set variables/);
+    assert.match(text, /--via-restart needs --restart-cmd and --drop-in/);
+  });
 });
