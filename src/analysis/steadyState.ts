@@ -31,9 +31,9 @@ export interface IntervalPoint {
   restarted: boolean;
 }
 
-export const STALL_SHARE_OF_MEDIAN = 0.1;
+const STALL_SHARE_OF_MEDIAN = 0.1;
 /** Above this share of its maximum the checkpoint age forces flushing (MariaDB's async mark is 7/8). */
-export const CHECKPOINT_LIMIT_SHARE = 0.85;
+const CHECKPOINT_LIMIT_SHARE = 0.85;
 const MSER_BATCH = 5;
 const TRENDING_RATIO = 0.6;
 const TRENDING_DRIFT = 0.03;

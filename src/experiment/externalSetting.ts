@@ -21,7 +21,7 @@ export interface ExternalCommands {
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /** Runs a shell command; resolves with its stdout, rejects with its stderr (or exit status). */
-export function shellOutput(command: string): Promise<string> {
+function shellOutput(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

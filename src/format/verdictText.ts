@@ -5,7 +5,6 @@
  * mechanism, whether steady state was reached and where the effect lies, the stalls by name, the
  * redo fill, and the seed's redo sizing rule.
  */
-import { formatRelative } from '../analysis/stats.js';
 import { formatPaired } from '../analysis/paired.js';
 import type { CompareReport, ConfigurationComparison, ConfigurationFigures } from '../analysis/compare.js';
 import { formatBytes } from './bytes.js';
@@ -92,11 +91,6 @@ export function verdictParagraphs(report: CompareReport): string[] {
       stallSentence(reference, other),
     ].join(' ') + redoRule(other);
   });
-}
-
-/** The effect in one phrase, for tables: paired when available. */
-export function effectText(comparison: ConfigurationComparison): string {
-  return comparison.paired && comparison.paired.whole.n >= 2 ? formatPaired(comparison.paired.whole) : formatRelative(comparison.opsPerSec);
 }
 
 /** The verdicts as a text section (empty when there is nothing to compare). */
