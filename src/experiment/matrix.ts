@@ -194,7 +194,7 @@ export class MatrixRunner {
         this.save();
         return { message, childExitCode: null };
       }
-      log(`verified: ${record.applied.map((a) => `${a.name} = ${a.inEffect} (${a.method}; ${a.match})`).join(', ')}`);
+      log(record.applied.length ? `verified: ${record.applied.map((a) => `${a.name} = ${a.inEffect} (${a.method}; ${a.match})`).join(', ')}` : 'verified: nothing to change (the server as it is)');
       const verifiedAt = new Date().toISOString();
       if (this.interrupted) return null;
 
