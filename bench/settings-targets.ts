@@ -12,7 +12,7 @@
  *
  * Everything runs on a private MariaDB (scripts/private-mariadb.sh, data on its own loop device),
  * never the shared server. Options: --aa-duration 30s, --target 3, --budget 10m, --control-duration
- * 60s, --control-blocks 2, --iops 200, --workers 100, --keep (leave the private server running).
+ * 60s, --control-blocks 2, --iops 200, --workers 100, --only aa|control, --keep (leave the private server running).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -50,7 +50,8 @@ function sh(command: string, args: string[], env: NodeJS.ProcessEnv = process.en
 
 /** An innobench command whose --json comparison is parsed; its stderr goes to ours live (inherit). */
 function innobench(args: string[]): (CompareReport & { verdicts: string[] }) | null {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  // Before `--`: what follows it belongs to the runs.
+  const result = spawnSync(process.execPath, [CLI, args[0]!, '--json', ...args.slice(1)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     process.stderr.write(`innobench ${args[0]} exited ${result.status}\n`);
     return null;
@@ -86,10 +87,11 @@ async function main(): Promise<void> {
     if (prepared.status !== 0) throw new Error('prepare failed');
     const run = ['--', 'run', 'insert-features', '--workers', workers, '--interval', `${INTERVAL_SEC}s`];
 
-    const aa = innobench(['matrix', '--aa', '--order', 'blocks', '--repeat', '2', '--settle', '5s', '--target-effect', `${target}%`, '--budget', option('budget', '10m'), '--results', results, ...connection, ...run, '--duration', option('aa-duration', '30s')]);
+    const only = option('only', 'all');
+    const aa = only === 'control' ? null : innobench(['matrix', '--aa', '--order', 'blocks', '--repeat', '2', '--settle', '5s', '--target-effect', `${target}%`, '--budget', option('budget', '10m'), '--results', results, ...connection, ...run, '--duration', option('aa-duration', '30s')]);
     const aaPaired = aa?.comparisons[0]?.paired?.whole ?? null;
     const aaLoadSec = aa ? aa.configurations.reduce((sum, config) => sum + config.runs.reduce((s, r) => s + r.intervalSamples.length * INTERVAL_SEC, 0), 0) : 0;
-    rows.push([
+    if (only !== 'control') rows.push([
       'A/A paired 95 % interval (insert-features, 100 workers)',
       `within ±${target} % in ≤ 10 min of load`,
       aaPaired?.halfWidthPct != null ? `${aaPaired.changePct.toFixed(1)} % ± ${aaPaired.halfWidthPct.toFixed(1)} % (${aaPaired.n} blocks, ~${Math.round(aaLoadSec / 60)} min of load)` : 'no result',
@@ -101,8 +103,10 @@ async function main(): Promise<void> {
       problems.unwarned += found.unwarned;
     }
 
-    const throttled = sh(SCRIPT, ['throttle', server, iops]);
-    if (throttled.status !== 0) {
+    const throttled = only === 'aa' ? { status: 0, stdout: '', stderr: '' } : sh(SCRIPT, ['throttle', server, iops]);
+    if (only === 'aa') {
+      // The positive control was not asked for.
+    } else if (throttled.status !== 0) {
       rows.push(['positive control: redo 48M vs 1G on a disk capped at ' + iops + ' write IOPS', 'detected, mechanism named', `skipped: ${throttled.stderr.trim()}`, 'skipped']);
     } else {
       process.stderr.write(throttled.stdout);
