@@ -104,7 +104,7 @@ device() {
 throttle() {
   iops=${1:?write IOPS}
   [ -d "$blkio" ] || { echo "no cgroup v1 blkio hierarchy at $blkio: cannot throttle" >&2; exit 3; }
-  name="innobench-$(basename "$dir")"
+  name="innobench-$(basename "$(dirname "$dir")")-$(basename "$dir")"
   mkdir -p "$blkio/$name"
   echo "$name" > "$dir/blkio-group"
   majmin=$(cat "/sys/class/block/$(device)/dev")
