@@ -113,7 +113,7 @@ function stallCause(points: readonly IntervalPoint[], index: number, resizedRedo
   const point = points[index]!;
   const previous = points[index - 1];
   if (point.restarted) return 'server restart or outage (counters reset)';
-  if (resizedRedo && point.elapsedSec <= RESIZE_WINDOW_SEC) return 'redo resize after SET GLOBAL still flushing';
+  if (resizedRedo && point.elapsedSec <= RESIZE_WINDOW_SEC) return `within ${RESIZE_WINDOW_SEC} s of a redo resize by SET GLOBAL (its flushing, or the run starting up)`;
   const shares = [point.checkpointShare, previous?.checkpointShare ?? null].filter((s): s is number => s !== null);
   if (shares.some((share) => share >= CHECKPOINT_LIMIT_SHARE)) {
     return `checkpoint age at its limit (${Math.round(100 * Math.max(...shares))} % of its maximum: flushing forced)`;
