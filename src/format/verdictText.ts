@@ -72,7 +72,8 @@ function stallSentence(reference: ConfigurationFigures, other: ConfigurationFigu
 function redoRule(config: ConfigurationFigures): string {
   const redo = config.redo;
   if (!redo) return '';
-  const inEffect = redo.inEffect ? `; ${config.label} holds ${redo.holdsSeconds === null ? '?' : (redo.holdsSeconds / 60).toFixed(1)} min of it` : '';
+  const holds = redo.holdsSeconds === null ? '?' : redo.holdsSeconds < 120 ? `${redo.holdsSeconds.toFixed(0)} s` : `${(redo.holdsSeconds / 60).toFixed(1)} min`;
+  const inEffect = redo.inEffect ? `; ${config.label} holds ${holds} of it` : '';
   return ` Redo sizing rule: this load writes ${formatBytes(redo.bytesPerSec)}/s, so an hour needs ${formatBytes(redo.perFileBytes)}${redo.filesInGroup > 1 ? ` per file × ${redo.filesInGroup}` : ''} (Innodb_os_log_written/s × 3600 ÷ files in group)${inEffect}.`;
 }
 
