@@ -117,7 +117,7 @@ export const rankMembers = defineScenario(import.meta.url, {
 });
 
 function outcomeOf(r: Ranking): Outcome {
-  return { rows: r.rows, committed: false, bytes: r.bytes, parts: { op: 'query', micros: r.queryMicros } };
+  return { rows: r.rows, committed: false, bytes: r.bytes, parts: [{ op: 'query', micros: r.queryMicros }] };
 }
 
 export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {

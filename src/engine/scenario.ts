@@ -84,10 +84,13 @@ export interface Outcome {
   committed: boolean;
   /** Bytes read (reads that report throughput in bytes). */
   bytes?: number;
-  /** Latencies of the statements inside the operation, recorded under their own op type (e.g. per query). */
-  parts?: { op: string; micros: number[] };
+  /** Latencies of the statements inside the operation, recorded under their own op types (e.g. per query). */
+  parts?: Array<{ op: string; micros: number[] }>;
+  /** Given with a failure: the part whose statement failed, so that its errors and deadlocks are counted there too. */
+  failedPart?: string;
 }
 
+/** Ends an operation: `done(null, outcome)`, or `done(error)` (with `{ rows: 0, committed: false, failedPart }` to name the failing part). */
 export type Done = (error: unknown, outcome?: Outcome) => void;
 
 /** The two steps the measuring loop calls for every operation. */

@@ -75,6 +75,7 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
     }
     const counts = meter.counts;
     const kind = classifyError(error);
+    if (outcome?.failedPart) countPartFailure(outcome.failedPart, kind, error);
     switch (kind) {
       case 'deadlock':
       case 'lock-wait-timeout': {
@@ -91,26 +92,36 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
         });
       }
       case 'connection-lost':
-        counts.errors++;
         countCode(error);
         return reconnectThenRetry();
       default:
-        counts.errors++;
         countCode(error);
         return rollbackThen(nextOperation);
     }
   };
 
   const recordParts = (parts: NonNullable<Outcome['parts']>): void => {
-    const partMeter = p.meters.meter(PART_PREFIX + parts.op);
-    for (const micros of parts.micros) p.meters.record(partMeter, micros);
-    partMeter.counts.ops += parts.micros.length;
-    partMeter.counts.attempts += parts.micros.length;
+    for (const part of parts) {
+      const partMeter = p.meters.meter(PART_PREFIX + part.op);
+      for (const micros of part.micros) p.meters.record(partMeter, micros);
+      partMeter.counts.ops += part.micros.length;
+      partMeter.counts.attempts += part.micros.length;
+    }
   };
 
-  const countCode = (error: unknown): void => {
+  // The failing statement's part counts the attempt and what stopped it; the retry is the operation's.
+  const countPartFailure = (part: string, kind: ReturnType<typeof classifyError>, error: unknown): void => {
+    const counts = p.meters.meter(PART_PREFIX + part).counts;
+    counts.attempts++;
+    if (kind === 'deadlock') counts.deadlocks++;
+    else if (kind === 'lock-wait-timeout') counts.lockWaitTimeouts++;
+    else countCode(error, counts);
+  };
+
+  const countCode = (error: unknown, counts = meter.counts): void => {
     const key = errorKey(error);
-    meter.counts.errorsByCode[key] = (meter.counts.errorsByCode[key] ?? 0) + 1;
+    counts.errors++;
+    counts.errorsByCode[key] = (counts.errorsByCode[key] ?? 0) + 1;
   };
 
   // A deadlock victim is already rolled back by InnoDB; the explicit ROLLBACK closes the

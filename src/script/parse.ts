@@ -6,7 +6,7 @@
  * as a whole. Parsed and checked completely before anything connects; every error names
  * file:line. Pure: text in, a program out.
  */
-import { splitStatements, statementKind, stripComments, tokenize, type StatementKind, type Token } from '../analysis/sqlText.js';
+import { splitStatements, statementKind, tokenize, type StatementKind, type Token } from '../analysis/sqlText.js';
 import { parseExpression, typeOf, type Expr, type ValueType } from './expression.js';
 
 /** The variables every script has without setting them. */
@@ -39,6 +39,8 @@ export interface Statement {
   /** Variables bound to the `?`s, in order. */
   params: string[];
   what: StatementKind;
+  /** BEGIN, COMMIT or ROLLBACK as written (sent as text: not every server prepares them). */
+  control?: 'begin' | 'commit' | 'rollback';
   /** For a one-row `INSERT … VALUES (…)`: the table it adds exactly one row to (the accounting's table). */
   insertsOneRowInto?: TableRef;
 }
@@ -183,7 +185,7 @@ function parseOne(source: ScriptSource, errors: string[]): Script {
     const control = transactionControl(sql);
     if (control === 'begin') {
       if (open.transaction) return at(line, `${sql} inside the transaction opened at line ${open.transaction.begin.line}`);
-      open.transaction = { begin: controlStatement(line, sql), stack: [{ steps: [], line }] };
+      open.transaction = { begin: controlStatement(line, sql, control), stack: [{ steps: [], line }] };
       return;
     }
     if (control) {
@@ -191,7 +193,7 @@ function parseOne(source: ScriptSource, errors: string[]): Script {
       const block = open.transaction.stack.at(-1)!;
       if (block.repeat) return at(line, `${sql} inside the \\repeat of line ${block.line} (close it with \\end first)`);
       const { begin } = open.transaction;
-      units.push({ line: begin.line, presets, transaction: { begin, end: controlStatement(line, sql), commits: control === 'commit' }, steps: block.steps });
+      units.push({ line: begin.line, presets, transaction: { begin, end: controlStatement(line, sql, control), commits: control === 'commit' }, steps: block.steps });
       presets = [];
       open.transaction = null;
       return;
@@ -245,7 +247,8 @@ function forEachLine(text: string, handlers: LineHandlers): void {
     }
     flush();
     const command = meta[1]!.toLowerCase();
-    const argument = stripComments(meta[2]!).trim();
+    // The splitter drops a trailing comment, and leaves quoted text alone (a '#' inside quotes stays).
+    const argument = splitStatements(meta[2]!).map((part) => part.sql).join('; ');
     if (command === 'set') handlers.onSet(line, argument);
     else if (command === 'repeat') handlers.onRepeat(line, argument);
     else if (command === 'end') handlers.onEnd(line);
@@ -261,8 +264,8 @@ function transactionControl(sql: string): 'begin' | 'commit' | 'rollback' | null
   return null;
 }
 
-function controlStatement(line: number, sql: string): Statement {
-  return { kind: 'statement', line, text: sql, pieces: [sql], params: [], what: 'other' };
+function controlStatement(line: number, sql: string, control: 'begin' | 'commit' | 'rollback'): Statement {
+  return { kind: 'statement', line, text: sql, pieces: [sql], params: [], what: 'other', control };
 }
 
 const TABLE_NAMES = /^(group|member|image|feature(?:_([1-9]\d{0,4}))?)$/;
