@@ -23,6 +23,8 @@ import { runUnit, scriptRunner, type ScriptItem, type ScriptState } from './scri
 const scriptOption: OptionSpec<ScriptSource[]> = {
   describe: 'SQL script to run (pgbench-style; repeat for several, file.sql@weight to weight them)',
   type: 'string',
+  // A list: each --script adds a file (options given twice otherwise keep their last value).
+  array: true,
   requiresArg: true,
   parse: (_name, raw) => {
     const sources: ScriptSource[] = [];

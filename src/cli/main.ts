@@ -21,6 +21,7 @@ import { experimentCommand } from './experiment.js';
 import { reportCommand } from './report.js';
 import { doctorCommand } from './doctor.js';
 import { restoreCommand } from './restore.js';
+import { preloadScenarioModule } from './scenarioArg.js';
 import { restoreEveryJournal } from '../serverState/journal.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { VERSION } from './version.js';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       if (!error || error.name === 'YError') throw new CliError(message || error?.message || 'invalid command line', EXIT_INVALID);
       throw error;
     });
+  await preloadScenarioModule(hideBin(process.argv));
   for (const register of [prepareCommand, runCommand, cleanupCommand, statusCommand, summaryCheckCommand, countFeaturesCommand, mergeCommand, explainCommand, statusReportCommand, indexCheckCommand, poolCheckCommand, runsCommand, compareCommand, gateCommand, matrixCommand, experimentCommand, reportCommand, doctorCommand, restoreCommand]) cli = register(cli);
   await cli.parseAsync();
 }

@@ -11,7 +11,7 @@ import { handleStopSignals, signalExitCode } from './signals.js';
 import type { ConnectionOptions } from '../config/connection.js';
 import type { RunFile } from '../results/types.js';
 import { parseScenarioOptions, type DataSettings, type Scenario } from '../engine/scenario.js';
-import { SCENARIOS } from '../../scenarios/index.js';
+import { SCENARIO_POSITIONAL, chosenScenario, declaredScenarios, scriptErrorsAsInvalid } from './scenarioArg.js';
 import { featuresFor } from './prepare.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings, type LibrarySettings, type RunSettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
@@ -40,13 +40,13 @@ interface RunConfig {
 }
 
 export function runCommand(yargs: Argv): Argv {
-  const scenarioOptions = Object.assign({}, ...Object.values(SCENARIOS).map((scenario) => groupOptions(scenario.name, scenario.options)));
+  const scenarioOptions = Object.assign({}, ...declaredScenarios().map((scenario) => groupOptions(scenario.name, scenario.options)));
   return yargs.command(
-    'run <scenario>',
-    'run a scenario against the server and record the results',
+    'run [scenario]',
+    'run a scenario (a built-in, your module, or your --script) against the server and record the results',
     (y) =>
       y
-        .positional('scenario', { describe: 'scenario to run', choices: Object.keys(SCENARIOS), type: 'string' })
+        .positional('scenario', SCENARIO_POSITIONAL)
         .options({
           ...CONNECTION_OPTIONS,
           ...LIBRARY_OPTIONS,
@@ -55,7 +55,7 @@ export function runCommand(yargs: Argv): Argv {
           ...scenarioOptions,
         }),
     async (argv) => {
-      const scenario = SCENARIOS[String(argv.scenario)]!;
+      const scenario = chosenScenario(argv);
       const sweep = argv.sweep === undefined ? null : parseSweep(String(argv.sweep), scenario);
       const variants = sweep ? sweep.values.map((value) => ({ ...argv, [sweep.option]: value })) : [argv];
       // Parse every variant before the first one starts: no half-done sweep over a typo.
@@ -75,7 +75,7 @@ export function runCommand(yargs: Argv): Argv {
         for (const [index, { config }] of parsed.entries()) {
           if (stop.signal.aborted) break;
           if (sweep) log(`--- sweep ${sweep.option}=${sweep.values[index]!}`);
-          const run = await runOnce(config, scenario, stop.signal);
+          const run = await runOnce(config, scenario, stop.signal).catch(scriptErrorsAsInvalid);
           runs.push(run);
           if (run.state === 'interrupted') break;
         }
@@ -103,7 +103,7 @@ function parseRun(argv: RawArgs, scenario: Scenario): { config: RunConfig; error
   const settings = runSettings(argv, v);
   // Every scenario's options are on the command line, so check them all (defaults pass).
   let options: Record<string, unknown> = {};
-  for (const each of Object.values(SCENARIOS)) {
+  for (const each of declaredScenarios()) {
     const values = parseScenarioOptions(each, argv, v.errors);
     if (each === scenario) options = values;
   }

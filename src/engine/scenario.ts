@@ -149,10 +149,17 @@ export function defineScenario<Specs extends OptionSpecs, S, I, A>(module: strin
 
 /** Imports a scenario module (inside a load thread) and returns the scenario it defines. */
 export async function importScenario(module: string): Promise<Scenario> {
-  await import(module);
-  const scenario = defined.get(module);
+  const exports = (await import(module)) as Record<string, unknown>;
+  // A module that imports another installed copy of innobench defines its scenario in that copy's
+  // registry: it is then found among the module's exports.
+  const scenario = defined.get(module) ?? Object.values(exports).find((value) => isScenarioOf(value, module));
   if (!scenario) throw new Error(`${module} defines no scenario (defineScenario was not called with its import.meta.url)`);
   return scenario;
+}
+
+function isScenarioOf(value: unknown, module: string): value is Scenario {
+  const candidate = value as Partial<Scenario> | null;
+  return typeof value === 'object' && candidate !== null && candidate.module === module && typeof candidate.execute === 'function' && typeof candidate.plan === 'function';
 }
 
 /** Parses a scenario's options from the command line's values, collecting every error. */

@@ -1,0 +1,14 @@
+-- The seed's deadlock storm as a script: replace every image and feature of a member, deleting
+-- first. Every worker walks group 1's members in the same order, as the built-in's --order same.
+\set member next_member_id(1)
+BEGIN;
+DELETE f FROM {feature} f JOIN {image} i ON i.id = f.image_id WHERE i.member_id = :member;
+DELETE FROM {image} WHERE member_id = :member;
+\repeat :images
+  \set file file_id()
+  \set text description()
+  \set vector feature()
+  INSERT INTO {image} (member_id, file_id, description) VALUES (:member, :file, :text);
+  INSERT INTO {feature} (image_id, feature) VALUES (LAST_INSERT_ID(), :vector);
+\end
+COMMIT;
