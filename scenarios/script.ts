@@ -76,13 +76,14 @@ export const scriptScenario = defineScenario(import.meta.url, {
     const scripts = parseScripts(ctx.options.script);
     if (!scripts.length) throw new Error('no script: give --script file.sql');
     const flag = ctx.data.flags[0]!;
-    const library = await openLibrary(ctx.control, flag, FIRST_MODEL_VERSION);
-    const tables = library.tables;
+    // A script on tables of its own needs no library; one that names {member} … is refused below without it.
+    const library = await openLibrary(ctx.control, flag, FIRST_MODEL_VERSION).catch((error: unknown) => ({ missing: error instanceof Error ? error.message : String(error) }));
+    const tables = 'missing' in library ? library.missing : library.tables;
     await checkOnServer(ctx.control, scripts, tables);
-    const groups = library.design.name === 'natural' ? [] : await memberIndex(ctx.control, tables);
-    const scale = library.spec.scale as Assignment['scale'];
-    const assignment: Assignment = { flag, versions: [...tables.features.keys()], groups, scale };
-    const accountingTables = accountingTablesOf(scripts, tables);
+    const groups = 'missing' in library || library.design.name === 'natural' ? [] : await memberIndex(ctx.control, library.tables);
+    const scale = 'missing' in library ? { groups: 0, members: 0, images: 0 } : (library.spec.scale as Assignment['scale']);
+    const assignment: Assignment = { flag, versions: 'missing' in library ? [] : [...library.tables.features.keys()], groups, scale };
+    const accountingTables = 'missing' in library ? undefined : accountingTablesOf(scripts, library.tables);
     const weights = scripts.map((s) => `${s.name}${scripts.length > 1 ? `@${s.weight}` : ''}`).join(', ');
     return {
       assignments: Array.from({ length: workers }, () => assignment),
@@ -121,14 +122,29 @@ export const scriptScenario = defineScenario(import.meta.url, {
   transactional: (options) => parseScripts(options.script).some((script) => script.units.some((unit) => unit.transaction)),
 });
 
-/** Every statement prepared (and closed) on the control connection: what the server refuses is a script error. */
-async function checkOnServer(control: PromiseConnection, scripts: Script[], tables: LibraryTables): Promise<void> {
+/**
+ * Every statement prepared (and closed) on the control connection: what the server refuses is a
+ * script error. `tables` is the library's, or why there is none.
+ */
+async function checkOnServer(control: PromiseConnection, scripts: Script[], tables: LibraryTables | string): Promise<void> {
   const errors: string[] = [];
   for (const script of scripts) {
     for (const statement of statementsOf(script)) {
       if (statement.control) continue;
+      const table = statement.pieces.find((piece) => typeof piece !== 'string');
+      if (typeof tables === 'string' && table) {
+        errors.push(`${script.path}:${statement.line}: names {${table.table}}, but ${tables}`);
+        continue;
+      }
+      let sql: string;
       try {
-        const prepared = await control.prepare(renderStatement(statement, tableName(tables)));
+        sql = renderStatement(statement, typeof tables === 'string' ? () => '' : tableName(tables));
+      } catch (error) {
+        errors.push(`${script.path}:${statement.line}: ${(error as Error).message}`);
+        continue;
+      }
+      try {
+        const prepared = await control.prepare(sql);
         await prepared.close();
       } catch (error) {
         errors.push(`${script.path}:${statement.line}: the server cannot prepare this statement: ${(error as Error).message}`);
@@ -165,7 +181,7 @@ function accountingTablesOf(scripts: Script[], tables: LibraryTables): string[] 
 function tableName(tables: LibraryTables, quoted = true): (table: TableRef) => string {
   return (table) => {
     const name = table.startsWith('feature_') ? tables.features.get(Number(table.slice('feature_'.length))) : tables[table as 'group' | 'member' | 'image'];
-    if (name === undefined) throw new ScriptError([`{${table}}: model version ${table.slice('feature_'.length)} is not prepared for clientFlag ${tables.flag}`]);
+    if (name === undefined) throw new Error(`{${table}}: model version ${table.slice('feature_'.length)} is not prepared for clientFlag ${tables.flag}`);
     return quoted ? q(name) : name;
   };
 }
