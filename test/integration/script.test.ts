@@ -119,6 +119,16 @@ describe('run --script', () => {
   });
 });
 
+describe('explain --script', () => {
+  test("audits a script's statements with drawn values, naming each by script:line; a read without an index fails it", async () => {
+    const path = script('lookups.sql', ['\\set m member_id()', 'SELECT id FROM {image} WHERE member_id = :m;', '\\set d description()', 'SELECT id FROM {image} WHERE description = :d;'].join('\n'));
+    const result = await runCli(['explain', '--script', path, '--no-analyze', ...connectionArgs(db.name)]);
+    assert.equal(result.code, 1, describeResult(result));
+    assert.match(result.stdout, /\* lookups:2 +image_demo +ref +member_file/);
+    assert.match(result.stdout, /\* lookups:4 +image_demo +ALL/);
+  });
+});
+
 describe('a scenario module of your own', () => {
   test('examples/add-images.mjs, written against the public API, runs on two load threads, the table gaining the rows it counted', async () => {
     const { result, run: file } = await run([join(ROOT, 'examples', 'add-images.mjs'), '--workers', '4', '--threads', '2', '--duration', '2s', '--members-used', '5']);
