@@ -12,3 +12,11 @@ DELETE FROM {image} WHERE member_id = :member;
   INSERT INTO {feature} (image_id, feature) VALUES (LAST_INSERT_ID(), :vector);
 \end
 COMMIT;
+
+-- After the run, as the built-in verifies: one complete set per member, nothing orphaned.
+\check every member of group 1 has exactly :images images
+SELECT COUNT(*) FROM {member} m WHERE m.group_id = 1 AND (SELECT COUNT(*) FROM {image} i WHERE i.member_id = m.id) <> :images;
+\check every image has its feature
+SELECT COUNT(*) FROM {image} i LEFT JOIN {feature} f ON f.image_id = i.id WHERE f.image_id IS NULL;
+\check no orphan features
+SELECT COUNT(*) FROM {feature} f LEFT JOIN {image} i ON i.id = f.image_id WHERE i.id IS NULL;

@@ -11,7 +11,7 @@ import type { CallbackConnection, PromiseConnection } from '../src/db/connect.js
 import { featureSlice } from '../src/data/featureSource.js';
 import { description } from '../src/data/names.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
-import { defineScenario, type AuditContext, type AuditStatement, type OptionSpec, type WorkerContext } from '../src/engine/scenario.js';
+import { defineScenario, type AuditContext, type AuditStatement, type OptionSpec, type Verification, type WorkerContext } from '../src/engine/scenario.js';
 import { libraryTables, q, type LibraryTables } from '../src/schema/tables.js';
 import { ScriptError, parseScriptArgument, parseScripts, renderStatement, statementsOf, type Script, type ScriptSource, type Statement, type TableRef } from '../src/script/parse.js';
 import { evaluate, type LibraryDraws, type Scope } from '../src/script/expression.js';
@@ -120,6 +120,23 @@ export const scriptScenario = defineScenario(import.meta.url, {
   },
   opOf: (item: ScriptItem) => item.script.name,
   transactional: (options) => parseScripts(options.script).some((script) => script.units.some((unit) => unit.transaction)),
+
+  // The scripts' \check statements: each SELECT's first value must be 0.
+  async verify(ctx) {
+    const scripts = parseScripts(ctx.options.script);
+    const library = await openLibrary(ctx.control, ctx.data.flags[0]!, FIRST_MODEL_VERSION).catch(() => null);
+    const variables: Record<string, number> = { worker: 0, ...((library?.spec.scale as Assignment['scale'] | undefined) ?? { groups: 0, members: 0, images: 0 }) };
+    const checks: Verification['checks'] = [];
+    for (const script of scripts) {
+      for (const { name, statement } of script.checks) {
+        const sql = renderStatement(statement, library ? tableName(library.tables) : () => '');
+        const [rows] = await ctx.control.query({ sql, rowsAsArray: true }, statement.params.map((param) => variables[param] ?? null));
+        const value = (rows as unknown[][])[0]?.[0] ?? null;
+        checks.push({ name, ok: Number(value) === 0, detail: `${script.name}:${statement.line} returned ${String(value)} (0 expected)` });
+      }
+    }
+    return { ok: checks.every((check) => check.ok), checks };
+  },
 });
 
 /**
@@ -129,7 +146,7 @@ export const scriptScenario = defineScenario(import.meta.url, {
 async function checkOnServer(control: PromiseConnection, scripts: Script[], tables: LibraryTables | string): Promise<void> {
   const errors: string[] = [];
   for (const script of scripts) {
-    for (const statement of statementsOf(script)) {
+    for (const statement of [...statementsOf(script), ...script.checks.map((check) => check.statement)]) {
       if (statement.control) continue;
       const table = statement.pieces.find((piece) => typeof piece !== 'string');
       if (typeof tables === 'string' && table) {

@@ -119,7 +119,7 @@ test('errors name file:line, and every error of every file is collected', () => 
     'bad.sql:2: unknown variable :a (set it with \\set a … before using it)',
     'bad.sql:3: + needs numbers, not bytes',
     'bad.sql:4: \\set worker: :worker is built in and cannot be set',
-    'bad.sql:5: unknown command \\frob (known: \\set, \\repeat, \\end)',
+    'bad.sql:5: unknown command \\frob (known: \\set, \\repeat, \\end, \\check)',
     'bad.sql:6: a ? placeholder: parameters are written :name, bound from a \\set variable',
     "bad.sql:7: unknown table {nope}: the library's tables are {group}, {member}, {image}, {feature} (model version 1) and {feature_N}",
     'bad.sql:8: \\set d after the last statement: nothing uses it',
@@ -154,4 +154,14 @@ test('two scripts with the same name are refused: their operations would be coun
 test('lines count across multi-line statements and block comments', () => {
   const script = parse('/* header\n   two lines */\nSELECT\n  1;\n\n\\set a 1\n\n-- c\nSELECT\n:a;');
   assert.deepEqual(script.units.map((u) => u.line), [3, 9]);
+});
+
+test('\\check name before a SELECT makes an after-run check, with only the built-in variables', () => {
+  const script = parse(['SELECT 1;', '\\check every member has :images images', 'SELECT COUNT(*) FROM {member} WHERE id > :images;'].join('\n'));
+  assert.equal(script.units.length, 1, 'a check is not an operation');
+  assert.deepEqual(script.checks.map((c) => [c.name, c.statement.line, c.statement.params]), [['every member has :images images', 3, ['images']]]);
+  assert.deepEqual(errorsOf(['\\set m 1', 'SELECT :m;', '\\check uses m', 'SELECT :m;'].join('\n')), ['bad.sql:4: unknown variable :m (set it with \\set m … before the statement)']);
+  assert.deepEqual(errorsOf(['SELECT 1;', '\\check deletes', 'DELETE FROM {image};'].join('\n')), ['bad.sql:3: \\check deletes: expected a SELECT whose first value must be 0']);
+  assert.deepEqual(errorsOf(['SELECT 1;', '\\check dangling'].join('\n')), ['bad.sql:2: \\check dangling: no SELECT follows']);
+  assert.deepEqual(errorsOf(['BEGIN;', '\\check inside', 'SELECT 1;', 'COMMIT;'].join('\n')), ['bad.sql:2: \\check inside a transaction: checks run after the run, on their own']);
 });

@@ -1,7 +1,8 @@
 /**
  * SQL scripts in pgbench's manner: statements ending in `;`, `\set name expression` lines,
  * `:name` for a bound parameter, `{member}`-style names for the library's tables, and
- * `BEGIN … COMMIT` around a transaction (`\repeat n … \end` inside one repeats statements).
+ * `BEGIN … COMMIT` around a transaction (`\repeat n … \end` inside one repeats statements), and
+ * `\check name` before a SELECT that must return 0 once the run is over (the after-run verification).
  * Outside a transaction each statement is one operation; a transaction is one operation, retried
  * as a whole. Parsed and checked completely before anything connects; every error names
  * file:line. Pure: text in, a program out.
@@ -69,6 +70,13 @@ export interface Script {
   path: string;
   weight: number;
   units: Unit[];
+  /** After the run: each SELECT's first value must be 0. */
+  checks: Check[];
+}
+
+export interface Check {
+  name: string;
+  statement: Statement;
 }
 
 export interface ScriptSource {
@@ -126,9 +134,10 @@ function parseOne(source: ScriptSource, errors: string[]): Script {
   const at = (line: number, message: string): void => void errors.push(`${source.path}:${line}: ${message}`);
   const types = new Map<string, ValueType>(Object.entries(BUILTIN_VARIABLES));
   const units: Unit[] = [];
+  const checks: Check[] = [];
   let presets: SetStep[] = [];
   // An object, so that the handlers' assignments are seen after the walk (no narrowing to null).
-  const open = { transaction: null as { begin: Statement; stack: Block[] } | null };
+  const open = { transaction: null as { begin: Statement; stack: Block[] } | null, check: null as { line: number; name: string } | null };
 
   const typeCheck = (expr: Expr, line: number): ValueType | null => {
     try {
@@ -181,7 +190,26 @@ function parseOne(source: ScriptSource, errors: string[]): Script {
     open.transaction.stack.pop();
   };
 
+  const onCheck = (line: number, name: string): void => {
+    if (!name) return at(line, '\\check: name what it checks (\\check every member has its images)');
+    if (open.check) at(open.check.line, `\\check ${open.check.name}: no SELECT before the next \\check`);
+    if (open.transaction) return at(line, '\\check inside a transaction: checks run after the run, on their own');
+    open.check = { line, name };
+  };
+  const onCheckStatement = (line: number, sql: string, pending: { line: number; name: string }): void => {
+    // Checks run once, after the load: only the built-in variables have values then.
+    const statement = parseStatement(line, sql, new Map(Object.entries(BUILTIN_VARIABLES)), at);
+    if (!statement) return;
+    if (statement.what !== 'read') return at(line, `\\check ${pending.name}: expected a SELECT whose first value must be 0`);
+    checks.push({ name: pending.name, statement });
+  };
+
   const onStatement = (line: number, sql: string): void => {
+    if (open.check) {
+      const pending = open.check;
+      open.check = null;
+      return onCheckStatement(line, sql, pending);
+    }
     const control = transactionControl(sql);
     if (control === 'begin') {
       if (open.transaction) return at(line, `${sql} inside the transaction opened at line ${open.transaction.begin.line}`);
@@ -207,7 +235,9 @@ function parseOne(source: ScriptSource, errors: string[]): Script {
     }
   };
 
-  forEachLine(source.text, { onSet, onRepeat, onEnd, onStatement, onUnknown: (line, command) => at(line, `unknown command \\${command} (known: \\set, \\repeat, \\end)`) });
+  forEachLine(source.text, { onSet, onRepeat, onEnd, onCheck, onStatement, onUnknown: (line, command) => at(line, `unknown command \\${command} (known: \\set, \\repeat, \\end, \\check)`) });
+  const dangling = open.check;
+  if (dangling) at(dangling.line, `\\check ${dangling.name}: no SELECT follows`);
 
   const unclosed = open.transaction;
   if (unclosed) {
@@ -217,13 +247,14 @@ function parseOne(source: ScriptSource, errors: string[]): Script {
   }
   if (presets.length) at(presets[0]!.line, `\\set ${presets[0]!.name} after the last statement: nothing uses it`);
   if (!units.length && errors.length === errorsBefore) at(1, 'no statement: a script needs at least one');
-  return { name: scriptName(source.path), path: source.path, weight: source.weight, units };
+  return { name: scriptName(source.path), path: source.path, weight: source.weight, units, checks };
 }
 
 interface LineHandlers {
   onSet(line: number, argument: string): void;
   onRepeat(line: number, argument: string): void;
   onEnd(line: number): void;
+  onCheck(line: number, name: string): void;
   onStatement(line: number, sql: string): void;
   onUnknown(line: number, command: string): void;
 }
@@ -252,6 +283,7 @@ function forEachLine(text: string, handlers: LineHandlers): void {
     if (command === 'set') handlers.onSet(line, argument);
     else if (command === 'repeat') handlers.onRepeat(line, argument);
     else if (command === 'end') handlers.onEnd(line);
+    else if (command === 'check') handlers.onCheck(line, meta[2]!.trim());
     else handlers.onUnknown(line, meta[1]!);
   });
   flush();

@@ -119,6 +119,26 @@ describe('run --script', () => {
   });
 });
 
+describe('the storm script of examples/', () => {
+  test('runs with deadlock capture and passes its \\check verification; a failing \\check fails the run', async () => {
+    const { result, run: file } = await run(['--script', join(ROOT, 'examples', 'replace-member-images.sql'), '--workers', '6', '--duration', '2s', '--capture-deadlocks']);
+    assert.equal(result.code, 0, describeResult(result));
+    const summary = file!.summary!;
+    assert.ok(summary.byOp['replace-member-images']!.commits > 0);
+    assert.deepEqual(summary.verification!.checks.map((c) => [c.name, c.ok]), [
+      ['every member of group 1 has exactly :images images', true],
+      ['every image has its feature', true],
+      ['no orphan features', true],
+    ]);
+    assert.equal(summary.deadlockCapture!.serverCounter === null || summary.deadlockCapture!.captured <= summary.deadlockCapture!.serverCounter, true);
+
+    const failing = script('failing.sql', ['SELECT 1;', '\\check one is zero', 'SELECT 1;'].join('\n'));
+    const refused = await run(['--script', failing, '--workers', '1', '--duration', '1s']);
+    assert.equal(refused.result.code, 1, describeResult(refused.result));
+    assert.match(refused.result.stderr, /verification failed: one is zero \(failing:3 returned 1 \(0 expected\)\)/);
+  });
+});
+
 describe('explain --script', () => {
   test("audits a script's statements with drawn values, naming each by script:line; a read without an index fails it", async () => {
     const path = script('lookups.sql', ['\\set m member_id()', 'SELECT id FROM {image} WHERE member_id = :m;', '\\set d description()', 'SELECT id FROM {image} WHERE description = :d;'].join('\n'));
