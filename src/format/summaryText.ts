@@ -16,7 +16,7 @@ export function summaryText(run: RunFile): string {
     `  errors: ${s.errors}${Object.keys(s.errorsByCode).length ? ` ${JSON.stringify(s.errorsByCode)}` : ''}`,
   ];
   if (listedOps(Object.keys(s.byOp)).length > 1) {
-    for (const [op, o] of Object.entries(s.byOp)) if (listedOps([op]).length) lines.push(`  ${op}: ${o.ops} ops (${o.opsPerSec.toFixed(1)}/s) p95 ${o.latencyMs.p95} ms, errors ${o.errors}`);
+    for (const [op, o] of Object.entries(s.byOp)) if (listedOps([op]).length) lines.push(`  ${op}: ${o.ops} ops (${o.opsPerSec.toFixed(1)}/s) p95 ${o.latencyMs.p95} ms, errors ${o.errors}${o.deadlocks ? `, deadlocks ${o.deadlocks}` : ''}`);
   }
   const d = run.status?.delta;
   if (d) {
