@@ -100,16 +100,12 @@ export const scriptScenario = defineScenario(import.meta.url, {
     // Prepared once per worker: mysql2 keeps the statement by its text, and execute() reuses it.
     for (const [statement, text] of sql) if (!statement.control) await prepare(ctx.connection, text);
     const random = seededRandom(deriveSeed(ctx.data.seed, 17, ctx.workerId));
-    const members = new MemberIndex(ctx.assignment.groups);
     let slice = ctx.workerId * 7919;
-    const draws: LibraryDraws = {
-      memberId: (r, group) => members.memberId(r, group),
-      nextMemberId: (group) => members.nextMemberId(group),
-      groupId: (r) => members.groupId(r),
+    const draws = libraryDraws(ctx.assignment.groups, {
       feature: () => featureSlice(ctx.features, slice++),
       fileId: () => uuidv4().replace(/-/g, '').slice(0, 20),
       description: (r) => description(r),
-    };
+    });
     const { groups, members: perGroup, images } = ctx.assignment.scale;
     return scriptRunner(scripts, sql, random, draws, { worker: ctx.workerId, groups, members: perGroup, images });
   },
@@ -203,6 +199,12 @@ function tableName(tables: LibraryTables, quoted = true): (table: TableRef) => s
   };
 }
 
+/** The library's draws: ids from its member index, the rest as given. */
+function libraryDraws(groups: GroupMembers[], values: Pick<LibraryDraws, 'feature' | 'fileId' | 'description'>): LibraryDraws {
+  const members = new MemberIndex(groups);
+  return { memberId: (r, group) => members.memberId(r, group), nextMemberId: (group) => members.nextMemberId(group), groupId: (r) => members.groupId(r), ...values };
+}
+
 function prepare(connection: CallbackConnection, sql: string): Promise<void> {
   return new Promise((resolve, reject) => connection.prepare(sql, (error) => (error ? reject(error) : resolve())));
 }
@@ -212,21 +214,13 @@ export async function scriptAuditStatements(ctx: AuditContext, sources: ScriptSo
   const scripts = parseScripts(sources);
   const library = await openLibrary(ctx.control, ctx.flag, ctx.modelVersion);
   const groups = library.design.name === 'natural' ? [] : await memberIndex(ctx.control, library.tables);
-  const members = new MemberIndex(groups);
   const random = seededRandom(1);
   const scale = library.spec.scale as Assignment['scale'];
   const variables = new Map<string, number | string | Buffer>(Object.entries({ worker: 0, ...scale }));
   const scope: Scope = {
     variables,
     random,
-    draws: {
-      memberId: (r, group) => members.memberId(r, group),
-      nextMemberId: (group) => members.nextMemberId(group),
-      groupId: (r) => members.groupId(r),
-      feature: () => Buffer.alloc(ctx.featureBytes),
-      fileId: () => 'audit',
-      description: () => 'audit',
-    },
+    draws: libraryDraws(groups, { feature: () => Buffer.alloc(ctx.featureBytes), fileId: () => 'audit', description: () => 'audit' }),
   };
   const list: AuditStatement[] = [];
   for (const script of scripts) {
