@@ -107,7 +107,7 @@ export const scriptScenario = defineScenario(import.meta.url, {
       description: (r) => description(r),
     });
     const { groups, members: perGroup, images } = ctx.assignment.scale;
-    return scriptRunner(scripts, sql, random, draws, { worker: ctx.workerId, groups, members: perGroup, images });
+    return scriptRunner(scripts, sql, random, draws, { worker: ctx.workerId, groups, members: perGroup, images, last_insert_id: 0 });
   },
 
   next: (state) => state.next(),
@@ -121,7 +121,7 @@ export const scriptScenario = defineScenario(import.meta.url, {
   async verify(ctx) {
     const scripts = parseScripts(ctx.options.script);
     const library = await openLibrary(ctx.control, ctx.data.flags[0]!, FIRST_MODEL_VERSION).catch(() => null);
-    const variables: Record<string, number> = { worker: 0, ...((library?.spec.scale as Assignment['scale'] | undefined) ?? { groups: 0, members: 0, images: 0 }) };
+    const variables: Record<string, number> = { worker: 0, last_insert_id: 0, ...((library?.spec.scale as Assignment['scale'] | undefined) ?? { groups: 0, members: 0, images: 0 }) };
     const checks: Verification['checks'] = [];
     for (const script of scripts) {
       for (const { name, statement } of script.checks) {
@@ -216,7 +216,7 @@ export async function scriptAuditStatements(ctx: AuditContext, sources: ScriptSo
   const groups = library.design.name === 'natural' ? [] : await memberIndex(ctx.control, library.tables);
   const random = seededRandom(1);
   const scale = library.spec.scale as Assignment['scale'];
-  const variables = new Map<string, number | string | Buffer>(Object.entries({ worker: 0, ...scale }));
+  const variables = new Map<string, number | string | Buffer>(Object.entries({ worker: 0, last_insert_id: 0, ...scale }));
   const scope: Scope = {
     variables,
     random,

@@ -125,7 +125,12 @@ class UnitRun {
     let micros = this.micros.get(op);
     if (!micros) this.micros.set(op, (micros = []));
     micros.push((performance.now() - started) * 1000);
-    this.rows += Array.isArray(result) ? result.length : Number((result as { affectedRows?: number }).affectedRows ?? 0);
+    if (Array.isArray(result)) this.rows += result.length;
+    else {
+      const written = result as { affectedRows?: number; insertId?: number };
+      this.rows += Number(written.affectedRows ?? 0);
+      if (written.insertId) this.variables.set('last_insert_id', Number(written.insertId));
+    }
     this.current = null;
   }
 }

@@ -165,3 +165,9 @@ test('\\check name before a SELECT makes an after-run check, with only the built
   assert.deepEqual(errorsOf(['SELECT 1;', '\\check dangling'].join('\n')), ['bad.sql:2: \\check dangling: no SELECT follows']);
   assert.deepEqual(errorsOf(['BEGIN;', '\\check inside', 'SELECT 1;', 'COMMIT;'].join('\n')), ['bad.sql:2: \\check inside a transaction: checks run after the run, on their own']);
 });
+
+test(':last_insert_id is built in, so a child row can take its parent id from the client as the built-ins do', () => {
+  const script = parse('BEGIN;\nINSERT INTO {image} (a) VALUES (1);\nINSERT INTO {feature} (image_id) VALUES (:last_insert_id);\nCOMMIT;');
+  const insert = script.units[0]!.steps[1] as Statement;
+  assert.deepEqual(insert.params, ['last_insert_id']);
+});

@@ -18,6 +18,8 @@ export const BUILTIN_VARIABLES = {
   groups: 'number',
   members: 'number',
   images: 'number',
+  /** The AUTO_INCREMENT id the worker's last INSERT generated (0 before any). */
+  last_insert_id: 'number',
 } as const satisfies Record<string, ValueType>;
 
 /** A library table a statement names, `{member}`; `feature` is model version 1's, `feature_2` version 2's. */
