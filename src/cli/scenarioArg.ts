@@ -15,7 +15,7 @@ import { CliError, EXIT_INVALID, invalid } from './exit.js';
 const modules = new Map<string, Scenario>();
 
 /** A path rather than a name: starts with ./, ../ or /, or ends in .js or .mjs. */
-export function isModulePath(argument: string): boolean {
+function isModulePath(argument: string): boolean {
   return /^\.{0,2}\//.test(argument) || /\.m?js$/.test(argument);
 }
 

@@ -67,7 +67,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   description: { args: [], returns: 'text', call: (_args, s) => s.draws.description(s.random) },
 };
 
-export const FUNCTION_NAMES = Object.keys(FUNCTIONS);
+const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 
 /** Parses an expression; throws SqlSyntaxError saying what was expected where. */
 export function parseExpression(text: string): Expr {
@@ -142,7 +142,7 @@ function numberLiteral(c: TokenCursor): Expr {
 }
 
 /** A variable's name after `:`: letters, digits and `_`, not starting with a digit. */
-export function variableName(c: TokenCursor): string {
+function variableName(c: TokenCursor): string {
   const token = c.peek();
   if (token?.kind !== 'word' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(token.value)) throw new SqlSyntaxError(`expected a variable name after ":" ${c.near()}`);
   c.next();

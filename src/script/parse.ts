@@ -11,7 +11,7 @@ import { splitStatements, statementKind, tokenize, type StatementKind, type Toke
 import { parseExpression, typeOf, type Expr, type ValueType } from './expression.js';
 
 /** The variables every script has without setting them. */
-export const BUILTIN_VARIABLES = {
+const BUILTIN_VARIABLES = {
   /** The worker's number, from 0. */
   worker: 'number',
   /** The prepared library's groups, members per group and images per member. */
@@ -25,7 +25,7 @@ export const BUILTIN_VARIABLES = {
 /** A library table a statement names, `{member}`; `feature` is model version 1's, `feature_2` version 2's. */
 export type TableRef = 'group' | 'member' | 'image' | `feature_${number}`;
 
-export interface SetStep {
+interface SetStep {
   kind: 'set';
   line: number;
   name: string;
@@ -48,7 +48,7 @@ export interface Statement {
   insertsOneRowInto?: TableRef;
 }
 
-export interface RepeatStep {
+interface RepeatStep {
   kind: 'repeat';
   line: number;
   count: Expr;
@@ -58,7 +58,7 @@ export interface RepeatStep {
 export type Step = SetStep | Statement | RepeatStep;
 
 /** One operation: the top-level `\set`s before it, then one statement or one transaction. */
-export interface Unit {
+interface Unit {
   line: number;
   presets: SetStep[];
   /** BEGIN / COMMIT as written; absent: the unit is one statement, run in autocommit. */
@@ -76,7 +76,7 @@ export interface Script {
   checks: Check[];
 }
 
-export interface Check {
+interface Check {
   name: string;
   statement: Statement;
 }
