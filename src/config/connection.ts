@@ -253,3 +253,12 @@ export function describeConnection(options: ConnectionOptions): string {
   const tls = options.ssl && options.ssl.mode !== 'DISABLED' ? `, TLS ${options.ssl.mode}` : '';
   return `${options.user}@${where}/${options.database}${options.password ? ' (password set)' : ''}${tls}`;
 }
+
+/** One connection per node (TCP: a socket names one machine), or the run's one connection. */
+export function nodeConnections(connection: ConnectionOptions): ConnectionOptions[] {
+  if (!connection.hosts?.length) return [connection];
+  return connection.hosts.map(({ host, port }) => {
+    const { socket: _socket, hosts: _hosts, ...rest } = connection;
+    return { ...rest, host, port };
+  });
+}

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeConnections, nodeLabel, parseHosts } from './hosts.js';
+import { nodeLabel, parseHosts } from './hosts.js';
+import { nodeConnections } from './connection.js';
 import { describeConnection, resolveConnection } from './connection.js';
 
 test('parseHosts: host:port lists, a bare host takes the default port, IPv6 in brackets', () => {

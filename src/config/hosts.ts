@@ -4,8 +4,6 @@
  * differ. Worker w starts on node w mod N (round-robin), and moves to the next node when its
  * connection is lost (see engine/nodeRouting.ts).
  */
-import type { ConnectionOptions } from './connection.js';
-
 export interface NodeAddress {
   host: string;
   port: number;
@@ -32,13 +30,4 @@ export function parseHosts(text: string, defaultPort = 3306): NodeAddress[] {
 
 export function nodeLabel(node: NodeAddress): string {
   return node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`;
-}
-
-/** One connection per node (TCP: a socket names one machine), or the run's one connection. */
-export function nodeConnections(connection: ConnectionOptions): ConnectionOptions[] {
-  if (!connection.hosts?.length) return [connection];
-  return connection.hosts.map(({ host, port }) => {
-    const { socket: _socket, hosts: _hosts, ...rest } = connection;
-    return { ...rest, host, port };
-  });
 }

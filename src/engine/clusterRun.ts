@@ -4,7 +4,8 @@
  * each node had, and after the run the conflict split and the row count on every node.
  */
 import type { ConnectionOptions } from '../config/connection.js';
-import { nodeConnections, nodeLabel } from '../config/hosts.js';
+import { nodeConnections } from '../config/connection.js';
+import { nodeLabel } from '../config/hosts.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { quoteIdent } from '../db/identifiers.js';
 import { ClusterSampler } from '../metrics/clusterSampler.js';

@@ -10,7 +10,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from '../config/connection.js';
-import { nodeConnections, nodeLabel } from '../config/hosts.js';
+import { nodeConnections } from '../config/connection.js';
+import { nodeLabel } from '../config/hosts.js';
 import { connectWorker, type CallbackConnection } from '../db/connect.js';
 import { classifyError, isCommitConflict } from '../db/errors.js';
 import { COMMIT_CONFLICT, nodePart } from '../metrics/clusterStatus.js';

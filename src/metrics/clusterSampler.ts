@@ -4,7 +4,8 @@
  * node and the windows during which the cluster was not whole.
  */
 import type { ConnectionOptions } from '../config/connection.js';
-import { nodeConnections, nodeLabel } from '../config/hosts.js';
+import { nodeConnections } from '../config/connection.js';
+import { nodeLabel } from '../config/hosts.js';
 import { addDeltas, type StatusSample } from './serverStatus.js';
 import { StatusSampler } from './statusSampler.js';
 import { clusterInterval, nodeInterval, type ClusterInterval, type ClusterSummary, type DegradedWindow } from './clusterStatus.js';
