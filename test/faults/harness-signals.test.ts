@@ -63,8 +63,9 @@ async function runAndSignal(args: string[], pattern: RegExp, signals: NodeJS.Sig
   return { result, signalledAt };
 }
 
+// At a fixed rate: unbounded, a quiet machine can use up the library's 60 000 images before a test's signal is due.
 function insertArgs(resultsRoot: string): string[] {
-  return ['run', 'insert-features', ...server.connectionArgs(DATABASE), '--flag', 'sig', '--workers', '10', '--duration', '30s', '--interval', '1s', '--feature-file', smallFeatureFile(), '--results', resultsRoot];
+  return ['run', 'insert-features', ...server.connectionArgs(DATABASE), '--flag', 'sig', '--workers', '10', '--rate', '1500/s', '--duration', '30s', '--interval', '1s', '--feature-file', smallFeatureFile(), '--results', resultsRoot];
 }
 
 /** A CSV file of whole lines: ends with a newline, every row as wide as the header, seq 1..n. */
