@@ -4,7 +4,7 @@
  * Work is split by group (the seed gives each of its ~100 workers one group); when there are
  * fewer groups than workers, a group's images are split between its workers.
  */
-import type { CallbackConnection } from '../src/db/connect.js';
+import type { SqlValue, WorkerConnection } from '../src/db/workerConnection.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { defineScenario, type Done } from '../src/engine/scenario.js';
 import { countOption, switchOption } from '../src/engine/scenarioOptions.js';
@@ -74,7 +74,7 @@ export const insertFeatures = defineScenario(import.meta.url, {
 
   execute(state, connection, item, done) {
     if (state.batch === 1) {
-      connection.execute(state.insertSql, rowParams(state, item), (error) => (error ? done(error) : done(null, { rows: 1, committed: true })));
+      connection.write(state.insertSql, rowParams(state, item), (error) => (error ? done(error) : done(null, { rows: 1, committed: true })));
     } else insertBatch(state, connection, item, done);
   },
 
@@ -93,22 +93,22 @@ export const insertFeatures = defineScenario(import.meta.url, {
   },
 });
 
-function rowParams(state: State, row: number): Array<string | number | Buffer> {
-  const params: Array<string | number | Buffer> = state.keys.slice(row * state.stride, (row + 1) * state.stride);
+function rowParams(state: State, row: number): SqlValue[] {
+  const params: SqlValue[] = state.keys.slice(row * state.stride, (row + 1) * state.stride);
   params.push(featureSlice(state.features, state.sliceBase + row));
   return params;
 }
 
-function insertBatch(state: State, connection: CallbackConnection, first: Item, done: Done): void {
+function insertBatch(state: State, connection: WorkerConnection, first: Item, done: Done): void {
   const end = Math.min(state.rows, first + state.batch);
   let row = first;
   const step = (error: unknown): void => {
     if (error) return done(error);
     if (row === end) {
-      connection.query('COMMIT', (commitError) => (commitError ? done(commitError) : done(null, { rows: end - first, committed: true })));
+      connection.query('COMMIT', [], (commitError) => (commitError ? done(commitError) : done(null, { rows: end - first, committed: true })));
       return;
     }
-    connection.execute(state.insertSql, rowParams(state, row++), step);
+    connection.write(state.insertSql, rowParams(state, row++), step);
   };
-  connection.query('START TRANSACTION', step);
+  connection.query('START TRANSACTION', [], step);
 }

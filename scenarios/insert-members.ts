@@ -49,9 +49,7 @@ export const insertMembers = defineScenario(import.meta.url, {
   execute(state, connection, groupKey, done) {
     // A fresh uuid per row: names are unique within a group, and reruns must not collide.
     const name = uuidv4().replace(/-/g, '').slice(0, 20);
-    connection.execute(state.insertSql, [groupKey, name, description(state.random)], (error) =>
-      error ? done(error) : done(null, { rows: 1, committed: true }),
-    );
+    connection.write(state.insertSql, [groupKey, name, description(state.random)], (error) => (error ? done(error) : done(null, { rows: 1, committed: true })));
   },
 
   transactional() {

@@ -3,7 +3,7 @@
  * splitting its groups between workers, and reading a worker's pending feature keys.
  */
 import type { PromiseConnection } from '../src/db/connect.js';
-import { query } from '../src/db/callbackSql.js';
+import { queryRows } from '../src/db/workerConnection.js';
 import type { ControlContext, WorkerContext } from '../src/engine/scenario.js';
 import { assignGroups, workersPerLibrary, type GroupShare } from '../src/engine/partition.js';
 import { findLibrary } from '../src/schema/registry.js';
@@ -62,7 +62,7 @@ export async function pendingFeatureKeys(ctx: WorkerContext<unknown, GroupShare>
   const feature = featureTable(tables, modelVersion);
   const stride = design.featureKeyColumns.length;
   const share = ctx.assignment;
-  const rows = share.groupKeys.length === 0 ? [] : await query<unknown[][]>(ctx.connection, { sql: design.pendingFeatureKeysSql(tables, feature), rowsAsArray: true }, [share.groupKeys, share.of, share.part]);
+  const rows = share.groupKeys.length === 0 ? [] : await queryRows(ctx.connection, design.pendingFeatureKeysSql(tables, feature), [share.groupKeys, share.of, share.part]);
   return { keys: rows.flat() as Array<string | number>, stride, insertSql: design.insertFeatureSql(tables, feature) };
 }
 

@@ -5,8 +5,7 @@
  * seed compares — scores them in the worker and keeps the top k.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallbackConnection } from '../src/db/connect.js';
-import { execute, type SqlValue } from '../src/db/callbackSql.js';
+import { readRows, type SqlValue, type WorkerConnection } from '../src/db/workerConnection.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
 import { TopMembers, type Scored } from './similarity.js';
@@ -25,7 +24,7 @@ interface State {
   groupMembersSql: string;
   memberFeaturesSql: string;
   /** Member keys per group, read once per worker for the per-member path. */
-  membersOfGroup: Map<number | string, unknown[][]>;
+  membersOfGroup: Map<number | string, SqlValue[][]>;
   features: FeatureSource;
   random: () => number;
 }
@@ -120,9 +119,9 @@ function outcomeOf(r: Ranking): Outcome {
   return { rows: r.rows, committed: false, bytes: r.bytes, parts: [{ op: 'query', micros: r.queryMicros }] };
 }
 
-export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
+export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>, connection: WorkerConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
   const started = performance.now();
-  const rows = await execute<unknown[][]>(connection, { sql: state.groupFeaturesSql, rowsAsArray: true }, [groupKey]);
+  const rows = await readRows(connection, state.groupFeaturesSql, [groupKey]);
   const queryMicros = [(performance.now() - started) * 1000];
   const top = new TopMembers(probe);
   let bytes = 0;
@@ -133,10 +132,10 @@ export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>,
   return { top: top.top(state.topK), rows: rows.length, bytes, queryMicros };
 }
 
-async function rankPerMember(state: State, connection: CallbackConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
+async function rankPerMember(state: State, connection: WorkerConnection, groupKey: number | string, probe: Uint8Array): Promise<Ranking> {
   let members = state.membersOfGroup.get(groupKey);
   if (!members) {
-    members = await execute<unknown[][]>(connection, { sql: state.groupMembersSql, rowsAsArray: true }, [groupKey]);
+    members = (await readRows(connection, state.groupMembersSql, [groupKey])) as SqlValue[][];
     state.membersOfGroup.set(groupKey, members);
   }
   const top = new TopMembers(probe);
@@ -145,7 +144,7 @@ async function rankPerMember(state: State, connection: CallbackConnection, group
   let bytes = 0;
   for (const memberKey of members) {
     const started = performance.now();
-    const rows = await execute<unknown[][]>(connection, { sql: state.memberFeaturesSql, rowsAsArray: true }, memberKey as SqlValue[]);
+    const rows = await readRows(connection, state.memberFeaturesSql, memberKey);
     queryMicros.push((performance.now() - started) * 1000);
     const member = memberKey[memberKey.length - 1] as number | string;
     for (const [feature] of rows as Array<[Buffer]>) {

@@ -2,8 +2,7 @@
  * Point reads: one member's features by its key (the read the clustered design is for). Members
  * are picked at random from the worker's groups.
  */
-import type { CallbackConnection } from '../src/db/connect.js';
-import { query } from '../src/db/callbackSql.js';
+import { readRows, type SqlValue, type WorkerConnection } from '../src/db/workerConnection.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
 import { defineScenario, type Done, type WorkerContext } from '../src/engine/scenario.js';
 import type { GroupShare } from '../src/engine/partition.js';
@@ -12,7 +11,7 @@ import { featureTable, libraryTables } from '../src/schema/tables.js';
 import { FIRST_MODEL_VERSION, openLibrary, planGroupShares } from './library.js';
 
 export interface ReadState {
-  memberKeys: unknown[][];
+  memberKeys: SqlValue[][];
   sql: string;
   random: () => number;
 }
@@ -21,26 +20,26 @@ export async function initMemberReads(ctx: WorkerContext<unknown, GroupShare>): 
   const design = designOf(ctx.assignment.design);
   const version = FIRST_MODEL_VERSION;
   const tables = libraryTables(ctx.assignment.flag, [version]);
-  const memberKeys: unknown[][] = [];
+  const memberKeys: SqlValue[][] = [];
   for (const groupKey of ctx.assignment.groupKeys) {
-    const rows = await query<unknown[][]>(ctx.connection, { sql: design.groupMembersSql(tables), rowsAsArray: true }, [groupKey]);
-    memberKeys.push(...rows);
+    const rows = await readRows(ctx.connection, design.groupMembersSql(tables), [groupKey]);
+    memberKeys.push(...(rows as SqlValue[][]));
   }
   return { memberKeys, sql: design.memberFeaturesSql(tables, featureTable(tables, version)), random: seededRandom(deriveSeed(ctx.data.seed, 23, ctx.workerId)) };
 }
 
-export function pickMember(state: ReadState): unknown[] | null {
+export function pickMember(state: ReadState): SqlValue[] | null {
   if (state.memberKeys.length === 0) return null;
   return state.memberKeys[Math.floor(state.random() * state.memberKeys.length)]!;
 }
 
-export function readMember(state: ReadState, connection: CallbackConnection, memberKey: unknown[], done: Done): void {
-  connection.execute({ sql: state.sql, rowsAsArray: true }, memberKey as Array<string | number>, (error, rows) => {
+/** Counts the rows and the bytes of their features, as received: nothing is copied or decoded. */
+export function readMember(state: ReadState, connection: WorkerConnection, memberKey: SqlValue[], done: Done): void {
+  connection.read(state.sql, memberKey, (error, rows) => {
     if (error) return done(error);
-    const list = rows as Array<[Buffer]>;
     let bytes = 0;
-    for (const [feature] of list) bytes += feature.length;
-    done(null, { rows: list.length, committed: false, bytes });
+    for (let r = 0; r < rows.length; r++) bytes += (rows[r]![0] as Buffer).length;
+    done(null, { rows: rows.length, committed: false, bytes });
   });
 }
 

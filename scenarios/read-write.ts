@@ -4,6 +4,7 @@
  * and counted as separate operation types, so insert throughput can be compared with and without
  * readers.
  */
+import type { SqlValue } from '../src/db/workerConnection.js';
 import { defineScenario, type OptionValues } from '../src/engine/scenario.js';
 import { fractionOption } from '../src/engine/scenarioOptions.js';
 import { insertFeatures } from './insert-features.js';
@@ -18,7 +19,7 @@ interface State {
   readRatio: number;
 }
 
-type Item = { kind: 'read'; memberKey: unknown[] } | { kind: 'insert'; row: number };
+type Item = { kind: 'read'; memberKey: SqlValue[] } | { kind: 'insert'; row: number };
 
 /** The inserts are insert-features' own: one autocommit row each, into the first model version's table. */
 const INSERTS: OptionValues<typeof insertFeatures.options> = { batch: 1, 'model-version': FIRST_MODEL_VERSION, fresh: false };

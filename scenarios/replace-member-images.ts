@@ -5,8 +5,7 @@
  * strategies are the fixes to compare.
  */
 import { v4 as uuidv4 } from 'uuid';
-import { execute, query, type SqlValue } from '../src/db/callbackSql.js';
-import type { CallbackConnection } from '../src/db/connect.js';
+import { queryRows, readRows, writeRow, type SqlValue, type WorkerConnection } from '../src/db/workerConnection.js';
 import { featureSlice, type FeatureSource } from '../src/data/featureSource.js';
 import { description } from '../src/data/names.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
@@ -91,7 +90,7 @@ export const replaceMemberImages = defineScenario(import.meta.url, {
 
   async workerInit(ctx): Promise<State> {
     const strategy = ctx.options.strategy;
-    if (strategy === 'read-committed') await query(ctx.connection, 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    if (strategy === 'read-committed') await queryRows(ctx.connection, 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
     const tables = libraryTables(ctx.data.flags[0]!, ctx.assignment.versions);
     const design = designOf(ctx.assignment.design);
     const features = [...tables.features.values()];
@@ -159,33 +158,33 @@ export const replaceMemberImages = defineScenario(import.meta.url, {
   },
 });
 
-async function replaceMember(state: State, connection: CallbackConnection, memberId: number): Promise<void> {
+async function replaceMember(state: State, connection: WorkerConnection, memberId: number): Promise<void> {
   const { sql } = state;
-  await query(connection, 'START TRANSACTION');
-  if (state.strategy === 'lock-member-first') await execute(connection, sql.lockMember, [memberId]);
+  await queryRows(connection, 'START TRANSACTION');
+  if (state.strategy === 'lock-member-first') await readRows(connection, sql.lockMember, [memberId]);
   if (state.strategy === 'insert-delete-older') {
     const firstNewId = await insertImages(state, connection, memberId);
-    for (const statement of sql.deleteOlderFeatures) await execute(connection, statement, [memberId, firstNewId]);
-    await execute(connection, sql.deleteOlderImages, [memberId, firstNewId]);
+    for (const statement of sql.deleteOlderFeatures) await writeRow(connection, statement, [memberId, firstNewId]);
+    await writeRow(connection, sql.deleteOlderImages, [memberId, firstNewId]);
   } else {
-    for (const statement of sql.deleteFeatures) await execute(connection, statement, [memberId]);
-    await execute(connection, sql.deleteImages, [memberId]);
+    for (const statement of sql.deleteFeatures) await writeRow(connection, statement, [memberId]);
+    await writeRow(connection, sql.deleteImages, [memberId]);
     await insertImages(state, connection, memberId);
   }
-  await query(connection, 'COMMIT');
+  await queryRows(connection, 'COMMIT');
 }
 
 /** Inserts the member's new images, one statement each as the seed does, and their features; returns the first new id. */
-async function insertImages(state: State, connection: CallbackConnection, memberId: number): Promise<number> {
+async function insertImages(state: State, connection: WorkerConnection, memberId: number): Promise<number> {
   let firstId = 0;
   for (let i = 0; i < state.assignment.imagesPerMember; i++) {
     const fileId = uuidv4().replace(/-/g, '').slice(0, 20);
-    const inserted = await execute<{ insertId: number }>(connection, state.sql.insertImage, [memberId, fileId, description(state.random)]);
+    const inserted = await writeRow(connection, state.sql.insertImage, [memberId, fileId, description(state.random)]);
     if (i === 0) firstId = inserted.insertId;
     const feature = featureSlice(state.features, state.sliceCounter++);
     for (const statement of state.sql.insertFeature) {
       const params: SqlValue[] = state.sql.featureHasMember ? [memberId, inserted.insertId, feature] : [inserted.insertId, feature];
-      await execute(connection, statement, params);
+      await writeRow(connection, statement, params);
     }
   }
   return firstId;

@@ -4,7 +4,7 @@
  */
 import type { Options } from 'yargs';
 import { accessSync, constants, statSync } from 'node:fs';
-import { resolveConnection, type ConnectionOptions, type TlsOptions } from '../config/connection.js';
+import { DEFAULT_DRIVER, DRIVERS, resolveConnection, type ConnectionOptions, type TlsOptions } from '../config/connection.js';
 import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
@@ -26,6 +26,7 @@ export const CONNECTION_OPTIONS: Record<string, Options> = {
   'ssl-ca': { describe: "PEM file of the CA the server's certificate must chain to", type: 'string', group: 'Connection:' },
   'ssl-cert': { describe: 'PEM client certificate (accounts that REQUIRE X509)', type: 'string', group: 'Connection:' },
   'ssl-key': { describe: 'PEM key of --ssl-cert', type: 'string', group: 'Connection:' },
+  driver: { describe: `the load threads' driver: ${DRIVERS.join(' or ')} (default ${DEFAULT_DRIVER}; also \`driver\` in the option file's [innobench] group)`, type: 'string', group: 'Connection:' },
 };
 
 export const LIBRARY_OPTIONS: Record<string, Options> = {
@@ -153,11 +154,12 @@ export function connectionFrom(argv: Argv, v: Validator): ConnectionOptions {
     ['ssl-ca', 'sslCa'],
     ['ssl-cert', 'sslCert'],
     ['ssl-key', 'sslKey'],
+    ['driver', 'driver'],
   ] as const) {
     const value = argv[option];
     if (value === undefined) continue;
     // Given twice, or as a bare flag: yargs hands over an array or a boolean.
-    if (typeof value !== 'string' || value.trim() === '') v.errors.push(`--${option}: expected ${option === 'ssl-mode' ? 'a mode' : 'a file'}, given ${JSON.stringify(String(value).slice(0, 40))}`);
+    if (typeof value !== 'string' || value.trim() === '') v.errors.push(`--${option}: expected ${option === 'ssl-mode' ? 'a mode' : option === 'driver' ? 'a driver' : 'a file'}, given ${JSON.stringify(String(value).slice(0, 40))}`);
     else flags[key] = value;
   }
   try {

@@ -116,6 +116,24 @@ describe('resolveConnection precedence', () => {
   });
 });
 
+describe('the load threads\' driver', () => {
+  test('absent unless named: the default then applies', () => {
+    assert.equal(resolveConnection({}, {}, emptyHome).driver, undefined);
+  });
+
+  test('--driver over the option file\'s [innobench] driver; case and spaces do not matter', () => {
+    const file = optionFile('[client]\nuser = u\n[innobench]\ndriver = MySQL2\n');
+    assert.equal(resolveConnection({ defaultsFile: file }, {}, emptyHome).driver, 'mysql2');
+    assert.equal(resolveConnection({ defaultsFile: file, driver: ' mariadb ' }, {}, emptyHome).driver, 'mariadb');
+  });
+
+  test('an unknown driver is an error naming where it was given and the choices', () => {
+    assert.throws(() => resolveConnection({ driver: 'odbc' }, {}, emptyHome), /^Error: --driver "odbc": expected one of mysql2, mariadb$/);
+    const file = optionFile('[innobench]\ndriver = jdbc\n');
+    assert.throws(() => resolveConnection({ defaultsFile: file }, {}, emptyHome), /^Error: driver in the option file "jdbc": expected one of mysql2, mariadb$/);
+  });
+});
+
 describe('where the connection goes', () => {
   // MySQL uses the socket only for host `localhost`: an explicit TCP host is never replaced by a
   // socket that came from a lower-precedence source (a ~/.my.cnf or MYSQL_UNIX_PORT).

@@ -27,6 +27,14 @@ export interface TlsOptions {
   key?: string;
 }
 
+/**
+ * The drivers a load thread can run on; the control path (prepare, sampler, procedures) always
+ * uses mysql2. The default is the one that measured cheaper per operation (README, "Drivers").
+ */
+export const DRIVERS = ['mysql2', 'mariadb'] as const;
+export type DriverName = (typeof DRIVERS)[number];
+export const DEFAULT_DRIVER: DriverName = 'mariadb';
+
 export interface ConnectionOptions {
   host: string;
   port: number;
@@ -38,6 +46,8 @@ export interface ConnectionOptions {
   ssl?: TlsOptions;
   /** The nodes of a cluster (--hosts); host and port are then the first node's. */
   hosts?: NodeAddress[];
+  /** The workers' driver; absent: DEFAULT_DRIVER. */
+  driver?: DriverName;
 }
 
 export interface ConnectionFlags {
@@ -53,11 +63,12 @@ export interface ConnectionFlags {
   sslCert?: string;
   sslKey?: string;
   hosts?: string;
+  driver?: string;
 }
 
 export const CONNECTION_DEFAULTS = { host: '127.0.0.1', port: 3306, user: 'root', database: 'innobench' } as const;
 
-const OPTION_FILE_KEYS = ['hosts', 'host', 'port', 'socket', 'user', 'password', 'database', 'ssl_mode', 'ssl_ca', 'ssl_cert', 'ssl_key', 'ssl', 'skip_ssl', 'ssl_verify_server_cert'] as const;
+const OPTION_FILE_KEYS = ['hosts', 'host', 'port', 'socket', 'user', 'password', 'database', 'ssl_mode', 'ssl_ca', 'ssl_cert', 'ssl_key', 'ssl', 'skip_ssl', 'ssl_verify_server_cert', 'driver'] as const;
 type OptionFileValues = Partial<Record<(typeof OPTION_FILE_KEYS)[number], string>>;
 /** Options that may stand alone in an option file (`ssl`, `skip-ssl`): present means on. */
 const BOOLEAN_KEYS = new Set(['ssl', 'skip_ssl', 'ssl_verify_server_cert']);
@@ -178,7 +189,18 @@ export function resolveConnection(
     resolved.port = resolved.hosts[0]!.port;
     delete resolved.socket;
   }
+  const driver = resolveDriver(flags.driver, fileValues.driver);
+  if (driver) resolved.driver = driver;
   return resolved;
+}
+
+/** --driver over the option file's `driver` (in [innobench]); undefined when neither names one (DEFAULT_DRIVER then). Throws on an unknown name. */
+export function resolveDriver(flag: string | undefined, file: string | undefined): DriverName | undefined {
+  const given = flag !== undefined ? { text: flag, where: '--driver' } : file !== undefined ? { text: file, where: 'driver in the option file' } : undefined;
+  if (!given) return undefined;
+  const name = given.text.trim().toLowerCase();
+  if ((DRIVERS as readonly string[]).includes(name)) return name as DriverName;
+  throw new Error(`${given.where} ${JSON.stringify(given.text.slice(0, 40))}: expected one of ${DRIVERS.join(', ')}`);
 }
 
 function isTcpHost(host: string | undefined): boolean {

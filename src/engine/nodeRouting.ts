@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from '../config/connection.js';
 import { nodeConnections } from '../config/connection.js';
 import { nodeLabel } from '../config/hosts.js';
-import { connectWorker, type CallbackConnection } from '../db/connect.js';
+import { connectWorker } from '../db/drivers/index.js';
+import type { WorkerConnection } from '../db/workerConnection.js';
 import { classifyError, isCommitConflict } from '../db/errors.js';
 import { COMMIT_CONFLICT, nodePart } from '../metrics/clusterStatus.js';
 import type { OpMeters } from '../metrics/opMeters.js';
@@ -32,13 +33,13 @@ export class NodeRouter {
 
   readonly clustered: boolean;
 
-  connect(workerId: number): Promise<CallbackConnection> {
+  connect(workerId: number): Promise<WorkerConnection> {
     this.at.set(workerId, workerId % this.nodes.length);
     return connectWorker(this.nodes[workerId % this.nodes.length]!);
   }
 
   /** A new connection after one was lost: on the next node (the same one when there is one). */
-  reconnect(workerId: number): Promise<CallbackConnection> {
+  reconnect(workerId: number): Promise<WorkerConnection> {
     const next = ((this.at.get(workerId) ?? workerId) + 1) % this.nodes.length;
     this.at.set(workerId, next);
     return connectWorker(this.nodes[next]!);

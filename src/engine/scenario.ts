@@ -10,7 +10,8 @@
 import type { Options as YargsOption } from 'yargs';
 import type { ConnectionOptions } from '../config/connection.js';
 import type { Parsed } from '../config/units.js';
-import type { CallbackConnection, PromiseConnection } from '../db/connect.js';
+import type { PromiseConnection } from '../db/connect.js';
+import type { WorkerConnection } from '../db/workerConnection.js';
 import type { FeatureSource } from '../data/featureSource.js';
 
 /** One option a scenario declares: description and default together (as sysbench does), and its parser. */
@@ -75,7 +76,7 @@ export interface WorkerContext<O = Record<string, unknown>, A = unknown> {
   data: DataSettings;
   options: O;
   features: FeatureSource;
-  connection: CallbackConnection;
+  connection: WorkerConnection;
 }
 
 /** What one operation did: rows written or read, and whether it committed a write. */
@@ -98,7 +99,7 @@ export interface Operations<S, I> {
   /** The next unit of work, or null when this worker has none left. */
   next(state: S): I | null;
   /** Performs one unit; the same unit is passed again when the loop retries it. */
-  execute(state: S, connection: CallbackConnection, item: I, done: Done): void;
+  execute(state: S, connection: WorkerConnection, item: I, done: Done): void;
 }
 
 export interface ScenarioSpec<Specs extends OptionSpecs, S, I, A> extends Operations<S, I> {

@@ -4,7 +4,7 @@
  * meters. Nothing else crosses to the main thread.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { CallbackConnection } from '../db/connect.js';
+import type { WorkerConnection } from '../db/workerConnection.js';
 import { OpMeters } from '../metrics/opMeters.js';
 import type { MainToThread, ThreadTask, ThreadToMain } from './protocol.js';
 import { importScenario } from './scenario.js';
@@ -40,7 +40,7 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
     }
   });
 
-  const connections: CallbackConnection[] = [];
+  const connections: WorkerConnection[] = [];
   const router = new NodeRouter(task.connection);
   try {
     const scenario = await importScenario(task.scenarioModule);
@@ -80,7 +80,7 @@ export default async function threadTask(task: ThreadTask): Promise<void> {
     send({ type: 'fatal', threadIndex: task.threadIndex, message: scrubSecret(message, task.connection.password) });
   } finally {
     // end() says goodbye (COM_QUIT), so the server does not count the run's connections as aborted.
-    await Promise.all([...new Set(connections)].map((c) => new Promise<void>((resolve) => c.end(() => resolve()))));
+    await Promise.all([...new Set(connections)].map((c) => c.end()));
     loopDelay.disable();
     port.close();
   }

@@ -5,8 +5,8 @@
  * shared machine.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallbackConnection } from '../db/connect.js';
 import { classifyError, errorKey } from '../db/errors.js';
+import type { WorkerConnection } from '../db/workerConnection.js';
 import { PART_PREFIX, type OpMeter, type OpMeters } from '../metrics/opMeters.js';
 import type { Operations, Outcome } from './scenario.js';
 import { reconnectDelayMs, retryDelayMs, type RetryPolicy } from './retryPolicy.js';
@@ -14,18 +14,18 @@ import type { OperationEnd, Operator } from './executors/executor.js';
 
 interface Worker extends Operator {
   /** The connection in use now (a new one after a reconnect), to be closed at the end. */
-  connection(): CallbackConnection;
+  connection(): WorkerConnection;
 }
 
 export interface WorkerLoopParams<S, I> {
   operations: Operations<S, I>;
   state: S;
-  connection: CallbackConnection;
+  connection: WorkerConnection;
   transactional: boolean;
   meters: OpMeters;
   retry: RetryPolicy;
   isStopping: () => boolean;
-  reconnect: () => Promise<CallbackConnection>;
+  reconnect: () => Promise<WorkerConnection>;
   /** The op type of a unit; the scenario's default when it has one kind. */
   opOf: (item: I) => string;
 }
@@ -129,7 +129,7 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
   const rollbackThen = (after: () => void): void => {
     if (!p.transactional) return after();
     meter.counts.rollbacks++;
-    connection.query('ROLLBACK', (error) => {
+    connection.query('ROLLBACK', [], (error) => {
       if (error && classifyError(error) === 'connection-lost') return reconnectThenRetry();
       after();
     });

@@ -10,11 +10,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeResult, listFilesRecursive, readOnlyRunFolder, runCli, smallFeatureFile, stackTraceLines, tempDir, type CliResult } from '../helpers.js';
-import { resolveConnection, resolveTls, type ConnectionOptions } from '../../src/config/connection.js';
-import { connectControl, connectWorker, sessionCipher, tlsDriverOptions } from '../../src/db/connect.js';
+import { DRIVERS, resolveConnection, resolveTls, type ConnectionOptions } from '../../src/config/connection.js';
+import { connectControl, sessionCipher } from '../../src/db/connect.js';
+import { connectWorker } from '../../src/db/drivers/index.js';
+import { tlsDriverOptions } from '../../src/db/tls.js';
+import { queryRows } from '../../src/db/workerConnection.js';
 import { makeCertificates, opensslSkipReason, tlsServerArgs as tlsArgsFor, type TestCertificates } from '../support/certificates.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
-import { query } from '../../src/db/callbackSql.js';
 
 const DATABASE = 'ib_fault_tls';
 const FLAG = 'tls';
@@ -170,12 +172,13 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
     const cipher = await sessionCipher(control);
     await control.end();
     assert.notEqual(cipher, '');
-    const worker = await connectWorker(options);
-    const workerRows = await query<Array<{ Value: string }>>(worker, "SHOW SESSION STATUS LIKE 'Ssl_cipher'");
-    const workerCipher = String(workerRows[0]?.Value ?? '');
-    worker.destroy();
-    assert.notEqual(workerCipher, '');
-    t.diagnostic(`Ssl_cipher: control ${cipher}, worker ${workerCipher}`);
+    for (const driver of DRIVERS) {
+      const worker = await connectWorker({ ...options, driver });
+      const workerCipher = String((await queryRows(worker, "SHOW SESSION STATUS LIKE 'Ssl_cipher'"))[0]?.[1] ?? '');
+      worker.destroy();
+      assert.notEqual(workerCipher, '', driver);
+      t.diagnostic(`Ssl_cipher: control ${cipher}, ${driver} worker ${workerCipher}`);
+    }
   });
 
   test('without TLS the REQUIRE SSL account is refused with a clear line', async (t) => {
@@ -224,8 +227,7 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
       const control = await connectControl(options);
       assert.equal(await sessionCipher(control), '', 'PREFERRED connected without TLS');
       await control.end();
-      const worker = await connectWorker(options);
-      worker.destroy();
+      for (const driver of DRIVERS) (await connectWorker({ ...options, driver })).destroy();
       const required = await runCli(runArgs(join(dir.path, 'no-tls'), server.connectionArgs(DATABASE), ['--ssl-mode', 'REQUIRED']));
       const line = assertFailsInOneLine(required, /TLS: the server does not offer TLS/);
       t.diagnostic(line);

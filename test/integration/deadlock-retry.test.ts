@@ -2,7 +2,7 @@
  * The worker loop against real deadlocks: two loops on two connections update the same two rows
  * in crossed orders (A then B, B then A) with a pause in between, so InnoDB picks a victim. The
  * victim's transaction must be rolled back, retried and finally committed, and every step counted.
- * Also: a killed connection is re-established and its operation retried.
+ * Also: a killed connection is re-established and its operation retried. On each driver.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,26 +12,26 @@ import { constantWorkers } from '../../src/engine/executors/constantWorkers.js';
 import type { Done, Operations } from '../../src/engine/scenario.js';
 import { OpMeters, emptyCounts, type MetersSnapshot } from '../../src/metrics/opMeters.js';
 import { decodeHistogram } from '../../src/metrics/histogram.js';
-import { connectWorker, type CallbackConnection } from '../../src/db/connect.js';
-import { query } from '../../src/db/callbackSql.js';
-import type { ConnectionOptions } from '../../src/config/connection.js';
+import { connectWorker } from '../../src/db/drivers/index.js';
+import { queryRows, type WorkerConnection } from '../../src/db/workerConnection.js';
+import { DRIVERS, type ConnectionOptions } from '../../src/config/connection.js';
 import type { OpCounts } from '../../src/results/types.js';
 import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
 
 let db: TestDatabase;
 let options: ConnectionOptions;
-const opened: CallbackConnection[] = [];
+const opened: WorkerConnection[] = [];
 
-async function connect(): Promise<CallbackConnection> {
+async function connect(): Promise<WorkerConnection> {
   const connection = await connectWorker(options);
   opened.push(connection);
   // Session only: if deadlock detection were off, fail in seconds rather than the server's 50 s.
-  await query(connection, 'SET SESSION innodb_lock_wait_timeout = 10');
+  await queryRows(connection, 'SET SESSION innodb_lock_wait_timeout = 10');
   return connection;
 }
 
 function endAll(): Promise<void> {
-  return Promise.all(opened.splice(0).map((c) => new Promise<void>((resolve) => c.end(() => resolve())))).then(() => undefined);
+  return Promise.all(opened.splice(0).map((c) => c.end())).then(() => undefined);
 }
 
 interface CrossedState {
@@ -55,14 +55,14 @@ const crossed: Operations<CrossedState, number> = {
     return state.next < state.items ? state.next++ : null;
   },
   execute(state, connection, _item, done: Done) {
-    connection.query('START TRANSACTION', (error) => {
+    connection.query('START TRANSACTION', [], (error) => {
       if (error) return done(error);
-      connection.query('UPDATE t SET v = v + 1 WHERE id = ?', [state.first], (error) => {
+      connection.write('UPDATE t SET v = v + 1 WHERE id = ?', [state.first], (error) => {
         if (error) return done(error);
         setTimeout(() => {
-          connection.query('UPDATE t SET v = v + 1 WHERE id = ?', [state.second], (error) => {
+          connection.write('UPDATE t SET v = v + 1 WHERE id = ?', [state.second], (error) => {
             if (error) return done(error);
-            connection.query('COMMIT', (error) => {
+            connection.query('COMMIT', [], (error) => {
               if (error) return done(error);
               state.committed++;
               done(null, { rows: 2, committed: true });
@@ -78,10 +78,10 @@ function countsOf(snapshot: MetersSnapshot, op: string): OpCounts {
   return snapshot[op]?.counts ?? emptyCounts();
 }
 
-describe('worker loop against a real server', () => {
+for (const driver of DRIVERS) describe(`worker loop against a real server (${driver})`, () => {
   before(async () => {
     db = await createTestDatabase();
-    options = { host: SERVER.host, port: SERVER.port, user: SERVER.user, password: SERVER.password, database: db.name };
+    options = { host: SERVER.host, port: SERVER.port, user: SERVER.user, password: SERVER.password, database: db.name, driver };
     await adminQuery('CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB', [], db.name);
     await adminQuery('INSERT INTO t VALUES (1, 0), (2, 0), (3, 0)', [], db.name);
   });
@@ -201,14 +201,14 @@ describe('worker loop against a real server', () => {
     const slow: Operations<typeof state, number> = {
       next: (s) => (s.next < s.items ? s.next++ : null),
       execute(s, connection, item, done) {
-        s.threadIds.push(connection.threadId ?? -1);
+        s.threadIds.push(connection.threadId);
         if (item === 1 && !killed) {
           // Kill this connection from outside while its statement runs.
           killed = true;
           const threadId = connection.threadId;
           setTimeout(() => void adminQuery(`KILL CONNECTION ${Number(threadId)}`).catch(() => undefined), 100);
         }
-        connection.query('UPDATE t SET v = v + 1 + SLEEP(0.4) * 0 WHERE id = 3', (error) => {
+        connection.query('UPDATE t SET v = v + 1 + SLEEP(0.4) * 0 WHERE id = 3', [], (error) => {
           if (error) return done(error);
           s.done++;
           done(null, { rows: 1, committed: true });

@@ -1,0 +1,90 @@
+/**
+ * The worker connection on MariaDB's own Node.js connector (the `mariadb` package), callback API.
+ * A bare read loop measured it about a fifth faster than mysql2 at about a quarter less client
+ * CPU per read: it decodes rows with less work per column. Statements are prepared once per
+ * connection and held here, so an operation only binds and executes.
+ */
+import mariadb, { type Connection, type Prepare } from 'mariadb/callback';
+import type { ConnectionOptions } from '../../config/connection.js';
+import { mariadbTlsOptions } from '../tls.js';
+import { NO_ROWS, NOTHING_WRITTEN, type Callback, type Row, type SqlValue, type WorkerConnection, type Written } from '../workerConnection.js';
+
+class MariadbWorker implements WorkerConnection {
+  readonly driver = 'mariadb';
+  private readonly prepared = new Map<string, Prepare>();
+
+  constructor(private readonly connection: Connection) {}
+
+  get threadId(): number {
+    return this.connection.threadId ?? -1;
+  }
+
+  read(sql: string, params: SqlValue[], done: Callback<readonly Row[]>): void {
+    this.execute(sql, params, (error, rows) => (error ? done(error, NO_ROWS) : done(null, rows as Row[])));
+  }
+
+  write(sql: string, params: SqlValue[], done: Callback<Written>): void {
+    this.execute(sql, params, (error, ok) => (error ? done(error, NOTHING_WRITTEN) : done(null, ok as Written)));
+  }
+
+  query(sql: string, params: unknown[], done: Callback<readonly Row[]>): void {
+    this.connection.query(sql, params, (error, rows: unknown) => (error ? done(error, NO_ROWS) : done(null, Array.isArray(rows) ? (rows as Row[]) : NO_ROWS)));
+  }
+
+  end(): Promise<void> {
+    return new Promise((resolve) => this.connection.end(() => resolve()));
+  }
+
+  destroy(): void {
+    this.connection.destroy();
+  }
+
+  private execute(sql: string, params: SqlValue[], done: (error: Error | null, result: unknown) => void): void {
+    const statement = this.prepared.get(sql);
+    if (statement) return statement.execute(params, done);
+    this.connection.prepare(sql, (error, fresh) => {
+      if (error || !fresh) return done(error ?? new Error(`could not prepare ${sql}`), undefined);
+      this.prepared.set(sql, fresh);
+      fresh.execute(params, done);
+    });
+  }
+}
+
+export function connectMariadb(options: ConnectionOptions): Promise<WorkerConnection> {
+  return new Promise((resolve, reject) => {
+    const ssl = mariadbTlsOptions(options.ssl);
+    const connection = mariadb.createConnection({
+      user: options.user,
+      password: options.password ?? '',
+      database: options.database,
+      ...(options.socket ? { socketPath: options.socket } : { host: options.host, port: options.port }),
+      ...(ssl ? { ssl } : {}),
+      connectTimeout: 10_000,
+      // As mysql2 is set up: rows as arrays, BIGINTs and insert ids as numbers (ids fit in 2^53),
+      // dates as strings, one statement per call, no LOCAL INFILE.
+      rowsAsArray: true,
+      bigIntAsNumber: true,
+      insertIdAsNumber: true,
+      dateStrings: true,
+      multipleStatements: false,
+      permitLocalInfile: false,
+      // Statements are held by MariadbWorker for the connection's life: the connector's own cache would only add bookkeeping.
+      prepareCacheLength: 0,
+    });
+    // The connector starts connecting at once and emits 'connect' with the error, if any, when done.
+    connection.once('connect', (error?: Error) => {
+      if (error) {
+        connection.destroy();
+        return reject(error);
+      }
+      // A connection with nothing in flight emits 'error' when the server goes away; unheard, that
+      // would end the process. The next call on it fails with the error, where the caller handles it.
+      connection.on('error', () => undefined);
+      resolve(new MariadbWorker(connection));
+    });
+  });
+}
+
+export function mariadbVersion(): string {
+  return mariadb.version;
+}
