@@ -11,6 +11,7 @@ import { Piscina } from 'piscina';
 import type { ConnectionOptions } from '../config/connection.js';
 import { redactConfig, scrubSecret } from '../config/redact.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
+import { workerDriver } from '../db/drivers/index.js';
 import { serverSnapshot } from '../db/serverSnapshot.js';
 import { quoteIdent } from '../db/identifiers.js';
 import type { FeatureSource } from '../data/featureSource.js';
@@ -105,6 +106,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     folder.remove();
     throw error;
   }
+  const driver = workerDriver(req.connection);
   const run: RunFile = {
     format: 1,
     runId,
@@ -112,12 +114,12 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
     state: 'running',
     startedAt: new Date().toISOString(),
     config: redactConfig({ ...recordedData(req.data), ...req.options, workers: req.workers, threads: req.threads, ratePerSec: req.ratePerSec ?? null, durationMs: req.durationMs, intervalMs: req.intervalMs, retry: req.retry, connection: req.connection }),
-    environment: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, hostname: hostname(), innobench: req.version },
+    environment: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, hostname: hostname(), innobench: req.version, driver },
     server,
   };
   folder.writeRun(run);
   req.onStart?.(run, folder.dir);
-  req.log(`run ${runId}: ${plan.description}; ${req.workers} workers on ${req.threads} thread(s), results in ${folder.dir}`);
+  req.log(`run ${runId}: ${plan.description}; ${req.workers} workers on ${req.threads} thread(s), driver ${driver.name} ${driver.version}, results in ${folder.dir}`);
 
   // Hooks start before the workers connect: MariaDB copies settings such as long_query_time into a
   // session when it connects, so a slow log switched on later would not see the workers at all.

@@ -7,7 +7,7 @@ export function summaryText(run: RunFile): string {
   if (!s) return `run ${run.runId}: ${run.state}${run.error ? `: ${run.error}` : ''}`;
   const perSec = (n: number): string => (n / Math.max(s.elapsedSec, 0.001)).toFixed(1);
   const lines = [
-    `run ${run.runId} ${run.state} (${s.endReason}) after ${s.elapsedSec.toFixed(1)}s`,
+    `run ${run.runId} ${run.state} (${s.endReason}) after ${s.elapsedSec.toFixed(1)}s${run.environment.driver ? `, driver ${run.environment.driver.name} ${run.environment.driver.version}` : ''}`,
     `  ops: ${s.ops} (${s.opsPerSec.toFixed(1)}/s), rows: ${s.rows} (${perSec(s.rows)}/s)${s.bytes ? `, bytes read: ${(s.bytes / 1048576).toFixed(1)} MiB (${(s.bytes / 1048576 / Math.max(s.elapsedSec, 0.001)).toFixed(1)} MiB/s)` : ''}, attempts: ${s.attempts}`,
     ...(s.clientCpuSec !== undefined && s.ops > 0 ? [`  client CPU: ${s.clientCpuSec.toFixed(2)} s (${((s.clientCpuSec / s.ops) * 1000).toFixed(4)} s per 1000 ops)`] : []),
     `  latency ms: p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} max ${s.latencyMs.max}`,

@@ -298,7 +298,8 @@ export function renderReport(set: RunSet, options: RenderOptions = {}): string {
   // Overview.
   const overview: string[] = [];
   if (firstRun) {
-    overview.push(`<p>Scenario <b>${escapeHtml(firstRun.scenario)}</b> on ${escapeHtml(firstRun.server?.flavour ?? '')} ${escapeHtml(firstRun.server?.version ?? '')}; ${report.configurations.length} configuration(s), ${report.configurations.reduce((sum, config) => sum + config.n, 0)} completed run(s).</p>`);
+    const driver = firstRun.environment?.driver;
+    overview.push(`<p>Scenario <b>${escapeHtml(firstRun.scenario)}</b> on ${escapeHtml(firstRun.server?.flavour ?? '')} ${escapeHtml(firstRun.server?.version ?? '')}${driver ? `, driver ${escapeHtml(`${driver.name} ${driver.version}`)}` : ''}; ${report.configurations.length} configuration(s), ${report.configurations.reduce((sum, config) => sum + config.n, 0)} completed run(s).</p>`);
   }
   if (matrix) {
     overview.push(`<p>Matrix: ${escapeHtml(matrix.settings.map((s) => `${s.name} = ${s.values.join(', ')}`).join('; '))}; ${matrix.repeat} repeat(s), ${escapeHtml(matrix.order)} order${matrix.seed !== undefined ? ` (seed ${matrix.seed})` : ''}; state ${escapeHtml(matrix.state)}.</p>`);

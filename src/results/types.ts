@@ -98,7 +98,15 @@ export interface RunFile {
   endedAt?: string;
   /** Every option the run was given, with secrets removed. */
   config: Record<string, unknown>;
-  environment: { node: string; platform: string; cpus: number; hostname: string; innobench: string };
+  environment: {
+    node: string;
+    platform: string;
+    cpus: number;
+    hostname: string;
+    innobench: string;
+    /** The load threads' driver and its version (absent in runs from before --driver). */
+    driver?: { name: string; version: string };
+  };
   server: ServerSnapshot;
   /** The figures so far while running; the final figures once `state` is no longer `running`. */
   summary?: Summary;
