@@ -28,6 +28,11 @@ const CONNECTION_LOST_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
   'ER_CONNECTION_KILLED',
   'ER_QUERY_INTERRUPTED',
+  // The mariadb connector's own codes (errno 45xxx) for a socket that closed under a command or before it.
+  'ER_SOCKET_UNEXPECTED_CLOSE',
+  'ER_CMD_CONNECTION_CLOSED',
+  'ER_CONNECTION_ALREADY_CLOSED',
+  'ER_SOCKET_TIMEOUT',
 ]);
 // 2006 "server has gone away", 2013 "lost connection during query", 1927 "connection killed" (MariaDB),
 // 1053 "server shutdown in progress".
@@ -43,7 +48,7 @@ export function classifyError(error: unknown): ErrorClass {
   const e = error as DriverError;
   if (e.errno === ER_LOCK_DEADLOCK || e.errno === ER_AUTOINC_READ_FAILED) return 'deadlock';
   if (e.errno === ER_LOCK_WAIT_TIMEOUT) return 'lock-wait-timeout';
-  // Both only ever come from opening a connection (a handshake error, which mysql2 marks fatal),
+  // Both only ever come from opening a connection (a handshake error, which both drivers mark fatal),
   // never from a query on an open one: checked before `fatal` so that they keep their own names.
   if (e.errno === ER_CON_COUNT_ERROR || e.code === 'ER_CON_COUNT_ERROR') return 'too-many-connections';
   if (e.code === POOL_TIMEOUT) return 'pool-timeout';

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeResult, listFilesRecursive, readOnlyRunFolder, runCli, smallFeatureFile, stackTraceLines, tempDir, type CliResult } from '../helpers.js';
-import { DRIVERS, resolveConnection, resolveTls, type ConnectionOptions } from '../../src/config/connection.js';
+import { DEFAULT_DRIVER, DRIVERS, resolveConnection, resolveTls, type ConnectionOptions, type DriverName } from '../../src/config/connection.js';
 import { connectControl, sessionCipher } from '../../src/db/connect.js';
 import { connectWorker } from '../../src/db/drivers/index.js';
-import { tlsDriverOptions } from '../../src/db/tls.js';
+import { explainTlsError, tlsDriverOptions } from '../../src/db/tls.js';
 import { queryRows } from '../../src/db/workerConnection.js';
 import { makeCertificates, opensslSkipReason, tlsServerArgs as tlsArgsFor, type TestCertificates } from '../support/certificates.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
@@ -33,8 +33,8 @@ function userArgs(account: { user: string; password: string }): string[] {
   return server.connectionArgs(DATABASE, account.user, account.password);
 }
 
-function runArgs(resultsRoot: string, connection: string[], tls: string[]): string[] {
-  return ['run', 'insert-features', ...connection, ...tls, '--flag', FLAG, '--workers', '4', '--duration', '2s', '--interval', '1s', '--rate', '200/s', '--feature-file', smallFeatureFile(), '--results', resultsRoot];
+function runArgs(resultsRoot: string, connection: string[], tls: string[], driver: DriverName = DEFAULT_DRIVER): string[] {
+  return ['run', 'insert-features', ...connection, ...tls, '--driver', driver, '--flag', FLAG, '--workers', '4', '--duration', '2s', '--interval', '1s', '--rate', '200/s', '--feature-file', smallFeatureFile(), '--results', resultsRoot];
 }
 
 async function sslAccepts(): Promise<number> {
@@ -131,8 +131,8 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
       await server.query(`CREATE USER ?@'%' IDENTIFIED BY ? REQUIRE ${require}`, [account.user, account.password]);
       await server.query(`GRANT SELECT, INSERT ON \`${DATABASE}\`.* TO ?@'%'`, [account.user]);
     }
-    // Enough images for every run below (400 inserts each): a run left with no work fails.
-    const prepared = await runCli(['prepare', 'insert-features', ...server.connectionArgs(DATABASE), '--flag', FLAG, '--groups', '2', '--members', '20', '--images', '100']);
+    // Enough images for every run below (400 inserts each, most on both drivers): a run left with no work fails.
+    const prepared = await runCli(['prepare', 'insert-features', ...server.connectionArgs(DATABASE), '--flag', FLAG, '--groups', '2', '--members', '20', '--images', '250']);
     assert.equal(prepared.code, 0, describeResult(prepared));
   });
 
@@ -188,16 +188,37 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
     t.diagnostic(line);
   });
 
-  test('VERIFY_CA and VERIFY_IDENTITY with the right CA; VERIFY_CA with another CA is refused', async (t) => {
+  test('VERIFY_CA and VERIFY_IDENTITY with the right CA, on both drivers; VERIFY_CA with another CA is refused', async (t) => {
     for (const mode of ['VERIFY_CA', 'VERIFY_IDENTITY']) {
-      const root = join(dir.path, mode);
-      const result = await runCli(runArgs(root, userArgs(sslUser), ['--ssl-mode', mode, '--ssl-ca', certs.ca]));
-      assert.equal(result.code, 0, describeResult(result));
-      assert.equal(readOnlyRunFolder(root).run.state, 'completed');
+      for (const driver of DRIVERS) {
+        const root = join(dir.path, `${mode}-${driver}`);
+        const result = await runCli(runArgs(root, userArgs(sslUser), ['--ssl-mode', mode, '--ssl-ca', certs.ca], driver));
+        assert.equal(result.code, 0, describeResult(result));
+        const run = readOnlyRunFolder(root).run;
+        assert.equal(run.state, 'completed');
+        assert.equal(run.summary!.errors, 0, `${mode} ${driver}: ${JSON.stringify(run.summary!.errorsByCode)}`);
+      }
     }
     const wrong = await runCli(runArgs(join(dir.path, 'wrong-ca'), userArgs(sslUser), ['--ssl-mode', 'VERIFY_CA', '--ssl-ca', certs.otherCa]));
     const line = assertFailsInOneLine(wrong, /^innobench: cannot connect to .*: TLS: the server certificate is not signed by a CA in --ssl-ca/);
     t.diagnostic(line);
+  });
+
+  test("a worker connection of either driver checks the CA, and its refusal is explained as the control connection's", async (t) => {
+    const options: ConnectionOptions = { host: '127.0.0.1', port: server.port, ...sslUser, database: DATABASE, ssl: { mode: 'VERIFY_CA', ca: certs.otherCa } };
+    for (const driver of DRIVERS) {
+      const error = await connectWorker({ ...options, driver }).then(
+        (connection) => {
+          connection.destroy();
+          return null;
+        },
+        (refused: unknown) => refused,
+      );
+      assert.ok(error, `${driver} connected with a CA that did not sign the server's certificate`);
+      const line = explainTlsError(error, 'here');
+      assert.match(line ?? String(error), /TLS: the server certificate is not signed by a CA in --ssl-ca/, driver);
+      t.diagnostic(`${driver}: ${line}`);
+    }
   });
 
   test('an option file with [client] ssl-ca and ssl-mode', async () => {
@@ -210,10 +231,12 @@ describe('TLS against a private MariaDB with a self-signed CA', { skip, timeout:
   });
 
   test('REQUIRE X509: --ssl-cert/--ssl-key present the client certificate; without them the account is refused', async (t) => {
-    const root = join(dir.path, 'x509');
-    const ok = await runCli(runArgs(root, userArgs(x509User), ['--ssl-mode', 'VERIFY_CA', '--ssl-ca', certs.ca, '--ssl-cert', certs.clientCert, '--ssl-key', certs.clientKey]));
-    assert.equal(ok.code, 0, describeResult(ok));
-    assert.equal(readOnlyRunFolder(root).run.state, 'completed');
+    for (const driver of DRIVERS) {
+      const root = join(dir.path, `x509-${driver}`);
+      const ok = await runCli(runArgs(root, userArgs(x509User), ['--ssl-mode', 'VERIFY_CA', '--ssl-ca', certs.ca, '--ssl-cert', certs.clientCert, '--ssl-key', certs.clientKey], driver));
+      assert.equal(ok.code, 0, describeResult(ok));
+      assert.equal(readOnlyRunFolder(root).run.state, 'completed', driver);
+    }
     const refused = await runCli(runArgs(join(dir.path, 'x509-no-cert'), userArgs(x509User), ['--ssl-mode', 'VERIFY_CA', '--ssl-ca', certs.ca]));
     const line = assertFailsInOneLine(refused, /access denied/);
     t.diagnostic(line);
