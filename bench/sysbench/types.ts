@@ -1,14 +1,27 @@
 /** What the sysbench comparison measures: its options, each run, the comparison per setting. */
 import type { ChildProcess } from 'node:child_process';
 import type mysql from 'mysql2/promise';
+import type { DriverName } from '../../src/config/connection.js';
 
-export type Client = 'sysbench' | 'innobench';
+/**
+ * insert: insert-features against sysbench's insert_features.lua, per innodb_flush_log_at_trx_commit.
+ * read: read-member-features against sysbench's read_member_features.lua and a bare loop of each driver.
+ */
+export type Mode = 'insert' | 'read';
+
+/** One client of the comparison. */
+export type Client = { kind: 'sysbench' } | { kind: 'innobench'; driver: DriverName; threads: number } | { kind: 'bare'; driver: DriverName; threads: number };
 
 export interface Options {
+  mode: Mode;
   workers: number;
   durationSec: number;
   pairs: number;
+  /** innodb_flush_log_at_trx_commit values (insert mode). */
   trxCommitValues: string[];
+  drivers: DriverName[];
+  /** innobench's (and the bare loops') thread counts (read mode; insert mode uses innobench's default). */
+  threads: number[];
   flag: string;
   host: string;
   port: number;
@@ -18,16 +31,17 @@ export interface Options {
   images: number;
 }
 
-/** What a client says about its own run. */
+/** What a client says about its own run: operations (inserts or reads), per second, p95. */
 export interface ClientReport {
-  inserts: number;
-  insertsPerSec: number;
+  operations: number;
+  perSec: number;
   p95Ms: number;
 }
 
 /** Counters read when the measured window opens and when it closes. */
 export interface Snapshot {
-  comInsert: number;
+  /** The server's count of the measured statements (Com_insert, or Com_stmt_execute for reads). */
+  counted: number;
   serverCpuSec: number | null;
   clientCpuSec: number;
   /** CPU time every process on the machine has used, from /proc/stat. */
@@ -38,17 +52,20 @@ export interface Snapshot {
 /** Which run this is. */
 export interface RunLabel {
   client: Client;
-  trxCommit: string;
+  /** The innodb_flush_log_at_trx_commit value in force (insert mode), '-' for reads. */
+  setting: string;
   pair: number;
 }
 
 export interface RunResult extends RunLabel, ClientReport {
-  comInsertInWindow: number;
+  /** The client's name as printed (sysbench, innobench mariadb ×2, bare mysql2 …). */
+  name: string;
+  countedInWindow: number;
   clientCpuSec: number;
   serverCpuSec: number | null;
   clientCpuSecPer1000: number;
   serverCpuSecPer1000: number | null;
-  /** Com_insert and the client's count disagree: another client was writing, or inserts failed. */
+  /** The server's count and the client's disagree: another client was busy, or operations failed. */
   countMismatch: boolean;
   /**
    * CPU used by everything but this client and the server, as a share of the machine over the
@@ -57,16 +74,19 @@ export interface RunResult extends RunLabel, ClientReport {
   othersCpuPercent: number | null;
 }
 
+/** One client against a reference client (sysbench, or the bare loop of the same driver). */
 export interface Comparison {
-  trxCommit: string;
-  /** innobench's mean divided by sysbench's mean, over the pairs. */
-  insertsPerSecRatio: number;
-  clientCpuPerInsertRatio: number;
-  serverCpuPerInsertRatio: number | null;
+  setting: string;
+  client: string;
+  reference: string;
+  /** The client's mean divided by the reference's mean, over the pairs. */
+  perSecRatio: number;
+  clientCpuRatio: number;
+  serverCpuRatio: number | null;
   throughputTarget: number | null;
   throughputMet: boolean | null;
-  clientCpuTarget: number;
-  clientCpuMet: boolean;
+  clientCpuTarget: number | null;
+  clientCpuMet: boolean | null;
 }
 
 /** What the runs share: the control connection, where CPU is read, and the client running now. */
