@@ -2,8 +2,8 @@
  * The floor under innobench's read path: a bare loop of one driver, no harness. `--connections`
  * connections (split over `--threads` event loops) each run read-member-features' SELECT on a
  * member picked at random, one after the other, for `--duration` seconds, through the driver's
- * own callback API: mysql2's `execute` (rows as arrays), or the mariadb connector's `prepare` once
- * and `execute`. Member ids are read over the text protocol, so that the server's
+ * own callback API, statement prepared once per connection and executed with the member's id
+ * (rows as arrays), as the worker connections do. Member ids are read over the text protocol, so that the server's
  * Com_stmt_execute counts the measured reads only. Prints one JSON line: queries, seconds, q/s,
  * p95 ms.
  *
@@ -75,11 +75,14 @@ function openMysql2(options: LoopOptions, sql: string): Promise<{ read: Read; me
     const connection = mysql.createConnection({ host: options.host, port: options.port, user: 'root', database: options.database, rowsAsArray: true });
     connection.connect((error) => {
       if (error) return reject(error);
-      resolve({
-        read: (memberId, done) => connection.execute(sql, [memberId], (e) => done(e)),
-        memberIds: () =>
-          new Promise((ok, fail) => connection.query(`SELECT id FROM \`member_${options.flag}\``, (e, rows) => (e ? fail(e) : ok((rows as number[][]).map((row) => row[0]!))))),
-        close: () => connection.destroy(),
+      connection.prepare(sql, (e, statement) => {
+        if (e) return reject(e);
+        resolve({
+          read: (memberId, done) => statement.execute([memberId], (err) => done(err)),
+          memberIds: () =>
+            new Promise((ok, fail) => connection.query(`SELECT id FROM \`member_${options.flag}\``, (err, rows) => (err ? fail(err) : ok((rows as number[][]).map((row) => row[0]!))))),
+          close: () => connection.destroy(),
+        });
       });
     });
   });
