@@ -3,11 +3,12 @@
  *
  *   npm run bench:loader -- [--groups 50 --members 1000 --images 10] [--design surrogate]
  *                           [--versions 1] [--with-features] [--load-connections 4]
- *                           [--rounds 1] [--chunk-rows 0] [--seed-scale] [--no-verify]
+ *                           [--rounds 1] [--chunk-rows 0] [--seed-scale] [--no-verify] [--driver mariadb]
  *
  * One run, two fresh scratch databases:
  * (a) innobench's loader, through prepareLibrary (what `innobench prepare` runs): generated rows,
- *     multi-row INSERTs, one transaction per group, --load-connections connections;
+ *     one transaction per group, --load-connections connections on --driver (multi-row INSERTs
+ *     with mysql2, bulk executes with the mariadb connector);
  * (b) LOAD DATA LOCAL INFILE of TSV files holding exactly the rows the loader generates (the same
  *     generateGroup, the same seed; for --with-features the same feature slices in the same
  *     places), with explicit ids so the foreign keys line up, into tables created by the same DDL.
@@ -23,7 +24,7 @@
  * into files of about N rows, one LOAD DATA (one transaction) each: with a small buffer pool one
  * 10 M-row LOAD DATA is much slower than the same rows in 100 000-row pieces.
  *
- * Prints rows/s of each and the ratio loader / LOAD DATA (target ≥ 0.8). With --seed-scale it also
+ * Prints rows/s of each and the ratio loader / LOAD DATA (target ≥ 1.0). With --seed-scale it also
  * compares the two on the seed's hierarchy, 1000 × 1000 × 10 (11 M rows, no features): minutes,
  * and a few GB of disk. Writes everything as JSON to results/bench-loader-<timestamp>.json. The
  * scratch databases and files are removed at the end, also after an error or SIGINT/SIGTERM.

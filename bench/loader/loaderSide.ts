@@ -1,6 +1,7 @@
-/** (a) innobench's loader: prepareLibrary, what `innobench prepare` runs, into a fresh database. */
+/** (a) innobench's loader: prepareLibrary, what `innobench prepare` runs, into a fresh database, on --driver. */
 import { performance } from 'node:perf_hooks';
 import { connectControl, ensureDatabase } from '../../src/db/connect.js';
+import { workerDriver } from '../../src/db/drivers/index.js';
 import { prepareLibrary, type LibrarySpec } from '../../src/schema/library.js';
 import type { Scale } from '../../src/data/hierarchy.js';
 import type { FeatureSource } from '../../src/data/featureSource.js';
@@ -26,7 +27,7 @@ export async function runLoader(options: Options, scale: Scale, withFeatures: bo
     });
     const seconds = (performance.now() - started) / 1000;
     if (outcome.state !== 'loaded') throw new Error('the loader found its library already complete in a fresh database');
-    return { seconds, rows: outcome.load.rows, rowsPerSec: outcome.load.rows / seconds, connections: options.loadConnections };
+    return { seconds, rows: outcome.load.rows, rowsPerSec: outcome.load.rows / seconds, connections: options.loadConnections, driver: workerDriver(connection) };
   } finally {
     await control.end();
   }

@@ -22,6 +22,7 @@ export function parseOptions(argv: string[]): Options {
       rounds: { type: 'string', default: '1' },
       'chunk-rows': { type: 'string', default: '0' },
       'no-verify': { type: 'boolean', default: false },
+      driver: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       user: { type: 'string' },
@@ -34,6 +35,7 @@ export function parseOptions(argv: string[]): Options {
     process.stdout.write(
       'usage: node dist/bench/loader-vs-load-data.js [--groups 50] [--members 1000] [--images 10] [--design surrogate|natural|clustered]\n' +
         '         [--versions 1[,2...]] [--with-features] [--feature-bytes 2000] [--seed 1] [--load-connections 4] [--rounds 1] [--chunk-rows 0] [--seed-scale] [--no-verify]\n' +
+        '         [--driver mysql2|mariadb]   (the loader\'s driver: multi-row INSERTs with mysql2, bulk executes with mariadb)\n' +
         '         [--host H] [--port P] [--user U] [--socket S]   (password: MYSQL_PWD or ~/.my.cnf)\n',
     );
     process.exit(0);
@@ -46,6 +48,7 @@ export function parseOptions(argv: string[]): Options {
   if (values.port) flags.port = positiveInteger('port', values.port);
   if (values.user) flags.user = values.user;
   if (values.socket) flags.socket = values.socket;
+  if (values.driver) flags.driver = values.driver;
   return {
     scale: {
       groups: positiveInteger('groups', values.groups),

@@ -63,7 +63,7 @@ export interface Comparison {
 }
 
 export interface Round {
-  loader: { seconds: number; rows: number; rowsPerSec: number; connections: number };
+  loader: { seconds: number; rows: number; rowsPerSec: number; connections: number; driver: { name: string; version: string } };
   loadData: { seconds: number; rows: number; rowsPerSec: number; tables: TableLoad[] };
   ratio: number;
   loadDataFirst: boolean;

@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import type { PromiseConnection } from '../db/connect.js';
+import { connectWorker } from '../db/drivers/index.js';
 import { loadLibrary, type LoadResult } from './loader.js';
 import type { Scale } from '../data/hierarchy.js';
 import type { FeatureSource } from '../data/featureSource.js';
@@ -89,7 +90,7 @@ async function prepareLocked(control: PromiseConnection, request: PrepareRequest
     },
     control,
   );
-  if (spec.memberships) load.rows += await prepareMemberships(control, tables, spec.seed);
+  if (spec.memberships) load.rows += await prepareMemberships(control, request.connection, tables, spec.seed);
   // Fresh statistics: right after a bulk load InnoDB's estimates can be stale enough to make the
   // optimizer pick a full index scan for the scenarios' lookups (seen on tiny libraries).
   await control.query(`ANALYZE TABLE ${planned.map((entry) => q(entry.table)).join(', ')}`);
@@ -106,7 +107,7 @@ export function plannedTables(tables: LibraryTables, spec: LibrarySpec): Array<{
 }
 
 /** Memberships are loaded in one go after the hierarchy; a resumed prepare redoes them whole. */
-async function prepareMemberships(control: PromiseConnection, tables: LibraryTables, seed: number): Promise<number> {
+async function prepareMemberships(control: PromiseConnection, connection: ConnectionOptions, tables: LibraryTables, seed: number): Promise<number> {
   await control.query(`DELETE FROM ${q(tables.groupMember)}`);
   await control.query(`DELETE FROM ${q(tables.groupCount)}`);
   await control.query(`DELETE FROM ${q(tables.person)}`);
@@ -114,5 +115,11 @@ async function prepareMemberships(control: PromiseConnection, tables: LibraryTab
     await control.query(`DROP TRIGGER IF EXISTS ${trigger.match(/TRIGGER (`[^`]+`)/)![1]}`);
     await control.query(trigger);
   }
-  return loadMemberships(control, tables, seed);
+  // Loaded as the hierarchy is, on the run's driver.
+  const loader = await connectWorker(connection);
+  try {
+    return await loadMemberships(loader, tables, seed);
+  } finally {
+    await loader.end();
+  }
 }

@@ -2,12 +2,15 @@
  * Loads a library's groups, members, images and, on request, features. One transaction per group
  * (the group row with all its members, images and features), so a group is either wholly there or
  * not at all: an interrupted load resumes by skipping the groups whose rows exist, never
- * duplicating or losing a row. Multi-row INSERTs, several connections in parallel.
+ * duplicating or losing a row. Several connections in parallel, on the run's driver: rows go in
+ * as that driver loads them fastest (WorkerConnection.insertMany: multi-row INSERTs with mysql2,
+ * bulk executes with the mariadb connector; bench:loader compares the two with LOAD DATA).
  */
 import type { ConnectionOptions } from '../config/connection.js';
-import { connectControl, type PromiseConnection } from '../db/connect.js';
+import type { PromiseConnection } from '../db/connect.js';
+import { connectWorker } from '../db/drivers/index.js';
+import { insertRows, queryRows, type WorkerConnection } from '../db/workerConnection.js';
 import type { Design } from './designs/design.js';
-import { insertRows } from './designs/design.js';
 import { q, type LibraryTables } from './tables.js';
 import { featureSlice, type FeatureSource } from '../data/featureSource.js';
 import { generateGroup, groupName, type Scale } from '../data/hierarchy.js';
@@ -42,7 +45,7 @@ export async function loadLibrary(request: LoadRequest, control: PromiseConnecti
   const progress = request.progress(pending.length);
   let nextIndex = 0;
   const connections = await Promise.all(
-    Array.from({ length: Math.min(request.concurrency, pending.length) }, () => connectControl(request.connection)),
+    Array.from({ length: Math.min(request.concurrency, pending.length) }, () => connectWorker(request.connection)),
   );
   try {
     await Promise.all(
@@ -57,22 +60,22 @@ export async function loadLibrary(request: LoadRequest, control: PromiseConnecti
     );
   } finally {
     progress.finish();
-    await Promise.all(connections.map((c) => c.end().catch(() => undefined)));
+    await Promise.all(connections.map((c) => c.end()));
   }
   return result;
 }
 
-async function loadGroup(connection: PromiseConnection, request: LoadRequest, g: number): Promise<number> {
+async function loadGroup(connection: WorkerConnection, request: LoadRequest, g: number): Promise<number> {
   const { tables, design } = request;
   const group = generateGroup(request.seed, g, request.scale);
-  await connection.query('START TRANSACTION');
+  await queryRows(connection, 'START TRANSACTION');
   try {
     let written = await design.loadGroup(connection, tables, group);
     if (request.features) written += await loadGroupFeatures(connection, request, g, group.name, request.features);
-    await connection.query('COMMIT');
+    await queryRows(connection, 'COMMIT');
     return written;
   } catch (error) {
-    await connection.query('ROLLBACK').catch(() => undefined);
+    await queryRows(connection, 'ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
@@ -86,28 +89,21 @@ export function firstFeatureSlice(g: number, scale: Scale, versions: number): nu
   return g * scale.members * scale.images * versions;
 }
 
-async function loadGroupFeatures(connection: PromiseConnection, request: LoadRequest, g: number, name: string, features: FeatureSource): Promise<number> {
+async function loadGroupFeatures(connection: WorkerConnection, request: LoadRequest, g: number, name: string, features: FeatureSource): Promise<number> {
   const { tables, design } = request;
   const firstSlice = firstFeatureSlice(g, request.scale, tables.features.size);
   let written = 0;
   for (const feature of tables.features.values()) {
-    const [keyRows] = await connection.query({ sql: design.pendingFeatureKeysSql(tables, feature), rowsAsArray: true }, [
-      [await groupKey(connection, request, name)],
-      1,
-      0,
-    ]);
-    const rows = (keyRows as unknown[][]).map((key, index) => [...key, featureSlice(features, firstSlice + index + written)]);
-    // 2000-byte features: keep statements near 1 MB, well below max_allowed_packet.
-    for (let start = 0; start < rows.length; start += 500) {
-      await insertRows(connection, `INSERT INTO ${q(feature)} (${design.featureKeyColumns.join(', ')}, feature) VALUES ?`, rows.slice(start, start + 500));
-    }
-    written += rows.length;
+    const keyRows = await queryRows(connection, design.pendingFeatureKeysSql(tables, feature), [[await groupKey(connection, request, name)], 1, 0]);
+    const rows = keyRows.map((key, index) => [...key, featureSlice(features, firstSlice + index + written)]);
+    // 2000-byte features: keep each call near 1 MB, well below max_allowed_packet.
+    written += await insertRows(connection, feature, [...design.featureKeyColumns, 'feature'], rows, 500);
   }
   return written;
 }
 
-async function groupKey(connection: PromiseConnection, request: LoadRequest, name: string): Promise<unknown> {
+async function groupKey(connection: WorkerConnection, request: LoadRequest, name: string): Promise<unknown> {
   if (request.design.name === 'natural') return name;
-  const [rows] = await connection.query(`SELECT id FROM ${q(request.tables.group)} WHERE name = ?`, [name]);
-  return (rows as Array<{ id: number }>)[0]?.id;
+  const rows = await queryRows(connection, `SELECT id FROM ${q(request.tables.group)} WHERE name = ?`, [name]);
+  return rows[0]?.[0];
 }

@@ -3,10 +3,10 @@
  * table group_count(group_id, count) is kept by AFTER INSERT / AFTER DELETE triggers. Its pitfall
  * is the point of having it: rows removed by ON DELETE CASCADE fire no trigger, so the count drifts.
  */
-import type { PromiseConnection } from '../db/connect.js';
+import { insertRows, queryRows, type WorkerConnection } from '../db/workerConnection.js';
 import { deriveSeed, seededRandom } from '../data/random.js';
 import { q, type LibraryTables } from './tables.js';
-import { insertRows, tableTail, type TableOptions } from './designs/design.js';
+import { tableTail, type TableOptions } from './designs/design.js';
 
 export function membershipTables(tables: LibraryTables, options: TableOptions): Array<{ table: string; sql: string }> {
   const tail = tableTail(options);
@@ -59,21 +59,19 @@ export function membershipTriggers(tables: LibraryTables): string[] {
  * One person per member (same name), a member of its own group and, with probability 1/2, of
  * one other group, so memberships cross groups as the seed's do. Returns rows written.
  */
-export async function loadMemberships(connection: PromiseConnection, tables: LibraryTables, seed: number): Promise<number> {
-  await connection.query(`INSERT INTO ${q(tables.person)} (name, description) SELECT name, description FROM ${q(tables.member)}`);
-  const [groups] = await connection.query(`SELECT id FROM ${q(tables.group)} ORDER BY id`);
-  const groupIds = (groups as Array<{ id: number }>).map((row) => row.id);
-  const [people] = await connection.query(
-    `SELECT p.id AS personId, m.group_id AS groupId FROM ${q(tables.person)} p JOIN ${q(tables.member)} m ON m.name = p.name ORDER BY p.id`,
-  );
+export async function loadMemberships(connection: WorkerConnection, tables: LibraryTables, seed: number): Promise<number> {
+  await queryRows(connection, `INSERT INTO ${q(tables.person)} (name, description) SELECT name, description FROM ${q(tables.member)}`);
+  const groups = await queryRows(connection, `SELECT id FROM ${q(tables.group)} ORDER BY id`);
+  const groupIds = groups.map((row) => row[0] as number);
+  const people = await queryRows(connection, `SELECT p.id, m.group_id FROM ${q(tables.person)} p JOIN ${q(tables.member)} m ON m.name = p.name ORDER BY p.id`);
   const random = seededRandom(deriveSeed(seed, 7));
   const rows: unknown[][] = [];
-  for (const { personId, groupId } of people as Array<{ personId: number; groupId: number }>) {
+  for (const [personId, groupId] of people as Array<[number, number]>) {
     rows.push([groupId, personId]);
     const other = groupIds[Math.floor(random() * groupIds.length)]!;
     if (random() < 0.5 && other !== groupId) rows.push([other, personId]);
   }
-  await insertRows(connection, `INSERT INTO ${q(tables.groupMember)} (group_id, person_id) VALUES ?`, rows);
-  const [count] = await connection.query(`SELECT COUNT(*) AS n FROM ${q(tables.person)}`);
-  return rows.length + Number((count as Array<{ n: number }>)[0]?.n ?? 0);
+  await insertRows(connection, tables.groupMember, ['group_id', 'person_id'], rows);
+  const [count] = await queryRows(connection, `SELECT COUNT(*) FROM ${q(tables.person)}`);
+  return rows.length + Number(count?.[0] ?? 0);
 }

@@ -25,8 +25,9 @@ after(async () => {
   results?.remove();
 });
 
-async function prepare(scenario: string, flag: string, extra: string[] = []): Promise<void> {
-  const prepared = await runCli(['prepare', scenario, '--flag', flag, '--groups', '2', '--members', '10', '--images', '4', ...extra, ...featureFileArgs(), ...connectionArgs(db.name)]);
+/** The loader runs on the driver too (multi-row INSERTs with mysql2, bulk executes with mariadb). */
+async function prepare(scenario: string, flag: string, driver: string, extra: string[] = []): Promise<void> {
+  const prepared = await runCli(['prepare', scenario, '--flag', flag, '--driver', driver, '--groups', '2', '--members', '10', '--images', '4', ...extra, ...featureFileArgs(), ...connectionArgs(db.name)]);
   assert.equal(prepared.code, 0, describeResult(prepared));
 }
 
@@ -55,10 +56,20 @@ for (const driver of DRIVERS) {
   describe(`every scenario on ${driver}`, () => {
     const flag = `d${driver.slice(0, 2)}`;
     before(async () => {
-      await prepare('read-member-features', `${flag}r`, ['--with-features']);
-      await prepare('insert-features', `${flag}i`);
-      await prepare('replace-member-images', `${flag}x`);
-      await prepare('read-write', `${flag}w`);
+      await prepare('read-member-features', `${flag}r`, driver, ['--with-features']);
+      await prepare('insert-features', `${flag}i`, driver);
+      await prepare('replace-member-images', `${flag}x`, driver);
+      await prepare('read-write', `${flag}w`, driver, ['--memberships']);
+    });
+
+    test('prepare loads every row: the hierarchy, features and memberships', async () => {
+      assert.equal(await count(`member_${flag}r`), 20);
+      assert.equal(await count(`image_${flag}r`), 80);
+      assert.equal(await count(`feature_${flag}r_1`), 80);
+      assert.equal(await count(`feature_${flag}i_1`), 0);
+      assert.equal(await count(`person_${flag}w`), 20);
+      const [sums] = await adminQuery<Array<{ n: number; bytes: number }>>(`SELECT COUNT(*) AS n, SUM(LENGTH(feature)) AS bytes FROM \`feature_${flag}r_1\``, [], db.name);
+      assert.equal(Number(sums!.bytes), 80 * 2000);
     });
 
     test('insert-features, one row per statement and in batches: every row accounted for', async () => {

@@ -6,6 +6,7 @@
  */
 import mariadb, { type Connection, type Prepare } from 'mariadb/callback';
 import type { ConnectionOptions } from '../../config/connection.js';
+import { quoteIdent } from '../identifiers.js';
 import { mariadbTlsOptions } from '../tls.js';
 import { NO_ROWS, NOTHING_WRITTEN, type Callback, type Row, type SqlValue, type WorkerConnection, type Written } from '../workerConnection.js';
 
@@ -29,6 +30,12 @@ class MariadbWorker implements WorkerConnection {
 
   query(sql: string, params: unknown[], done: Callback<readonly Row[]>): void {
     this.connection.query(sql, params, (error, rows: unknown) => (error ? done(error, NO_ROWS) : done(null, Array.isArray(rows) ? (rows as Row[]) : NO_ROWS)));
+  }
+
+  insertMany(table: string, columns: readonly string[], rows: unknown[][], done: Callback<Written>): void {
+    if (rows.length === 0) return done(null, NOTHING_WRITTEN);
+    const sql = `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    this.connection.batch(sql, rows, (error, result: unknown) => (error ? done(error, NOTHING_WRITTEN) : done(null, result as Written)));
   }
 
   end(): Promise<void> {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import mysql, { type Connection, type PrepareStatementInfo, type ResultSetHeader } from 'mysql2';
 import type { ConnectionOptions } from '../../config/connection.js';
 import { driverOptions, survivesServerLoss } from '../connect.js';
+import { quoteIdent } from '../identifiers.js';
 import { NO_ROWS, NOTHING_WRITTEN, type Callback, type Row, type SqlValue, type WorkerConnection, type Written } from '../workerConnection.js';
 
 class Mysql2Worker implements WorkerConnection {
@@ -30,6 +31,13 @@ class Mysql2Worker implements WorkerConnection {
 
   query(sql: string, params: unknown[], done: Callback<readonly Row[]>): void {
     this.connection.query(sql, params, (error, rows) => (error ? done(error, NO_ROWS) : done(null, Array.isArray(rows) ? (rows as Row[]) : NO_ROWS)));
+  }
+
+  insertMany(table: string, columns: readonly string[], rows: unknown[][], done: Callback<Written>): void {
+    // mysql2 expands `VALUES ?` from nested arrays into one multi-row statement.
+    this.connection.query(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES ?`, [rows], (error, header) =>
+      error ? done(error, NOTHING_WRITTEN) : done(null, header as ResultSetHeader),
+    );
   }
 
   end(): Promise<void> {

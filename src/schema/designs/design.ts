@@ -3,7 +3,7 @@
  * is keyed. Scenarios speak to a design through this interface, so every statement they issue
  * works on every design.
  */
-import type { PromiseConnection } from '../../db/connect.js';
+import type { WorkerConnection } from '../../db/workerConnection.js';
 import type { GroupRows } from '../../data/hierarchy.js';
 import type { LibraryTables } from '../tables.js';
 
@@ -19,7 +19,7 @@ export interface Design {
   /** CREATE TABLE statements, parents first, paired with the table each creates. */
   createTables(tables: LibraryTables, options: TableOptions): Array<{ table: string; sql: string }>;
   /** Inserts one group with its members and images (the caller holds the transaction). Returns rows written. */
-  loadGroup(connection: PromiseConnection, tables: LibraryTables, group: GroupRows): Promise<number>;
+  loadGroup(connection: WorkerConnection, tables: LibraryTables, group: GroupRows): Promise<number>;
   /** SELECT of every group's key (id or name), in load order. */
   groupKeysSql(tables: LibraryTables): string;
   /**
@@ -41,13 +41,4 @@ export interface Design {
 
 export function tableTail(options: TableOptions): string {
   return `ENGINE=InnoDB DEFAULT CHARSET=utf8mb4${options.rowFormat ? ` ROW_FORMAT=${options.rowFormat}` : ''}`;
-}
-
-/** mysql2 expands `VALUES ?` from nested arrays; the seed's loads are multi-row, not a row per round trip. */
-export const ROWS_PER_STATEMENT = 1000;
-
-export async function insertRows(connection: PromiseConnection, sql: string, rows: unknown[][]): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await connection.query(sql, [rows.slice(start, start + ROWS_PER_STATEMENT)]);
-  }
 }

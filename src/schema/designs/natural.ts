@@ -3,23 +3,19 @@
  * every child table, with composite unique keys (group), (group, member), (group, member, file);
  * declared as primary keys, which is what InnoDB would cluster on anyway.
  */
-import type { PromiseConnection } from '../../db/connect.js';
+import { insertRows, writeRow, type WorkerConnection } from '../../db/workerConnection.js';
 import type { GroupRows } from '../../data/hierarchy.js';
 import { q, type LibraryTables } from '../tables.js';
-import { insertRows, tableTail, type Design } from './design.js';
+import { tableTail, type Design } from './design.js';
 
-async function loadGroup(connection: PromiseConnection, tables: LibraryTables, group: GroupRows): Promise<number> {
-  await connection.query(`INSERT INTO ${q(tables.group)} (name, description) VALUES (?, ?)`, [group.name, group.description]);
-  await insertRows(
-    connection,
-    `INSERT INTO ${q(tables.member)} (group_name, name, description) VALUES ?`,
-    group.members.map((m) => [group.name, m.name, m.description]),
-  );
+async function loadGroup(connection: WorkerConnection, tables: LibraryTables, group: GroupRows): Promise<number> {
+  await writeRow(connection, `INSERT INTO ${q(tables.group)} (name, description) VALUES (?, ?)`, [group.name, group.description]);
+  await insertRows(connection, tables.member, ['group_name', 'name', 'description'], group.members.map((m) => [group.name, m.name, m.description]));
   const imageRows: unknown[][] = [];
   for (const member of group.members) {
     for (const image of member.images) imageRows.push([group.name, member.name, image.fileId, image.description]);
   }
-  await insertRows(connection, `INSERT INTO ${q(tables.image)} (group_name, member_name, file_id, description) VALUES ?`, imageRows);
+  await insertRows(connection, tables.image, ['group_name', 'member_name', 'file_id', 'description'], imageRows);
   return 1 + group.members.length + imageRows.length;
 }
 

@@ -3,10 +3,10 @@
  * that work, NOT NULL columns with '' defaults. `clustered` reuses all of it but the feature
  * table, which it keys by (member_id, image_id) so one member's features sit together.
  */
-import type { PromiseConnection } from '../../db/connect.js';
+import { insertRows, queryRows, writeRow, type WorkerConnection } from '../../db/workerConnection.js';
 import type { GroupRows } from '../../data/hierarchy.js';
 import { q, type LibraryTables } from '../tables.js';
-import { insertRows, tableTail, type Design, type TableOptions } from './design.js';
+import { tableTail, type Design, type TableOptions } from './design.js';
 
 function parentTables(tables: LibraryTables, options: TableOptions): Array<{ table: string; sql: string }> {
   const tail = tableTail(options);
@@ -48,23 +48,18 @@ function parentTables(tables: LibraryTables, options: TableOptions): Array<{ tab
   ];
 }
 
-async function loadGroup(connection: PromiseConnection, tables: LibraryTables, group: GroupRows): Promise<number> {
-  const [inserted] = await connection.query(`INSERT INTO ${q(tables.group)} (name, description) VALUES (?, ?)`, [group.name, group.description]);
-  const groupId = (inserted as { insertId: number }).insertId;
-  await insertRows(
-    connection,
-    `INSERT INTO ${q(tables.member)} (group_id, name, description) VALUES ?`,
-    group.members.map((m) => [groupId, m.name, m.description]),
-  );
+async function loadGroup(connection: WorkerConnection, tables: LibraryTables, group: GroupRows): Promise<number> {
+  const { insertId: groupId } = await writeRow(connection, `INSERT INTO ${q(tables.group)} (name, description) VALUES (?, ?)`, [group.name, group.description]);
+  await insertRows(connection, tables.member, ['group_id', 'name', 'description'], group.members.map((m) => [groupId, m.name, m.description]));
   // Ids are read back rather than assumed consecutive: innodb_autoinc_lock_mode=2 interleaves them.
-  const [memberRows] = await connection.query(`SELECT id, name FROM ${q(tables.member)} WHERE group_id = ?`, [groupId]);
-  const memberIds = new Map((memberRows as Array<{ id: number; name: string }>).map((row) => [row.name, row.id]));
+  const memberRows = await queryRows(connection, `SELECT name, id FROM ${q(tables.member)} WHERE group_id = ?`, [groupId]);
+  const memberIds = new Map(memberRows as Array<[string, number]>);
   const imageRows: unknown[][] = [];
   for (const member of group.members) {
     const memberId = memberIds.get(member.name)!;
     for (const image of member.images) imageRows.push([memberId, image.fileId, image.description]);
   }
-  await insertRows(connection, `INSERT INTO ${q(tables.image)} (member_id, file_id, description) VALUES ?`, imageRows);
+  await insertRows(connection, tables.image, ['member_id', 'file_id', 'description'], imageRows);
   return 1 + group.members.length + imageRows.length;
 }
 
