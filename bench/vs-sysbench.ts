@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { DRIVERS, type DriverName } from '../src/config/connection.js';
-import { workerDriver } from '../src/db/drivers/index.js';
+import { driverVersion } from '../src/db/drivers/index.js';
 import { positiveInteger } from './common.js';
 import { clockTicksPerSec, findServerPid } from '../src/metrics/processCpu.js';
 import { clientName, clientsOf, INNOBENCH_CLI, prepareCommand } from './sysbench/clients.js';
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
   const originalTrxCommit = await readTrxCommit(control);
   if (options.mode === 'read') await warmBufferPool(control, options);
   const stopHandlingSignals = stopOnSignals(session, options);
-  const drivers = Object.fromEntries(options.drivers.map((name) => [name, workerDriver({ host: '', port: 0, user: '', database: '', driver: name }).version]));
+  const drivers = Object.fromEntries(options.drivers.map((name) => [name, driverVersion(name)]));
   console.log(`drivers: ${Object.entries(drivers).map(([name, version]) => `${name} ${version}`).join(', ')}`);
   try {
     const runs = await runAll(session, options);

@@ -27,6 +27,7 @@ export function childConnection(connection: ConnectionOptions, defaultsFile: str
   if (connection.ssl?.ca) args.push('--ssl-ca', connection.ssl.ca);
   if (connection.ssl?.cert) args.push('--ssl-cert', connection.ssl.cert);
   if (connection.ssl?.key) args.push('--ssl-key', connection.ssl.key);
+  if (connection.driver) args.push('--driver', connection.driver);
   if (defaultsFile !== undefined) args.push('--defaults-file', defaultsFile);
   return { args, env };
 }

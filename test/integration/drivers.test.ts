@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminQuery, connectionArgs, createTestDatabase, describeResult, featureFileArgs, readOnlyRunFolder, runCli, tempDir, type TestDatabase } from '../helpers.js';
-import { DRIVERS } from '../../src/config/connection.js';
-import { workerDriver } from '../../src/db/drivers/index.js';
+import { DRIVERS, type DriverName } from '../../src/config/connection.js';
+import { driverVersion } from '../../src/db/drivers/index.js';
 import type { RunFile } from '../../src/results/types.js';
 
 let db: TestDatabase;
@@ -26,17 +26,17 @@ after(async () => {
 });
 
 /** The loader runs on the driver too (multi-row INSERTs with mysql2, bulk executes with mariadb). */
-async function prepare(scenario: string, flag: string, driver: string, extra: string[] = []): Promise<void> {
+async function prepare(scenario: string, flag: string, driver: DriverName, extra: string[] = []): Promise<void> {
   const prepared = await runCli(['prepare', scenario, '--flag', flag, '--driver', driver, '--groups', '2', '--members', '10', '--images', '4', ...extra, ...featureFileArgs(), ...connectionArgs(db.name)]);
   assert.equal(prepared.code, 0, describeResult(prepared));
 }
 
-async function run(scenario: string, flag: string, driver: string, extra: string[]): Promise<RunFile> {
+async function run(scenario: string, flag: string, driver: DriverName, extra: string[]): Promise<RunFile> {
   const root = join(results.path, `${scenario}-${flag}-${driver}-${++runs}`);
   const args = ['run', scenario, '--flag', flag, '--driver', driver, '--workers', '4', '--threads', '2', '--interval', '1s', '--results', root, ...extra];
   const result = await runCli([...args, ...featureFileArgs(), ...connectionArgs(db.name)], { timeoutMs: 60_000 });
   assert.equal(result.code, 0, describeResult(result));
-  const version = workerDriver({ host: '', port: 0, user: '', database: '', driver: driver as (typeof DRIVERS)[number] }).version;
+  const version = driverVersion(driver);
   assert.match(result.stderr, new RegExp(`driver ${driver} ${version.replace(/\./g, '\\.')}`), 'the run says which driver it runs');
   const runFile = readOnlyRunFolder(root).run;
   assert.equal(runFile.state, 'completed');

@@ -22,9 +22,14 @@ export function connectWorker(options: ConnectionOptions): Promise<WorkerConnect
   });
 }
 
+/** The installed version of a driver. */
+export function driverVersion(name: DriverName): string {
+  return name === 'mariadb' ? mariadbVersion() : mysql2Version();
+}
+
 /** The driver a run's workers use and its installed version, for run.json and the report. */
 export function workerDriver(options: ConnectionOptions): { name: DriverName; version: string } {
   const name = options.driver ?? DEFAULT_DRIVER;
-  return { name, version: name === 'mariadb' ? mariadbVersion() : mysql2Version() };
+  return { name, version: driverVersion(name) };
 }
 
