@@ -16,6 +16,7 @@ import mysql from 'mysql2';
 import mariadb from 'mariadb/callback';
 import { DRIVERS, type DriverName } from '../src/config/connection.js';
 import { decodeHistogram, encodeHistogram, latencySummaryMs, newHistogram, recordMicros } from '../src/metrics/histogram.js';
+import { LOAD_THREAD_RESOURCES } from '../src/engine/orchestrator.js';
 import { positiveInteger } from './common.js';
 
 interface LoopOptions {
@@ -143,7 +144,8 @@ async function main(): Promise<void> {
     shares.map(
       (connections) =>
         new Promise<ThreadResult>((resolve, reject) => {
-          const worker = new Worker(new URL(import.meta.url), { workerData: { options, connections } });
+          // The load threads' heap settings, so that the comparison isolates the harness's own work.
+          const worker = new Worker(new URL(import.meta.url), { workerData: { options, connections }, resourceLimits: LOAD_THREAD_RESOURCES });
           worker.once('message', resolve);
           worker.once('error', reject);
         }),
