@@ -1,8 +1,8 @@
 /**
- * The worker connection on MariaDB's own Node.js connector (the `mariadb` package), callback API.
- * A bare read loop measured it about a fifth faster than mysql2 at about a quarter less client
- * CPU per read: it decodes rows with less work per column. Statements are prepared once per
- * connection and held here, so an operation only binds and executes.
+ * The worker connection on MariaDB's own Node.js connector (the `mariadb` package), callback API
+ * (its promise API would add a promise per operation). Statements are prepared once per
+ * connection and held here, so an operation only binds and executes. How it compares with mysql2
+ * is measured by bench:sysbench (README, "Measured against sysbench").
  */
 import mariadb, { type Connection, type Prepare } from 'mariadb/callback';
 import type { ConnectionOptions } from '../../config/connection.js';
