@@ -125,8 +125,11 @@ export async function rankGroup(state: Pick<State, 'groupFeaturesSql' | 'topK'>,
   const queryMicros = [(performance.now() - started) * 1000];
   const top = new TopMembers(probe);
   let bytes = 0;
-  for (const [member, feature] of rows as Array<[number | string, Buffer]>) {
-    top.add(member, feature);
+  // Scored on the driver's own Buffers, as received: no copy, no decoding.
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const feature = row[1] as Buffer;
+    top.add(row[0] as number | string, feature);
     bytes += feature.length;
   }
   return { top: top.top(state.topK), rows: rows.length, bytes, queryMicros };
@@ -147,7 +150,8 @@ async function rankPerMember(state: State, connection: WorkerConnection, groupKe
     const rows = await readRows(connection, state.memberFeaturesSql, memberKey);
     queryMicros.push((performance.now() - started) * 1000);
     const member = memberKey[memberKey.length - 1] as number | string;
-    for (const [feature] of rows as Array<[Buffer]>) {
+    for (let r = 0; r < rows.length; r++) {
+      const feature = rows[r]![0] as Buffer;
       top.add(member, feature);
       bytes += feature.length;
     }
