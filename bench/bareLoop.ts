@@ -66,6 +66,12 @@ function parseOptions(argv: string[]): LoopOptions {
   };
 }
 
+/**
+ * As the worker connections wait (src/db/connect.ts): the mariadb connector's own default, 1 s,
+ * was too short for 100 connections opened at once on a loaded machine.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The surrogate design's memberFeaturesSql, as innobench and the sysbench script send it. */
 function selectSql(flag: string): string {
   return `SELECT f.feature FROM \`image_${flag}\` i JOIN \`feature_${flag}_1\` f ON f.image_id = i.id WHERE i.member_id = ?`;
@@ -73,7 +79,7 @@ function selectSql(flag: string): string {
 
 function openMysql2(options: LoopOptions, sql: string): Promise<{ read: Read; memberIds: () => Promise<number[]>; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const connection = mysql.createConnection({ host: options.host, port: options.port, user: 'root', database: options.database, rowsAsArray: true });
+    const connection = mysql.createConnection({ host: options.host, port: options.port, user: 'root', database: options.database, rowsAsArray: true, connectTimeout: CONNECT_TIMEOUT_MS });
     connection.connect((error) => {
       if (error) return reject(error);
       connection.prepare(sql, (e, statement) => {
@@ -91,7 +97,7 @@ function openMysql2(options: LoopOptions, sql: string): Promise<{ read: Read; me
 
 function openMariadb(options: LoopOptions, sql: string): Promise<{ read: Read; memberIds: () => Promise<number[]>; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const connection = mariadb.createConnection({ host: options.host, port: options.port, user: 'root', database: options.database, rowsAsArray: true, prepareCacheLength: 0 });
+    const connection = mariadb.createConnection({ host: options.host, port: options.port, user: 'root', database: options.database, rowsAsArray: true, prepareCacheLength: 0, connectTimeout: CONNECT_TIMEOUT_MS });
     connection.once('connect', (error?: Error) => {
       if (error) return reject(error);
       connection.prepare(sql, (e, statement) => {
