@@ -5,7 +5,7 @@
  * (after `innobench prepare insert-members`, or any prepare of the library).
  */
 import { randomUUID } from 'node:crypto';
-import { FIRST_MODEL_VERSION, countOption, defineScenario, deriveSeed, execute, openLibrary, q, seededRandom } from 'innobench';
+import { FIRST_MODEL_VERSION, countOption, defineScenario, deriveSeed, openLibrary, q, seededRandom, writeRow } from 'innobench';
 
 export const addImages = defineScenario(import.meta.url, {
   name: 'add-images',
@@ -41,7 +41,7 @@ export const addImages = defineScenario(import.meta.url, {
   next: (state) => state.memberIds[Math.floor(state.random() * state.memberIds.length)],
   execute(state, connection, memberId, done) {
     const fileId = randomUUID().replace(/-/g, '').slice(0, 20);
-    execute(connection, state.sql, [memberId, fileId, 'added by a module']).then(() => done(null, { rows: 1, committed: true }), done);
+    writeRow(connection, state.sql, [memberId, fileId, 'added by a module']).then(() => done(null, { rows: 1, committed: true }), done);
   },
   transactional: () => false,
 });

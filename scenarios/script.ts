@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
-import type { CallbackConnection, PromiseConnection } from '../src/db/connect.js';
+import type { PromiseConnection } from '../src/db/connect.js';
+import { prepareStatement } from '../src/db/workerConnection.js';
 import { featureSlice } from '../src/data/featureSource.js';
 import { description } from '../src/data/names.js';
 import { deriveSeed, seededRandom } from '../src/data/random.js';
@@ -97,8 +98,8 @@ export const scriptScenario = defineScenario(import.meta.url, {
     const tables = libraryTables(ctx.assignment.flag, ctx.assignment.versions);
     const sql = new Map<Statement, string>();
     for (const statement of scripts.flatMap(statementsOf)) sql.set(statement, renderStatement(statement, tableName(tables)));
-    // Prepared once per worker: mysql2 keeps the statement by its text, and execute() reuses it.
-    for (const [statement, text] of sql) if (!statement.control) await prepare(ctx.connection, text);
+    // Prepared once per worker, before the run: the worker connection keeps each statement, and a bad one is refused now.
+    for (const [statement, text] of sql) if (!statement.control) await prepareStatement(ctx.connection, text);
     const random = seededRandom(deriveSeed(ctx.data.seed, 17, ctx.workerId));
     let slice = ctx.workerId * 7919;
     const draws = libraryDraws(ctx.assignment.groups, {
@@ -203,10 +204,6 @@ function tableName(tables: LibraryTables, quoted = true): (table: TableRef) => s
 function libraryDraws(groups: GroupMembers[], values: Pick<LibraryDraws, 'feature' | 'fileId' | 'description'>): LibraryDraws {
   const members = new MemberIndex(groups);
   return { memberId: (r, group) => members.memberId(r, group), nextMemberId: (group) => members.nextMemberId(group), groupId: (r) => members.groupId(r), ...values };
-}
-
-function prepare(connection: CallbackConnection, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => connection.prepare(sql, (error) => (error ? reject(error) : resolve())));
 }
 
 /** The statements of the scripts as the EXPLAIN audit takes them, with values drawn as a run would. */

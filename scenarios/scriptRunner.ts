@@ -5,8 +5,7 @@
  * from a generator seeded per unit: a retried transaction runs again with the same values.
  */
 import { performance } from 'node:perf_hooks';
-import { execute, query } from '../src/db/callbackSql.js';
-import type { CallbackConnection } from '../src/db/connect.js';
+import { queryRows, readRows, writeRow, type SqlValue, type WorkerConnection } from '../src/db/workerConnection.js';
 import type { Done, Outcome } from '../src/engine/scenario.js';
 import { seededRandom } from '../src/data/random.js';
 import { ScriptValueError, evaluate, type LibraryDraws, type Value } from '../src/script/expression.js';
@@ -59,7 +58,7 @@ export function scriptRunner(scripts: Script[], sql: Map<Statement, string>, ran
 }
 
 /** Runs one unit: one statement, or BEGIN, its steps and COMMIT; `done` as the loop expects. */
-export function runUnit(state: ScriptState, connection: CallbackConnection, item: ScriptItem, done: Done): void {
+export function runUnit(state: ScriptState, connection: WorkerConnection, item: ScriptItem, done: Done): void {
   if (item.failed) return done(item.failed);
   const run = new UnitRun(state, connection, item);
   run.run().then(
@@ -85,7 +84,7 @@ class UnitRun {
 
   constructor(
     private readonly state: ScriptState,
-    private readonly connection: CallbackConnection,
+    private readonly connection: WorkerConnection,
     private readonly item: ScriptItem,
   ) {
     this.variables = new Map(item.variables);
@@ -118,19 +117,20 @@ class UnitRun {
     this.current = statement;
     const sql = this.state.sql.get(statement)!;
     const started = performance.now();
-    const result = statement.control
-      ? await query(this.connection, sql)
-      : await execute<unknown>(this.connection, sql, statement.params.map((name) => this.variables.get(name)!));
+    const params = statement.params.map((name) => this.variables.get(name)! as SqlValue);
+    let rows = 0;
+    if (statement.control) await queryRows(this.connection, sql);
+    else if (statement.what === 'read') rows = (await readRows(this.connection, sql, params)).length;
+    else {
+      const written = await writeRow(this.connection, sql, params);
+      rows = Number(written.affectedRows ?? 0);
+      if (written.insertId) this.variables.set('last_insert_id', Number(written.insertId));
+    }
     const op = partOp(this.item.script, statement);
     let micros = this.micros.get(op);
     if (!micros) this.micros.set(op, (micros = []));
     micros.push((performance.now() - started) * 1000);
-    if (Array.isArray(result)) this.rows += result.length;
-    else {
-      const written = result as { affectedRows?: number; insertId?: number };
-      this.rows += Number(written.affectedRows ?? 0);
-      if (written.insertId) this.variables.set('last_insert_id', Number(written.insertId));
-    }
+    this.rows += rows;
     this.current = null;
   }
 }

@@ -23,8 +23,8 @@ export type {
   WorkerContext,
 } from './engine/scenario.js';
 export { choiceOption, countOption, fractionOption, switchOption } from './engine/scenarioOptions.js';
-export type { CallbackConnection, PromiseConnection } from './db/connect.js';
-export { execute, query, type SqlValue } from './db/callbackSql.js';
+export type { PromiseConnection } from './db/connect.js';
+export { queryRows, readRows, writeRow, type Row, type SqlValue, type WorkerConnection, type Written } from './db/workerConnection.js';
 export { featureSlice, type FeatureSource } from './data/featureSource.js';
 export { deriveSeed, seededRandom } from './data/random.js';
 export { libraryTables, q, type LibraryTables } from './schema/tables.js';

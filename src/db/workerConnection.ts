@@ -36,6 +36,11 @@ export interface WorkerConnection {
    * unless that is what is wanted.
    */
   read(sql: string, params: SqlValue[], done: Callback<readonly Row[]>): void;
+  /**
+   * Prepares a statement now rather than on its first use (a scenario that wants a bad statement
+   * refused before the run starts); `read` and `write` then only execute it.
+   */
+  prepare(sql: string, done: (error: Error | null) => void): void;
   /** A prepared INSERT, UPDATE or DELETE, as `read` prepares it. */
   write(sql: string, params: SqlValue[], done: Callback<Written>): void;
   /**
@@ -63,6 +68,10 @@ export function readRows(connection: WorkerConnection, sql: string, params: SqlV
 
 export function writeRow(connection: WorkerConnection, sql: string, params: SqlValue[]): Promise<Written> {
   return new Promise((resolve, reject) => connection.write(sql, params, (error, written) => (error ? reject(error) : resolve(written))));
+}
+
+export function prepareStatement(connection: WorkerConnection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => connection.prepare(sql, (error) => (error ? reject(error) : resolve())));
 }
 
 export function queryRows(connection: WorkerConnection, sql: string, params: unknown[] = []): Promise<readonly Row[]> {

@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const CONSUMER_TS = `
-import { countOption, defineScenario, execute, q, type CallbackConnection } from 'innobench';
+import { countOption, defineScenario, q, readRows, type WorkerConnection } from 'innobench';
 
 interface State { sql: string; ids: number[]; next: number }
 
@@ -33,8 +33,8 @@ export const touch = defineScenario(import.meta.url, {
     return { sql: 'SELECT id FROM ' + q('member_' + ctx.data.flags[0]) + ' WHERE id = ?', ids: [ctx.assignment], next: 0 };
   },
   next: (state) => state.ids[state.next++ % state.ids.length] ?? null,
-  execute(state, connection: CallbackConnection, id, done) {
-    execute(connection, state.sql, [id]).then(() => done(null, { rows: 1, committed: false }), done);
+  execute(state, connection: WorkerConnection, id, done) {
+    readRows(connection, state.sql, [id]).then(() => done(null, { rows: 1, committed: false }), done);
   },
   transactional: () => false,
 });

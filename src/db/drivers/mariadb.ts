@@ -46,13 +46,23 @@ class MariadbWorker implements WorkerConnection {
     this.connection.destroy();
   }
 
+  prepare(sql: string, done: (error: Error | null) => void): void {
+    this.statement(sql, (error) => done(error));
+  }
+
   private execute(sql: string, params: SqlValue[], done: (error: Error | null, result: unknown) => void): void {
     const statement = this.prepared.get(sql);
     if (statement) return statement.execute(params, done);
+    this.statement(sql, (error, fresh) => (error || !fresh ? done(error, undefined) : fresh.execute(params, done)));
+  }
+
+  private statement(sql: string, done: (error: Error | null, statement?: Prepare) => void): void {
+    const known = this.prepared.get(sql);
+    if (known) return done(null, known);
     this.connection.prepare(sql, (error, fresh) => {
-      if (error || !fresh) return done(error ?? new Error(`could not prepare ${sql}`), undefined);
+      if (error || !fresh) return done(error ?? new Error(`could not prepare ${sql}`));
       this.prepared.set(sql, fresh);
-      fresh.execute(params, done);
+      done(null, fresh);
     });
   }
 }

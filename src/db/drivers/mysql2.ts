@@ -48,16 +48,26 @@ class Mysql2Worker implements WorkerConnection {
     this.connection.destroy();
   }
 
+  prepare(sql: string, done: (error: Error | null) => void): void {
+    this.statement(sql, (error) => done(error));
+  }
+
   private execute(sql: string, params: SqlValue[], done: (error: Error | null, result: unknown) => void): void {
     const statement = this.prepared.get(sql);
     if (statement) {
       statement.execute(params, done);
       return;
     }
+    this.statement(sql, (error, fresh) => (error || !fresh ? done(error, undefined) : fresh.execute(params, done)));
+  }
+
+  private statement(sql: string, done: (error: Error | null, statement?: PrepareStatementInfo) => void): void {
+    const known = this.prepared.get(sql);
+    if (known) return done(null, known);
     this.connection.prepare(sql, (error, fresh) => {
-      if (error) return done(error, undefined);
+      if (error) return done(error);
       this.prepared.set(sql, fresh);
-      fresh.execute(params, done);
+      done(null, fresh);
     });
   }
 }
