@@ -55,7 +55,7 @@ test('npm pack ships a package whose entry imports, type-checks and whose CLI st
     execFileSync('npm', ['install', join(work, packed[0]!.filename), '--no-audit', '--no-fund'], { cwd: consumer, stdio: 'pipe' });
 
     const exported = execFileSync('node', ['--input-type=module', '-e', "const m = await import('innobench'); console.log(Object.keys(m).sort().join(' '))"], { cwd: consumer, encoding: 'utf8' }).trim().split(' ');
-    for (const name of ['defineScenario', 'countOption', 'execute', 'featureSlice', 'seededRandom', 'libraryTables', 'openLibrary']) assert.ok(exported.includes(name), `innobench exports ${name}`);
+    for (const name of ['defineScenario', 'countOption', 'readRows', 'writeRow', 'queryRows', 'featureSlice', 'seededRandom', 'libraryTables', 'openLibrary']) assert.ok(exported.includes(name), `innobench exports ${name}`);
 
     writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }));
     writeFileSync(join(consumer, 'touch.ts'), CONSUMER_TS);
