@@ -9,16 +9,9 @@
  * (autocommit statements, up to wsrep_retry_autocommit times) or replayed (wsrep_local_replays).
  * Pure: the figures are handed in.
  */
-import type { ConflictAccounting } from '../metrics/clusterStatus.js';
+import type { ConflictAccounting, ConflictCounts } from '../metrics/clusterStatus.js';
 
-export interface ConflictFigures {
-  harness1213: number;
-  atCommit: number;
-  /** Sums over the nodes. */
-  innodbDeadlocks: number;
-  certFailures: number;
-  bfAborts: number;
-  replays: number;
+export interface ConflictFigures extends ConflictCounts {
   /** @@wsrep_retry_autocommit of each node that answered. */
   retryAutocommit: number[];
 }

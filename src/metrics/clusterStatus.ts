@@ -130,8 +130,8 @@ export interface ClusterSummary {
   accounting?: ClusterAccounting;
 }
 
-/** The harness's 1213s against the cluster's counters (analysis/clusterConflicts.ts). */
-export interface ConflictAccounting {
+/** The counted figures a conflict accounting starts from (sums over the nodes). */
+export interface ConflictCounts {
   /** Every 1213 the harness saw (its `deadlocks`). */
   harness1213: number;
   /** Those returned by COMMIT: Galera conflicts for certain. */
@@ -140,6 +140,10 @@ export interface ConflictAccounting {
   certFailures: number;
   bfAborts: number;
   replays: number;
+}
+
+/** The harness's 1213s against the cluster's counters (analysis/clusterConflicts.ts). */
+export interface ConflictAccounting extends ConflictCounts {
   /** 1213s on statements beyond the nodes' Innodb_deadlocks: brute-force aborts seen on a statement. */
   galeraOnStatements: number;
   /** Galera conflicts (cert failures + BF aborts) the harness never saw: retried by the server or replayed. */
