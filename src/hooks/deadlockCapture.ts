@@ -230,16 +230,32 @@ export class DeadlockCapture {
 /** The capture as a run hook: own connection, deadlocks.jsonl and deadlocks.txt in the run folder. */
 export function deadlockCaptureHook(pollMs: number): RunHook {
   let capture: DeadlockCapture | null = null;
+  // The server's count over the capture's own window (hook start to stop, around every worker's
+  // connection): the run's status delta ends at the final sample, before the workers disconnect,
+  // so a deadlock in flight after it was dumped and captured but not counted there.
+  let deadlocksAtStart: number | null = null;
+  const deadlocksNow = async (ctx: HookContext): Promise<number | null> => {
+    const control = await connectControl(ctx.connection);
+    try {
+      const [rows] = await control.query("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'");
+      const value = Number((rows as Array<{ Value: string }>)[0]?.Value);
+      return Number.isFinite(value) ? value : null;
+    } finally {
+      await control.end().catch(() => undefined);
+    }
+  };
   return {
     name: 'deadlockCapture',
     connections: 1,
     async start(ctx: HookContext) {
+      deadlocksAtStart = await deadlocksNow(ctx).catch(() => null);
       capture = new DeadlockCapture(await connectControl(ctx.connection), () => connectControl(ctx.connection), pollMs, serverJournal(ctx.connection));
       await capture.start();
     },
     async stop(ctx: HookStopContext) {
       if (!capture) return undefined;
-      const serverCounter = ctx.statusDelta.Innodb_deadlocks ?? null;
+      const atStop = deadlocksAtStart === null ? null : await deadlocksNow(ctx).catch(() => null);
+      const serverCounter = atStop !== null && deadlocksAtStart !== null && atStop >= deadlocksAtStart ? atStop - deadlocksAtStart : (ctx.statusDelta.Innodb_deadlocks ?? null);
       try {
         await capture.stop(serverCounter);
       } catch (error) {
