@@ -1,7 +1,7 @@
 /** Row accounting: harness rows = Com_insert delta = table rows gained, and each way it fails. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accountingCheck } from './accounting.js';
+import { accountingCheck, shardSetAccounting } from './accounting.js';
 import { emptyCounts, type OpCounts } from '../metrics/opMeters.js';
 import type { OpSummary, StatusSection, Summary } from '../results/types.js';
 
@@ -109,4 +109,29 @@ test('operations of several INSERTs: a failed attempt may have run as many INSER
   const batches = op({ ops: 100, attempts: 102, retries: 2, commits: 100, rows: 1000 });
   assert.equal(accountingCheck(summary({ insert: batches }), status(1020), 0, 1000).ok, true);
   assert.equal(accountingCheck(summary({ insert: batches }), status(1021), 0, 1000).ok, false);
+});
+
+test('a shard of three: the table and Com_insert count every shard, so it is checked only not to exceed them (partial), and merge checks the set', () => {
+  // Three shards of 1000 rows each; this one saw the table go from 0 to 3000.
+  const shard = accountingCheck(summary({ insert: INSERTS }), status(3000), 0, 3000, { index: 1, of: 3 });
+  assert.equal(shard.ok, true);
+  assert.equal(shard.scope, 'shard 2/3');
+  assert.match(shard.note, /shard 2\/3: its 1000 rows are part of the table's \+3000, which counts every shard's/);
+  // A shard that claims more rows than the table gained lost some.
+  const lost = accountingCheck(summary({ insert: INSERTS }), status(3000), 0, 900, { index: 0, of: 3 });
+  assert.equal(lost.ok, false);
+  assert.match(lost.note, /counted 1000 rows but the table gained only 900: lost rows/);
+  // --shard 1/1 is a whole run.
+  assert.equal(accountingCheck(summary({ insert: INSERTS }), status(1000), 0, 1000, { index: 0, of: 1 }).scope, undefined);
+});
+
+test('a merged set: from the lowest count before to the highest after, the rows of every shard together', () => {
+  const shard = (rows: number, after: number) => accountingCheck(summary({ insert: op({ ops: rows, attempts: rows, commits: rows, rows }) }), status(3000), 100, after, { index: 0, of: 3 });
+  const set = shardSetAccounting([shard(1000, 3050), shard(1100, 3100), shard(900, 3080)], 2990)!;
+  assert.equal(set.ok, true, set.note);
+  assert.deepEqual([set.harnessRows, set.tableRowsBefore, set.tableRowsAfter, set.tableRowsDelta, set.comInsertDelta, set.scope], [3000, 100, 3100, 3000, 2990, '3 shards merged']);
+  const short = shardSetAccounting([shard(1000, 3050), shard(1100, 3101), shard(900, 3080)], 2990)!;
+  assert.equal(short.ok, false);
+  assert.match(short.note, /the table gained 3001 rows over the set but the shards counted 3000 together/);
+  assert.equal(shardSetAccounting([shard(1000, 3050), undefined], 0), null, 'a shard without accounting: no set accounting');
 });

@@ -6,6 +6,7 @@ import { HISTOGRAM_LOG_FILE, histogramLogText, mergeHistogramLogs, type Histogra
 import { percentileDistributionMs } from '../metrics/histogram.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { summaryText } from '../format/summaryText.js';
+import { shardSetAccounting } from '../analysis/accounting.js';
 
 export function mergeCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -30,6 +31,8 @@ export function mergeCommand(yargs: Argv): Argv {
       const first = loaded[0]!.run;
       // newRunId reduces the scenario name to a plain folder name: run.json is not trusted to name paths.
       const { run, histograms } = mergeRuns(loaded, newRunId(`${first.scenario}-merged`));
+      const accounting = shardSetAccounting(loaded.map((r) => r.run.summary?.accounting), run.status?.delta.Com_insert);
+      if (accounting && run.summary) run.summary.accounting = accounting;
       const folder = RunFolder.create(String(argv.results), run.runId);
       folder.writeRun(run);
       for (const [op, histogram] of histograms) folder.writeAtomic(`latency-${op.replace(/[^a-z0-9-]/gi, '_')}.hgrm`, percentileDistributionMs(histogram));

@@ -276,7 +276,7 @@ async function runWith(control: PromiseConnection, req: RunRequest): Promise<Run
         await ClusterRun.syncReads(req.connection, checker);
         if (cluster) addDeltas(totals.status, await cluster.catchUp(sampler.last));
         if (plan.accountingTables && rowsBefore !== undefined) {
-          summary.accounting = accountingCheck(summary, statusSection(totals, elapsedSec), rowsBefore, await countRows(checker, plan.accountingTables));
+          summary.accounting = accountingCheck(summary, statusSection(totals, elapsedSec), rowsBefore, await countRows(checker, plan.accountingTables), req.data.shard);
         }
         if (req.scenario.verify) summary.verification = await req.scenario.verify({ connection: req.connection, control: checker, data: req.data, options: req.options, log: req.log });
       } finally {

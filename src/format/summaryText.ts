@@ -30,7 +30,7 @@ export function summaryText(run: RunFile): string {
     }
     if (run.status?.resets) lines.push(`  server restarted ${run.status.resets} time(s) during the run: counters were taken from zero after each restart`);
   }
-  if (s.accounting) lines.push(`  accounting: ${s.accounting.ok ? 'ok' : 'MISMATCH'}: ${s.accounting.note} (harness ${s.accounting.harnessRows}, Com_insert ${s.accounting.comInsertDelta}, table +${s.accounting.tableRowsDelta})`);
+  if (s.accounting) lines.push(`  accounting${s.accounting.scope ? ` (${s.accounting.scope})` : ''}: ${s.accounting.ok ? (s.accounting.scope?.startsWith('shard') ? 'partial' : 'ok') : 'MISMATCH'}: ${s.accounting.note} (harness ${s.accounting.harnessRows}, Com_insert ${s.accounting.comInsertDelta}, table +${s.accounting.tableRowsDelta})`);
   // A scenario whose verification has nothing to check (a script without \check) says nothing.
   if (s.verification && (s.verification.checks.length || !s.verification.ok)) {
     lines.push(`  verification: ${s.verification.ok ? 'PASS' : 'FAIL'}`);

@@ -59,6 +59,8 @@ export interface Accounting {
   tableRowsDelta: number;
   ok: boolean;
   note: string;
+  /** Whose rows: a shard's ("shard 2/3", checked only not to exceed the table's gain) or a merged set's; absent for a whole run. */
+  scope?: string;
 }
 
 /** Times are the target server's clock (each shard corrects its own by the offset it measured). */

@@ -1,5 +1,5 @@
 /**
- * Three client "hosts" started together: three network namespaces (ip netns + veth on a bridge),
+ * Three client "hosts" started together: three network namespaces (scripts/client-namespaces.sh),
  * each reaching a private MariaDB (test/support/disposableServer.ts, never the shared server) on
  * 10.213.0.1, an address of its own that the shared server does not listen on. Each runs
  * `innobench run --shard auto/3` with its JOB_COMPLETION_INDEX, started a second apart as pods
@@ -12,15 +12,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, describeResult, featureFileArgs, runCli, tempDir, type CliResult } from '../helpers.js';
+import { CLI, describeResult, featureFileArgs, ROOT, runCli, tempDir, type CliResult } from '../helpers.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
 import type { RunFile } from '../../src/results/types.js';
 
 const SHARDS = 3;
 const SERVER_ADDRESS = '10.213.0.1';
-const tag = String(process.pid % 10_000);
-const BRIDGE = `ibb${tag}`;
-const namespace = (i: number): string => `ibns${tag}-${i}`;
+const tag = String(process.pid % 100_000);
+const NAMESPACES = join(ROOT, 'scripts', 'client-namespaces.sh');
 const DATABASE = 'ib_shards';
 const account = { user: 'ib_shard', password: 'Shard-Pw-7f3a' };
 
@@ -31,41 +30,16 @@ function skipReason(): string | false {
 }
 const skip = skipReason();
 
-function ip(...args: string[]): void {
-  const result = spawnSync('ip', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr}`);
-}
-
-function tearDownNetwork(): void {
-  for (let i = 1; i <= SHARDS; i++) spawnSync('ip', ['netns', 'delete', namespace(i)]);
-  spawnSync('ip', ['link', 'delete', BRIDGE]);
-}
-
-/** A bridge on the host with the server's address, and per shard a namespace joined to it by a veth pair. */
-function setUpNetwork(): void {
-  tearDownNetwork();
-  ip('link', 'add', BRIDGE, 'type', 'bridge');
-  ip('addr', 'add', `${SERVER_ADDRESS}/24`, 'dev', BRIDGE);
-  ip('link', 'set', BRIDGE, 'up');
-  for (let i = 1; i <= SHARDS; i++) {
-    const hostEnd = `ibh${tag}-${i}`;
-    const nsEnd = `ibn${tag}-${i}`;
-    ip('netns', 'add', namespace(i));
-    ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', nsEnd);
-    ip('link', 'set', hostEnd, 'master', BRIDGE);
-    ip('link', 'set', hostEnd, 'up');
-    ip('link', 'set', nsEnd, 'netns', namespace(i));
-    ip('-n', namespace(i), 'addr', 'add', `10.213.0.${10 + i}/24`, 'dev', nsEnd);
-    ip('-n', namespace(i), 'link', 'set', nsEnd, 'up');
-    ip('-n', namespace(i), 'link', 'set', 'lo', 'up');
-  }
+function namespaces(command: 'up' | 'down'): void {
+  const result = spawnSync('sh', [NAMESPACES, command, tag, String(SHARDS)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`client-namespaces.sh ${command}: ${result.stderr}`);
 }
 
 /** `innobench …` inside namespace i, with its shard index in the environment. */
 function cliInNamespace(i: number, args: string[]): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', namespace(i), process.execPath, CLI, ...args], {
+    const child = spawn('sh', [NAMESPACES, 'exec', tag, String(i), process.execPath, CLI, ...args], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent', JOB_COMPLETION_INDEX: String(i - 1), MYSQL_PWD: account.password },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -87,7 +61,7 @@ describe('three shards from three network namespaces, started together', { skip 
   const results = tempDir('ib-shards-');
 
   before(async () => {
-    setUpNetwork();
+    namespaces('up');
     server = await startDisposableServer({ args: [`--bind-address=127.0.0.1,${SERVER_ADDRESS}`, '--max-connections=200'] });
     await server.query(`CREATE USER '${account.user}'@'10.213.0.%' IDENTIFIED BY '${account.password}'`);
     await server.query(`GRANT ALL PRIVILEGES ON *.* TO '${account.user}'@'10.213.0.%'`);
@@ -97,7 +71,7 @@ describe('three shards from three network namespaces, started together', { skip 
 
   after(async () => {
     await server?.remove();
-    tearDownNetwork();
+    namespaces('down');
     results.remove();
   });
 
