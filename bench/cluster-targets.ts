@@ -25,9 +25,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import mysql from 'mysql2/promise';
-import { PROJECT_ROOT, positiveInteger, writeResultsJson } from './common.js';
+import { freePort, option, PROJECT_ROOT, positiveInteger, stopOnSignal, writeResultsJson } from './common.js';
 import type { RunFile } from '../src/results/types.js';
 import { mean, sampleStdDev, studentTQuantile } from '../src/analysis/stats.js';
 
@@ -41,29 +40,13 @@ const SHARDS = 3;
 const SUBNET = '10.214.0';
 const SERVER_ADDRESS = `${SUBNET}.1`;
 const TAG = `cb${process.pid % 10_000}`;
+const signal = stopOnSignal();
 const SHARD_ACCOUNT = { user: 'ib_bench_shard', password: `Bench-${process.pid}-${Date.now() % 100_000}` };
 
 type Row = [target: string, goal: string, measured: string, verdict: string];
 
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function script(path: string, args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
@@ -140,6 +123,7 @@ async function clusterTargets(rows: Row[], record: Record<string, unknown>): Pro
     rows.push(conflictRow('  conflicts and deadlocks apart (inserts)', whole));
     record.clusterRun = whole.summary;
 
+    if (signal.stopped) return;
     const killAt = Math.round(seconds / 3);
     process.stderr.write(`\n== 2. the same with node 2 SIGKILLed at ${killAt} s and restarted at ${2 * killAt} s\n`);
     const victim = Number(spawnSync('cat', ['/tmp/innobench-galera/node2/mariadbd.pid'], { encoding: 'utf8' }).stdout.trim());
@@ -158,6 +142,7 @@ async function clusterTargets(rows: Row[], record: Record<string, unknown>): Pro
     ]);
     record.failoverRun = failover.summary;
 
+    if (signal.stopped) return;
     process.stderr.write('\n== 3. the delete-then-insert storm across the nodes (replace-member-images, 20 workers, 15 s)\n');
     const stormPrepared = await innobench(['prepare', 'replace-member-images', ...node1, '--flag', 'storm', '--groups', '1', '--members', '40', '--images', '10'], { prefix: '  [prepare] ' });
     if (stormPrepared.code !== 0) throw new Error('prepare of the storm failed');
@@ -239,6 +224,7 @@ async function shardTargets(rows: Row[], record: Record<string, unknown>): Promi
     const order: Array<'shards' | 'one'> = [];
     for (let p = 0; p < pairs; p++) order.push(...(p % 2 === 0 ? (['shards', 'one'] as const) : (['one', 'shards'] as const)));
     for (const [k, kind] of order.entries()) {
+      if (signal.stopped) return;
       await query(port, `TRUNCATE TABLE \`${database}\`.feature_demo_1`);
       const before = await comInsert(port);
       process.stderr.write(`\n== 4. run ${k + 1}/${order.length}: ${kind === 'shards' ? `3 shards × ${perShard} workers from 3 namespaces` : `one process × ${perShard * SHARDS} workers`}\n`);
@@ -301,7 +287,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const record: Record<string, unknown> = {};
   if (!process.argv.includes('--skip-cluster')) await clusterTargets(rows, record);
-  if (!process.argv.includes('--skip-shards')) await shardTargets(rows, record);
+  if (!process.argv.includes('--skip-shards') && !signal.stopped) await shardTargets(rows, record);
   const header: Row = ['target', 'goal', 'measured', ''];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)));
   process.stdout.write('\n' + [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');

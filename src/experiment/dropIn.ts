@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerJournal } from '../serverState/journal.js';
 import type { JournalEntry } from '../serverState/journalTable.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../config/atomicFile.js';
 
 /** The first line of every drop-in innobench writes: how a later run knows the file is innobench's. */
 export const DROP_IN_MARKER = '# innobench matrix drop-in';

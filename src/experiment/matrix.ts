@@ -18,7 +18,7 @@ import { RUN_FILE } from '../results/runFolder.js';
 import { blockRuns, runOrder } from './settingSpec.js';
 import { SettingRefused, SettingsManager } from './settings.js';
 import { childConnection, runChild, type ChildResult } from './childRun.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../config/atomicFile.js';
 import { matrixFolderName, newMatrixFile, runRecord, type MatrixPlan } from './matrixPlan.js';
 import { clockTicksPerSec, processCpuTicks } from '../metrics/processCpu.js';
 import { pairedDiff } from '../analysis/paired.js';

@@ -3,10 +3,11 @@
  * parse: run.json is replaced atomically (write, then rename) at every interval; CSV rows and
  * interval histograms are appended whole, one write per line.
  */
-import { accessSync, appendFileSync, constants, mkdirSync, renameSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { RunFile } from './types.js';
+import { writeFileAtomic } from '../config/atomicFile.js';
 
 export const RUN_FILE = 'run.json';
 export const TIMELINE_FILE = 'timeline.csv';
@@ -63,9 +64,7 @@ export class RunFolder {
   }
 
   writeAtomic(name: string, content: string): void {
-    const path = join(this.dir, name);
-    writeFileSync(`${path}.tmp`, content);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(join(this.dir, name), content);
   }
 
   /** Appends one CSV row; the first row of a file also writes its header from the row's keys. */

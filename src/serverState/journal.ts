@@ -18,6 +18,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { writeFileAtomic } from '../config/atomicFile.js';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
 import { errorMessage } from '../db/errors.js';
@@ -155,8 +156,7 @@ export class ServerJournal {
     const existed = existsSync(path);
     const entry = await this.record({ kind: 'option-file', description: `${path}: ${description} (${existed ? `original kept as ${saved}` : 'created by innobench'})`, undoSql: [] }, { path, saved: existed ? saved : null });
     if (existed) writeFileSync(saved, readFileSync(path));
-    writeFileSync(`${path}.tmp`, content);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, content);
     return entry;
   }
 

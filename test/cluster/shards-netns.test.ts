@@ -107,6 +107,15 @@ describe('three shards from three network namespaces, started together', { skip 
     assert.equal(run.summary!.ops, files.reduce((sum, f) => sum + f.summary!.ops, 0));
     assert.equal(run.summary!.rows, after - before, 'merged rows = the private server\'s Com_insert delta');
     assert.ok(run.rendezvous!.skewMs! <= 50);
+    // Each shard's table gain counts every shard's rows: partial there, checked over the set by merge.
+    for (const [k, file] of files.entries()) {
+      assert.equal(file.summary!.accounting?.scope, `shard ${k + 1}/3`);
+      assert.equal(file.summary!.accounting?.ok, true, file.summary!.accounting?.note);
+    }
+    assert.equal(run.summary!.accounting?.scope, '3 shards merged');
+    assert.equal(run.summary!.accounting?.ok, true, run.summary!.accounting?.note);
+    assert.equal(run.summary!.accounting?.tableRowsDelta, after - before);
+    assert.match(merged.stderr, /accounting \(3 shards merged\): ok: the shards' rows together = table rows gained over the set/);
     assert.match(merged.stderr, /shards: 3 \(set "insert-features-demo-3"\), start skew [\d.]+ ms/);
     t.diagnostic(`start skew per shard run: ${files.map((f) => f.rendezvous!.skewMs).join(', ')} ms; merged: ${run.rendezvous!.skewMs} ms, ${run.summary!.ops} ops = Com_insert +${after - before}`);
   });

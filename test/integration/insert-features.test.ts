@@ -162,7 +162,7 @@ function assertCompleteFolder(folder: RunFolderContents, stdout: string, workers
   // histograms.jsonl gets a line per op type that ran, so a run without ops may have none.
   const expected = ['run.json', 'timeline.csv', 'status.csv', 'latency.hgrm', 'latency.hlog', ...(folder.run.summary?.ops ? ['histograms.jsonl'] : [])];
   for (const name of expected) assert.ok(folder.files.includes(name), `${name} missing from ${folder.files.join(', ')}`);
-  assert.ok(!folder.files.some((name) => name.endsWith('.tmp')), `leftover temp files: ${folder.files.join(', ')}`);
+  assert.ok(!folder.files.some((name) => /\.tmp$|\.innobench-tmp-\d+$/.test(name)), `leftover temp files: ${folder.files.join(', ')}`);
   assert.ok(statSync(join(folder.dir, 'latency.hgrm')).size > 0, 'latency.hgrm is not empty');
   const printed = JSON.parse(stdout) as RunFile;
   assert.deepEqual(printed, folder.run, '--json prints the final run.json');
