@@ -304,3 +304,27 @@ describe('compare over A B B A blocks', () => {
     assert.match(verdictParagraphs(report)[0]!, /A\/A CHECK FAILED/);
   });
 });
+
+describe('compare over runs too short to judge a steady state', () => {
+  const dir = join(root, 'matrix-short');
+  mkdirSync(dir);
+  const labelA = 'innodb_io_capacity=200';
+  const labelB = 'innodb_io_capacity=201';
+  const runs: Array<{ runId: string; label: string }> = [];
+  for (let block = 1; block <= 2; block++) {
+    for (const [i, label] of [labelA, labelB, labelB, labelA].entries()) {
+      const runId = `short${block}-${i}`;
+      writeRun(dir, { runId, opsPerSec: 1000, latencyUs: 4000, intervals: 3, seed: 2000 + block * 10 + i, settings: { matrixId: 'matrix-short', label, combination: { innodb_io_capacity: label.split('=')[1]! }, block } });
+      runs.push({ runId, label });
+    }
+  }
+  writeMatrix(dir, [labelA, labelB], runs);
+
+  test('three intervals a run: "too few to judge", not "never stopped trending"', () => {
+    const report = buildComparison([readRuns(dir)]);
+    assert.deepEqual(report.configurations.map((c) => [c.steadyRuns, c.unjudgedRuns]), [[0, 4], [0, 4]]);
+    const [verdict] = verdictParagraphs(report);
+    assert.match(verdict!, /Warning: 8 run\(s\) had fewer than 4 intervals, too few to judge whether they reached a steady state/);
+    assert.doesNotMatch(verdict!, /never stopped trending/);
+  });
+});

@@ -82,6 +82,8 @@ export interface ConfigurationFigures {
   steadyOpsPerSec: MeanInterval | null;
   /** Runs whose throughput and checkpoint age stopped trending. */
   steadyRuns: number;
+  /** Runs with too few intervals to judge a steady state (counted apart from those still trending). */
+  unjudgedRuns: number;
   stalls: Array<Stall & { runId: string }>;
   /** The run that wrote the least redo against the capacity in effect. */
   redoFill: RedoFill | null;
@@ -339,12 +341,13 @@ function targetFrom(matrices: ReadonlyMap<string, MatrixFile>): number | null {
 }
 
 /** A configuration's steady-state figures over its runs. */
-function steadyFigures(runs: readonly RunFigures[], level: number): Pick<ConfigurationFigures, 'steadyOpsPerSec' | 'steadyRuns' | 'stalls' | 'redoFill' | 'mechanism'> {
+function steadyFigures(runs: readonly RunFigures[], level: number): Pick<ConfigurationFigures, 'steadyOpsPerSec' | 'steadyRuns' | 'unjudgedRuns' | 'stalls' | 'redoFill' | 'mechanism'> {
   const steady = runs.map((run) => run.steady.steadyOpsPerSec).filter((v): v is number => v !== null);
   const fills = runs.map((run) => run.steady.redo).filter((fill): fill is RedoFill => fill !== null);
   return {
     steadyOpsPerSec: steady.length > 0 ? meanCI(steady, level) : null,
     steadyRuns: runs.filter((run) => run.steady.reached).length,
+    unjudgedRuns: runs.filter((run) => !run.steady.judged).length,
     stalls: runs.flatMap((run) => run.steady.stalls.map((stall) => ({ ...stall, runId: run.runId }))),
     redoFill: fills.length === 0 ? null : fills.reduce((worst, fill) => (fill.writtenBytes / fill.capacityBytes < worst.writtenBytes / worst.capacityBytes ? fill : worst)),
     mechanism: configurationMechanism(runs.map((run) => run.mechanism), level),

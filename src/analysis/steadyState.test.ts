@@ -21,14 +21,14 @@ const wobble = (i: number): number => [3, -2, 1, -3, 2, -1][i % 6]!;
 
 test('MSER: a flat series keeps everything; a warm-up ramp is cut where it ends; a series still rising never settles', () => {
   const flat = Array.from({ length: 30 }, (_, i) => 1000 + wobble(i));
-  assert.deepEqual(mserTruncation(flat), { drop: 0, settled: true });
+  assert.deepEqual(mserTruncation(flat), { drop: 0, settled: true, judged: true });
   const ramp = Array.from({ length: 40 }, (_, i) => (i < 10 ? 500 + 50 * i : 1000) + wobble(i));
   const cut = mserTruncation(ramp);
   assert.ok(cut.settled);
   assert.ok(cut.drop >= 10 && cut.drop <= 15, `batches of 5: the two ramp batches go (dropped ${cut.drop})`);
   const rising = Array.from({ length: 40 }, (_, i) => 100 + 10 * i);
   assert.equal(mserTruncation(rising).settled, false);
-  assert.equal(mserTruncation([1, 2, 3]).settled, false, 'three points cannot tell a trend from noise');
+  assert.deepEqual(mserTruncation([1, 2, 3]), { drop: 0, settled: false, judged: false }, 'three points cannot tell a trend from noise: not judged');
 });
 
 test('short runs use single intervals rather than batches of 5', () => {

@@ -35,6 +35,8 @@ const STALL_SHARE_OF_MEDIAN = 0.1;
 /** Above this share of its maximum the checkpoint age forces flushing (MariaDB's async mark is 7/8). */
 const CHECKPOINT_LIMIT_SHARE = 0.85;
 const MSER_BATCH = 5;
+/** Fewer intervals than this and a run's steady state cannot be judged (not "still trending"). */
+export const MIN_SAMPLES = 4;
 const TRENDING_RATIO = 0.6;
 const TRENDING_DRIFT = 0.03;
 /** Stalls within this many seconds of a redo-size change are put down to the resize. */
@@ -56,6 +58,8 @@ export interface SteadyState {
   warmupSec: number;
   /** False when the truncation fell in the second half: the series was still trending. */
   reached: boolean;
+  /** False when the run had too few intervals (MIN_SAMPLES) to judge at all; `reached` is then false too. */
+  judged: boolean;
   /** Mean ops/s of the intervals after warm-up, stalls left out; null when none is left. */
   steadyOpsPerSec: number | null;
   steadyIntervals: number;
@@ -81,10 +85,10 @@ export interface RedoFill {
  * the batches. Returns the number of leading samples to drop and whether d fell in the first half
  * proper (a minimum at the edge of the search means the series never settled).
  */
-export function mserTruncation(series: readonly number[], batch = MSER_BATCH): { drop: number; settled: boolean } {
+export function mserTruncation(series: readonly number[], batch = MSER_BATCH): { drop: number; settled: boolean; judged: boolean } {
   const size = series.length >= batch * MSER_BATCH ? batch : 1;
   const k = Math.floor(series.length / size);
-  if (k < 4) return { drop: 0, settled: false };
+  if (k < MIN_SAMPLES) return { drop: 0, settled: false, judged: false };
   const batches: number[] = [];
   for (let j = 0; j < k; j++) batches.push(mean(series.slice(j * size, (j + 1) * size)));
   const last = Math.floor(k / 2);
@@ -106,7 +110,7 @@ export function mserTruncation(series: readonly number[], batch = MSER_BATCH): {
   const level = Math.abs(mean(rest));
   const moving = level > 0 && Math.abs(rest[rest.length - 1]! - rest[0]!) > TRENDING_DRIFT * level;
   const trending = best === last && values[last]! < TRENDING_RATIO * values[0]! && moving;
-  return { drop: best * size, settled: !trending };
+  return { drop: best * size, settled: !trending, judged: true };
 }
 
 function stallCause(points: readonly IntervalPoint[], index: number, resizedRedo: boolean, warmupIntervals: number): string {
@@ -164,6 +168,7 @@ export function steadyState(points: readonly IntervalPoint[], capacityBytes: num
     warmupIntervals: drop,
     warmupSec: drop > 0 ? points[drop - 1]!.elapsedSec : 0,
     reached,
+    judged: throughput.judged,
     steadyOpsPerSec: steady.length > 0 ? mean(steady.map((p) => p.opsPerSec)) : null,
     steadyIntervals: steady.length,
     stalls,

@@ -5,6 +5,7 @@
  * mechanism, whether steady state was reached and where the effect lies, the stalls by name, the
  * redo fill, and the seed's redo sizing rule.
  */
+import { MIN_SAMPLES } from '../analysis/steadyState.js';
 import { formatPaired } from '../analysis/paired.js';
 import type { CompareReport, ConfigurationComparison, ConfigurationFigures } from '../analysis/compare.js';
 import { formatBytes } from './bytes.js';
@@ -46,8 +47,12 @@ function steadySentence(reference: ConfigurationFigures, other: ConfigurationFig
   const wholePct = comparison.paired?.whole.changePct ?? comparison.opsPerSec.changePct;
   const steadyPct = comparison.paired?.steady.changePct ?? comparison.steadyOpsPerSec.changePct;
   let text = `${reached}.`;
-  const unreached = reference.n - reference.steadyRuns + (other.n - other.steadyRuns);
+  const unjudged = reference.unjudgedRuns + other.unjudgedRuns;
+  const unreached = reference.n - reference.steadyRuns + (other.n - other.steadyRuns) - unjudged;
   if (unreached > 0) text += ` Warning: ${unreached} run(s) never stopped trending (throughput or checkpoint age), so part of this comparison measures warm-up, not the steady state.`;
+  if (unjudged > 0) {
+    text += ` Warning: ${unjudged} run(s) had fewer than ${MIN_SAMPLES} intervals, too few to judge whether they reached a steady state (a shorter --interval or longer runs would), so part of this comparison may measure warm-up.`;
+  }
   if (Number.isFinite(wholePct) && Number.isFinite(steadyPct) && Math.abs(wholePct) >= 2 * Math.abs(steadyPct) + 3) {
     text += ` Most of the effect lies in the warm-up: ${wholePct.toFixed(0)} % over whole runs, ${steadyPct.toFixed(0)} % once steady — longer runs will show less.`;
   }
