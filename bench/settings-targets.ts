@@ -16,7 +16,7 @@
  *
  * Everything runs on private MariaDBs (scripts/private-mariadb.sh), never the shared server.
  * Options: --aa-on memory|disk|memory,disk, --aa-duration 15s, --aa-interval 5s, --aa-settle 2s,
- * --aa-warmup 60s, --target 3, --budget 10m, --control-duration 60s, --control-blocks 2, --iops 200,
+ * --aa-warmup 60s, --target 3, --budget 10m, --control-duration 60s, --control-blocks 3, --iops 200,
  * --workers 100, --only aa|control, --keep (leave the private servers in place).
  */
 import { spawnSync } from 'node:child_process';
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
         rows.push(['positive control: redo 48M vs 1G on a disk capped at ' + iops + ' write IOPS', 'detected, mechanism named', `skipped: ${throttled.stderr.trim()}`, 'skipped']);
       } else {
         process.stderr.write(throttled.stdout);
-        const control = innobench(['experiment', 'redo-size', '--blocks', option('control-blocks', '2'), '--duration', option('control-duration', '60s'), '--results', results, ...server.connection, ...run]);
+        const control = innobench(['experiment', 'redo-size', '--blocks', option('control-blocks', '3'), '--duration', option('control-duration', '60s'), '--results', results, ...server.connection, ...run]);
         const paired = control?.comparisons[0]?.paired?.whole ?? null;
         const mechanism = control?.comparisons[0]?.mechanism[0] ?? null;
         rows.push([
