@@ -1,5 +1,5 @@
 /** The final summary as a person reads it, beside the run.json a program reads. */
-import type { RunFile } from '../results/types.js';
+import type { Accounting, RunFile } from '../results/types.js';
 import { clusterSummaryLines, listedOps } from './clusterText.js';
 
 export function summaryText(run: RunFile): string {
@@ -30,7 +30,7 @@ export function summaryText(run: RunFile): string {
     }
     if (run.status?.resets) lines.push(`  server restarted ${run.status.resets} time(s) during the run: counters were taken from zero after each restart`);
   }
-  if (s.accounting) lines.push(`  accounting${s.accounting.scope ? ` (${s.accounting.scope})` : ''}: ${s.accounting.ok ? (s.accounting.scope?.startsWith('shard') ? 'partial' : 'ok') : 'MISMATCH'}: ${s.accounting.note} (harness ${s.accounting.harnessRows}, Com_insert ${s.accounting.comInsertDelta}, table +${s.accounting.tableRowsDelta})`);
+  if (s.accounting) lines.push(`  ${accountingLine(s.accounting)}`);
   // A scenario whose verification has nothing to check (a script without \check) says nothing.
   if (s.verification && (s.verification.checks.length || !s.verification.ok)) {
     lines.push(`  verification: ${s.verification.ok ? 'PASS' : 'FAIL'}`);
@@ -54,4 +54,12 @@ export function summaryText(run: RunFile): string {
   }
   if (run.error) lines.push(`  error: ${run.error}`);
   return lines.join('\n');
+}
+
+/** The accounting check in one line: a whole run's, a shard's (partial), or a merged set's. */
+export function accountingLine(a: Accounting): string {
+  const shard = a.scope?.startsWith('shard') ?? false;
+  // A merged set's Com_insert is one shard's sampler's window: shown, but as what it is.
+  const comInsert = a.scope && !shard ? `Com_insert in one shard's window ${a.comInsertDelta}` : `Com_insert ${a.comInsertDelta}`;
+  return `accounting${a.scope ? ` (${a.scope})` : ''}: ${a.ok ? (shard ? 'partial' : 'ok') : 'MISMATCH'}: ${a.note} (harness ${a.harnessRows}, ${comInsert}, table +${a.tableRowsDelta})`;
 }
