@@ -107,7 +107,7 @@ async function main(): Promise<void> {
         // One unrecorded run first: a server just loaded (and a machine just booted) speeds up over
         // its first minutes, a drift that would otherwise sit in the first blocks.
         const warm = spawnSync(process.execPath, [CLI, 'run', 'insert-features', '--workers', workers, '--duration', option('aa-warmup', '60s'), '--fresh', '--results', join(dir, `warmup-${kind}`), ...server.connection], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MYSQL_PWD: '' } });
-        if (warm.status !== 0) throw new Error('the warm-up run failed');
+        if (warm.status !== 0) throw new Error(warm.status === 130 ? 'stopped during the warm-up run' : `the warm-up run failed (exit ${warm.status})`);
         const aaInterval = Number.parseFloat(option('aa-interval', '5s'));
         const aa = innobench(['matrix', '--aa', '--order', 'blocks', '--repeat', '2', '--settle', option('aa-settle', '2s'), '--target-effect', `${target}%`, '--budget', option('budget', '10m'), '--results', results, ...server.connection, ...run.slice(0, -1), `${aaInterval}s`, '--duration', option('aa-duration', '15s')]);
         const paired = aa?.comparisons[0]?.paired?.whole ?? null;
