@@ -36,8 +36,8 @@ describe('innobench matrix', () => {
     await db?.drop();
   });
 
-  function runArgs(): string[] {
-    return ['--', 'run', 'insert-features', '--flag', FLAG, ...featureFileArgs(), '--workers', '4', '--duration', '2s', '--interval', '500ms'];
+  function runArgs(duration = '2s'): string[] {
+    return ['--', 'run', 'insert-features', '--flag', FLAG, ...featureFileArgs(), '--workers', '4', '--duration', duration, '--interval', '500ms'];
   }
 
   test('2 values × 2 repeats: verified, recorded, interleaved, restored', async () => {
@@ -111,7 +111,10 @@ describe('innobench matrix', () => {
     }, 50);
     try {
       const result = await runCli(
-        ['matrix', '--set', `${VARIABLE}=${changed},${original}`, '--repeat', '2', '--results', results.path, ...connectionArgs(db.name), ...runArgs()],
+        // A run long enough that the signal lands inside it on a loaded machine too (with 2 s it
+        // could arrive after the run's end, during its accounting: the run then completed), at a
+        // fixed rate so that the library (10 000 images) lasts 20 s.
+        ['matrix', '--set', `${VARIABLE}=${changed},${original}`, '--repeat', '2', '--results', results.path, ...connectionArgs(db.name), ...runArgs('30s'), '--rate', '500/s'],
         { timeoutMs: 60_000, watch: (child) => (matrixProcess = child) },
       );
       clearInterval(watcher);
