@@ -21,12 +21,12 @@
  * Options: --duration 20s (each cluster run), --shard-duration 15s, --pairs 4, --workers 100,
  * --skip-cluster, --skip-shards. Needs root for the namespaces and the private server.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort, option, PROJECT_ROOT, positiveInteger, stopOnSignal, writeResultsJson } from './common.js';
+import { freePort, option, PROJECT_ROOT, positiveInteger, runChild, sh, stopOnSignal, writeResultsJson } from './common.js';
 import type { RunFile } from '../src/results/types.js';
 import { mean, sampleStdDev, studentTQuantile } from '../src/analysis/stats.js';
 
@@ -49,36 +49,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function script(path: string, args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(path, args, { encoding: 'utf8', env, timeout: 300_000 });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-}
 
-interface Child {
-  code: number | null;
-  stdout: string;
-  /** The child's console (interval lines, summary), kept for the record and echoed live. */
-  stderr: string;
-}
+type Child = Awaited<ReturnType<typeof runChild>>;
 
-/** One innobench (optionally inside a client namespace) whose stderr is echoed with a prefix. */
+/** One innobench (optionally inside a client namespace), its console shown after a prefix. */
 function innobench(args: string[], options: { prefix: string; env?: NodeJS.ProcessEnv; namespace?: number }): Promise<Child> {
   const command = options.namespace === undefined ? [process.execPath, CLI, ...args] : [NAMESPACES, 'exec', TAG, String(options.namespace), process.execPath, CLI, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) process.stderr.write(`${options.prefix}${line}\n`);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runChild(command[0]!, command.slice(1), { prefix: options.prefix, ...(options.env ? { env: options.env } : {}) });
 }
 
 function parseRun(child: Child, what: string): RunFile {
@@ -100,8 +77,8 @@ const comInsert = async (port: number): Promise<number> => Number((await query<A
 // ---------------------------------------------------------------- Galera
 
 async function clusterTargets(rows: Row[], record: Record<string, unknown>): Promise<void> {
-  const wasUp = script(GALERA, ['status']).status === 0;
-  const up = script(GALERA, ['up']);
+  const wasUp = sh(GALERA, ['status']).status === 0;
+  const up = sh(GALERA, ['up']);
   if (up.status !== 0) {
     rows.push(['3-node cluster', 'runs', `skipped: galera-cluster.sh up failed: ${up.stderr.trim().split('\n').pop()}`, 'skipped']);
     return;
@@ -131,7 +108,7 @@ async function clusterTargets(rows: Row[], record: Record<string, unknown>): Pro
     await sleep(killAt * 1000 + 3000); // the run's start-up (connections, plan) comes first
     if (victim > 0) process.kill(victim, 'SIGKILL');
     await sleep(killAt * 1000);
-    const rejoined = script(GALERA, ['up']);
+    const rejoined = sh(GALERA, ['up']);
     const failover = parseRun(await failing, 'the node-failure run');
     const degraded = failover.summary?.cluster?.degraded ?? [];
     rows.push([
@@ -151,7 +128,7 @@ async function clusterTargets(rows: Row[], record: Record<string, unknown>): Pro
     record.stormRun = storm.summary;
   } finally {
     await query(NODE_PORTS[0]!, `DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
-    if (!wasUp) script(GALERA, ['down']);
+    if (!wasUp) sh(GALERA, ['down']);
   }
 }
 
@@ -205,12 +182,12 @@ async function shardTargets(rows: Row[], record: Record<string, unknown>): Promi
   const duration = option('shard-duration', '15s');
   const perShard = Math.floor(positiveInteger('workers', option('workers', '100')) / SHARDS);
   try {
-    const net = script(NAMESPACES, ['up', TAG, String(SHARDS), SUBNET]);
+    const net = sh(NAMESPACES, ['up', TAG, String(SHARDS), SUBNET]);
     if (net.status !== 0) throw new Error(`client-namespaces.sh up: ${net.stderr}`);
     // The private server listens on the bridge as well, from its first start (conf.d is read then).
     spawnSync('mkdir', ['-p', join(server, 'conf.d')]);
     spawnSync('sh', ['-c', `printf '[mysqld]\\nbind-address = 127.0.0.1,${SERVER_ADDRESS}\\n' > ${join(server, 'conf.d', 'bench-bind.cnf')}`]);
-    const started = script(PRIVATE, ['start', server, String(port)], { ...process.env, IB_PRIVATE_BUFFER_POOL: '1G', IB_PRIVATE_REDO: '256M' });
+    const started = sh(PRIVATE, ['start', server, String(port)], { ...process.env, IB_PRIVATE_BUFFER_POOL: '1G', IB_PRIVATE_REDO: '256M' });
     if (started.status !== 0) throw new Error(`the private server did not start: ${started.stderr}`);
     await query(port, `CREATE USER '${SHARD_ACCOUNT.user}'@'${SUBNET}.%' IDENTIFIED BY '${SHARD_ACCOUNT.password}'`);
     await query(port, `GRANT ALL PRIVILEGES ON *.* TO '${SHARD_ACCOUNT.user}'@'${SUBNET}.%'`);
@@ -277,8 +254,8 @@ async function shardTargets(rows: Row[], record: Record<string, unknown>): Promi
       within ? 'met' : 'missed',
     ]);
   } finally {
-    script(PRIVATE, ['remove', server]);
-    script(NAMESPACES, ['down', TAG, String(SHARDS)]);
+    sh(PRIVATE, ['remove', server]);
+    sh(NAMESPACES, ['down', TAG, String(SHARDS)]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

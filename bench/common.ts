@@ -1,6 +1,7 @@
 /**
  * What the benches share: where the project is, their numeric options, where their results go.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -42,19 +43,62 @@ export async function writeResultsJson(name: string, body: unknown): Promise<str
   return file;
 }
 
+/** A short helper command (a script's start/stop/remove), run to its end. */
+export function sh(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { encoding: 'utf8', env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+const running = new Set<ChildProcess>();
+const stopState = { stopped: false, installed: false };
+
 /**
- * Ctrl-C (or SIGTERM) during a bench: the children, in the same process group, stop and restore
- * on their own; the bench goes on to its `finally` (removing its private server, namespaces or
- * cluster) instead of dying with them left behind, and runs no further step.
+ * Ctrl-C or SIGTERM during a bench: the innobench children running stop their run and restore what
+ * they changed (a SIGTERM to the bench is passed on to them; Ctrl-C reaches them itself), the bench
+ * runs no further step and goes on to its `finally` (removing its private
+ * servers, namespaces or cluster); a second signal exits at once.
  */
 export function stopOnSignal(): { readonly stopped: boolean } {
-  const state = { stopped: false };
-  const stop = (signal: NodeJS.Signals): void => {
-    if (state.stopped) process.exit(130);
-    state.stopped = true;
-    process.stderr.write(`${signal}: finishing the current step, then cleaning up (again to exit at once)\n`);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return state;
+  if (!stopState.installed) {
+    stopState.installed = true;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopState.stopped) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      stopState.stopped = true;
+      process.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);
+      process.stderr.write(`${signal}: stopping the current step, then cleaning up (again to exit at once)\n`);
+      // A SIGTERM is sent to the bench's pid alone: pass it on. A Ctrl-C reaches the whole process
+      // group, children included; passing it on would be their second signal (a forced stop).
+      if (signal === 'SIGTERM') for (const child of running) if (child.exitCode === null) child.kill(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  }
+  return stopState;
+}
+
+/**
+ * A long child (an innobench run, matrix or prepare), awaited, its stdout kept, its stderr shown as
+ * it comes (each line after `prefix`) and kept; a stop signal to the bench reaches it.
+ */
+export function runChild(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; prefix?: string; quiet?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (options.quiet) return;
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) process.stderr.write(`${options.prefix ?? ''}${line}\n`);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      running.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

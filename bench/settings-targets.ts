@@ -19,21 +19,16 @@
  * --aa-warmup 60s, --target 3, --budget 10m, --control-duration 60s, --control-blocks 3, --iops 200,
  * --workers 100, --only aa|control, --keep (leave the private servers in place).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, option, PROJECT_ROOT, positiveInteger, stopOnSignal, writeResultsJson } from './common.js';
+import { freePort, option, PROJECT_ROOT, positiveInteger, runChild, sh, stopOnSignal, writeResultsJson } from './common.js';
 import type { CompareReport } from '../src/analysis/compare.js';
 
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
 const SCRIPT = join(PROJECT_ROOT, 'scripts', 'private-mariadb.sh');
 const INTERVAL_SEC = 5;
 
-function sh(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-}
 
 const SERVER_KINDS = ['memory', 'disk'] as const;
 type ServerKind = (typeof SERVER_KINDS)[number];
@@ -52,8 +47,8 @@ async function startServer(parent: string, kind: ServerKind): Promise<{ dir: str
   const started = sh(SCRIPT, ['start', dir, String(port)], env);
   if (started.status !== 0) throw new Error(`the private server (${kind}) did not start: ${started.stderr}`);
   const connection = ['--host', '127.0.0.1', '--port', String(port), '--user', 'root', '--database', 'ib_bench'];
-  const prepared = spawnSync(process.execPath, [CLI, 'prepare', 'insert-features', '--scale', 'small', ...connection], { stdio: 'inherit', env: { ...process.env, MYSQL_PWD: '' } });
-  if (prepared.status !== 0) {
+  const prepared = await runChild(process.execPath, [CLI, 'prepare', 'insert-features', '--scale', 'small', ...connection], { env: { ...process.env, MYSQL_PWD: '' } });
+  if (prepared.code !== 0) {
     sh(SCRIPT, ['remove', dir]);
     throw new Error(`prepare on the private server (${kind}) failed`);
   }
@@ -62,11 +57,11 @@ async function startServer(parent: string, kind: ServerKind): Promise<{ dir: str
 }
 
 /** An innobench command whose --json comparison is parsed; its stderr goes to ours live (inherit). */
-function innobench(args: string[]): (CompareReport & { verdicts: string[] }) | null {
+async function innobench(args: string[]): Promise<(CompareReport & { verdicts: string[] }) | null> {
   // Before `--`: what follows it belongs to the runs.
-  const result = spawnSync(process.execPath, [CLI, args[0]!, '--json', ...args.slice(1)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) {
-    process.stderr.write(`innobench ${args[0]} exited ${result.status}\n`);
+  const result = await runChild(process.execPath, [CLI, args[0]!, '--json', ...args.slice(1)]);
+  if (result.code !== 0) {
+    process.stderr.write(`innobench ${args[0]} exited ${result.code}\n`);
     return null;
   }
   return JSON.parse(result.stdout) as CompareReport & { verdicts: string[] };
@@ -82,6 +77,12 @@ function silentProblems(report: CompareReport, verdicts: readonly string[]): { s
 }
 
 async function main(): Promise<void> {
+  const aaOn = option('aa-on', 'memory').split(',') as ServerKind[];
+  const unknown = aaOn.filter((kind) => !SERVER_KINDS.includes(kind));
+  if (unknown.length) {
+    process.stderr.write(`--aa-on ${JSON.stringify(unknown.join(','))}: expected memory, disk or both (memory,disk)\n`);
+    process.exit(2);
+  }
   const signal = stopOnSignal();
   const workers = String(positiveInteger('workers', option('workers', '100')));
   const target = Number(option('target', '3'));
@@ -99,17 +100,16 @@ async function main(): Promise<void> {
   };
 
   if (only !== 'control') {
-    for (const kind of option('aa-on', 'memory').split(',') as ServerKind[]) {
+    for (const kind of aaOn) {
       if (signal.stopped) break;
-      if (!SERVER_KINDS.includes(kind)) throw new Error(`--aa-on ${kind}: expected memory, disk or both (memory,disk)`);
       const server = await startServer(dir, kind);
       try {
         // One unrecorded run first: a server just loaded (and a machine just booted) speeds up over
         // its first minutes, a drift that would otherwise sit in the first blocks.
-        const warm = spawnSync(process.execPath, [CLI, 'run', 'insert-features', '--workers', workers, '--duration', option('aa-warmup', '60s'), '--fresh', '--results', join(dir, `warmup-${kind}`), ...server.connection], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MYSQL_PWD: '' } });
-        if (warm.status !== 0) throw new Error(warm.status === 130 ? 'stopped during the warm-up run' : `the warm-up run failed (exit ${warm.status})`);
+        const warm = await runChild(process.execPath, [CLI, 'run', 'insert-features', '--workers', workers, '--duration', option('aa-warmup', '60s'), '--fresh', '--results', join(dir, `warmup-${kind}`), ...server.connection], { env: { ...process.env, MYSQL_PWD: '' } });
+        if (warm.code !== 0) throw new Error(signal.stopped ? 'stopped during the warm-up run' : `the warm-up run failed (exit ${warm.code})`);
         const aaInterval = Number.parseFloat(option('aa-interval', '5s'));
-        const aa = innobench(['matrix', '--aa', '--order', 'blocks', '--repeat', '2', '--settle', option('aa-settle', '2s'), '--target-effect', `${target}%`, '--budget', option('budget', '10m'), '--results', results, ...server.connection, ...run.slice(0, -1), `${aaInterval}s`, '--duration', option('aa-duration', '15s')]);
+        const aa = await innobench(['matrix', '--aa', '--order', 'blocks', '--repeat', '2', '--settle', option('aa-settle', '2s'), '--target-effect', `${target}%`, '--budget', option('budget', '10m'), '--results', results, ...server.connection, ...run.slice(0, -1), `${aaInterval}s`, '--duration', option('aa-duration', '15s')]);
         const paired = aa?.comparisons[0]?.paired?.whole ?? null;
         const loadSec = aa ? aa.configurations.reduce((sum, config) => sum + config.runs.reduce((s, r) => s + r.intervalSamples.length * aaInterval, 0), 0) : 0;
         rows.push([
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
         rows.push(['positive control: redo 48M vs 1G on a disk capped at ' + iops + ' write IOPS', 'detected, mechanism named', `skipped: ${throttled.stderr.trim()}`, 'skipped']);
       } else {
         process.stderr.write(throttled.stdout);
-        const control = innobench(['experiment', 'redo-size', '--blocks', option('control-blocks', '3'), '--duration', option('control-duration', '60s'), '--results', results, ...server.connection, ...run]);
+        const control = await innobench(['experiment', 'redo-size', '--blocks', option('control-blocks', '3'), '--duration', option('control-duration', '60s'), '--results', results, ...server.connection, ...run]);
         const paired = control?.comparisons[0]?.paired?.whole ?? null;
         const mechanism = control?.comparisons[0]?.mechanism[0] ?? null;
         rows.push([
