@@ -16,7 +16,7 @@ import mysql from 'mysql2';
 import mariadb from 'mariadb/callback';
 import { DRIVERS, type DriverName } from '../src/config/connection.js';
 import { decodeHistogram, encodeHistogram, latencySummaryMs, newHistogram, recordMicros } from '../src/metrics/histogram.js';
-import { LOAD_THREAD_RESOURCES } from '../src/engine/orchestrator.js';
+import { LOAD_THREAD_RESOURCES } from '../src/engine/loadThreads.js';
 import { positiveInteger } from './common.js';
 
 interface LoopOptions {

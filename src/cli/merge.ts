@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { RunFolder, newRunId } from '../results/runFolder.js';
 import { loadRunWithHistograms, mergeProblems, mergeRuns } from '../results/merge.js';
 import { HISTOGRAM_LOG_FILE, histogramLogText, mergeHistogramLogs, type HistogramLog } from '../results/histogramLog.js';
-import { percentileDistributionMs } from '../metrics/histogram.js';
+import { latencyFiles } from '../results/latencyFiles.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { summaryText } from '../format/summaryText.js';
 import { shardSetAccounting } from '../analysis/accounting.js';
@@ -30,14 +30,15 @@ export function mergeCommand(yargs: Argv): Argv {
       if (problems.length > 0) throw new CliError(`cannot merge:\n  ${problems.join('\n  ')}`, EXIT_INVALID);
       const first = loaded[0]!.run;
       // newRunId reduces the scenario name to a plain folder name: run.json is not trusted to name paths.
-      const { run, histograms } = mergeRuns(loaded, newRunId(`${first.scenario}-merged`));
+      const { run, totals } = mergeRuns(loaded, newRunId(`${first.scenario}-merged`));
       const accounting = shardSetAccounting(loaded.map((r) => r.run.summary?.accounting), run.status?.delta.Com_insert);
       if (accounting && run.summary) run.summary.accounting = accounting;
       const folder = RunFolder.create(String(argv.results), run.runId);
       folder.writeRun(run);
-      for (const [op, histogram] of histograms) folder.writeAtomic(`latency-${op.replace(/[^a-z0-9-]/gi, '_')}.hgrm`, percentileDistributionMs(histogram));
+      for (const [name, content] of latencyFiles(totals)) folder.writeAtomic(name, content);
       const logs = loaded.flatMap((r) => (r.histogramLog ? [r.histogramLog] : ([] as HistogramLog[])));
       if (logs.length === loaded.length) folder.writeAtomic(HISTOGRAM_LOG_FILE, histogramLogText(mergeHistogramLogs(logs)));
+      else log(`no ${HISTOGRAM_LOG_FILE}: ${loaded.length - logs.length} of the runs have none to merge`);
       log(`merged ${dirs.length} runs into ${folder.dir} (server counters from ${loaded[0]!.run.runId}'s sampler, not summed)`);
       log(summaryText(run));
       if (argv.json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');

@@ -8,7 +8,8 @@ import { DEFAULT_DRIVER, DRIVERS, resolveConnection, type ConnectionOptions, typ
 import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
-import { parseListen, type ListenAddress } from '../live/liveServer.js';
+import { parseListen, type ListenAddress } from '../outputs/live/liveServer.js';
+import { OUTPUTS, parseOutputSpec, type OutputSpec } from '../outputs/registry.js';
 
 export const CONNECTION_OPTIONS: Record<string, Options> = {
   host: { describe: 'server host (MYSQL_HOST)', type: 'string', group: 'Connection:' },
@@ -81,8 +82,14 @@ export const RUN_OPTIONS: Record<string, Options> = {
   results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', requiresArg: true, group: 'Output:' },
   json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
   listen: { describe: 'while running, serve a live page (/), Prometheus /metrics and /run.json on [host:]port (host 127.0.0.1 unless given; port 0: any free one)', type: 'string', requiresArg: true, group: 'Output:' },
-  'prometheus-remote-write': { describe: 'push the /metrics series to this Prometheus remote-write URL every interval and at the end, e.g. http://127.0.0.1:9090/api/v1/write', type: 'string', requiresArg: true, group: 'Output:' },
+  out: { describe: `also send every interval and the summary to name=target (repeatable): ${outputHelp()}`, type: 'string', array: true, nargs: 1, requiresArg: true, group: 'Output:' },
+  'prometheus-remote-write': { describe: 'the same as --out prometheus-rw=URL: push the /metrics series to this Prometheus remote-write URL every interval and at the end, e.g. http://127.0.0.1:9090/api/v1/write', type: 'string', requiresArg: true, group: 'Output:' },
+  tag: { describe: 'key=value label on every output, run.json and the report (repeatable), e.g. --tag commit=abc123 --tag host=db1', type: 'string', array: true, nargs: 1, requiresArg: true, group: 'Output:' },
 };
+
+function outputHelp(): string {
+  return Object.entries(OUTPUTS).map(([name, kind]) => `${name}=${kind.target === 'file' ? 'FILE' : 'URL'}`).join(', ');
+}
 
 export interface LibrarySettings {
   /** The first library; commands that take one library use it. */
@@ -118,7 +125,10 @@ export interface RunSettings {
   stageProfileRollback: boolean;
   statusCaptureMs?: number;
   listen?: ListenAddress;
-  remoteWriteUrl?: string;
+  /** --out (and --prometheus-remote-write) in the order given. */
+  outputs: OutputSpec[];
+  /** --tag key=value. */
+  tags: Record<string, string>;
 }
 
 type Argv = Record<string, unknown>;
@@ -259,15 +269,39 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     stageProfileRollback: argv['stage-profile-rollback'] === true,
     ...(argv['status-capture'] === undefined ? {} : { statusCaptureMs: v.take(parseDurationMs('status-capture', argv['status-capture'], 3_600_000, 100), 1000) }),
     ...(argv.listen === undefined ? {} : { listen: v.take(parseListen(String(argv.listen)), { host: '127.0.0.1', port: 0 }) }),
-    ...(argv['prometheus-remote-write'] === undefined ? {} : { remoteWriteUrl: remoteWriteUrl(String(argv['prometheus-remote-write']), v) }),
+    outputs: outputSpecs(argv, v),
+    tags: tagsFrom(argv.tag, v),
   };
 }
 
-/** An http(s) URL; named without its credentials when refused. */
-function remoteWriteUrl(text: string, v: Validator): string {
-  const url = URL.canParse(text) ? new URL(text) : null;
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) v.errors.push(`--prometheus-remote-write: expected an http(s) URL such as http://127.0.0.1:9090/api/v1/write, given ${JSON.stringify(text.replace(/\/\/[^/@]*@/, '//***@'))}`);
-  return text;
+/** A repeatable string option as a list (yargs gives one value as a string, several as an array). */
+function repeated(value: unknown): string[] {
+  return value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function outputSpecs(argv: Argv, v: Validator): OutputSpec[] {
+  const texts = [...repeated(argv.out), ...repeated(argv['prometheus-remote-write']).map((url) => `prometheus-rw=${url}`)];
+  return texts.flatMap((text) => {
+    const parsed = parseOutputSpec(text);
+    if ('error' in parsed) v.errors.push(parsed.error);
+    return 'spec' in parsed ? [parsed.spec] : [];
+  });
+}
+
+/** Names every output already uses, or that name the columns of the CSV and NDJSON outputs. */
+const RESERVED_TAGS = new Set(['run_id', 'scenario', 'driver', 'shard', 'op', 'type', 'time', 'seq', 'labels']);
+
+/** `key=value` labels: the key a Prometheus/InfluxDB label name, each key once. */
+function tagsFrom(value: unknown, v: Validator): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const text of repeated(value)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(text);
+    if (!match) v.errors.push(`--tag ${JSON.stringify(text)}: expected key=value with a key of letters, digits and '_' (not starting with a digit), e.g. commit=abc123`);
+    else if (RESERVED_TAGS.has(match[1]!)) v.errors.push(`--tag ${JSON.stringify(text)}: ${match[1]} is a label innobench sets itself; choose another key`);
+    else if (match[1]! in tags) v.errors.push(`--tag ${JSON.stringify(text)}: ${match[1]} is given twice`);
+    else tags[match[1]!] = match[2]!;
+  }
+  return tags;
 }
 
 /**

@@ -15,7 +15,6 @@ import { SCENARIO_POSITIONAL, chosenScenario, declaredScenarios, scriptErrorsAsI
 import { featuresFor } from './prepare.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings, type LibrarySettings, type RunSettings } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
-import { summaryText } from '../format/summaryText.js';
 import { sweepTable } from '../format/sweepTable.js';
 import { VERSION } from './version.js';
 import type { RunHook } from '../engine/runHooks.js';
@@ -24,7 +23,10 @@ import { slowLogHook } from '../hooks/slowLog.js';
 import { stageProfileHook } from '../hooks/stageProfile/hook.js';
 import { statusCaptureHook } from '../hooks/statusCapture.js';
 import { preRunDoctor } from '../procedures/doctor/preRun.js';
-import { LiveSession } from '../live/liveSession.js';
+import { LiveSession } from '../outputs/live/liveSession.js';
+import { ConsoleOutput } from '../outputs/consoleOutput.js';
+import type { Output } from '../outputs/output.js';
+import { createOutputs } from '../outputs/registry.js';
 import { createHash } from 'node:crypto';
 import { Rendezvous } from '../engine/rendezvous.js';
 
@@ -126,12 +128,9 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
     ...(settings.shard ? { shard: settings.shard } : {}),
   };
   await checkServerState(connection, settings);
-  let live: LiveSession | null = null;
-  let run: RunFile | null = null;
   const startGate = await joinRendezvous({ connection, library, settings, options }, scenario);
   try {
-    live = await LiveSession.open({ ...(settings.listen ? { listen: settings.listen } : {}), ...(settings.remoteWriteUrl ? { remoteWriteUrl: settings.remoteWriteUrl } : {}), log });
-    run = await runBenchmark({
+    const run = await runBenchmark({
       scenario,
       connection,
       data,
@@ -146,17 +145,30 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
       stop,
       log,
       version: VERSION,
+      tags: settings.tags,
       hooks: runHooks(settings, scenario),
       preflight: preRunDoctor,
+      outputs: await openOutputs(settings),
       ...(settings.ratePerSec ? { ratePerSec: settings.ratePerSec } : {}),
-      ...(live ? { onStart: live.onStart, onInterval: live.onInterval } : {}),
       ...(startGate ? { startGate } : {}),
     });
-    log(summaryText(run));
     return run;
   } finally {
     await restoreEveryJournal(log);
-    await live?.end(run);
+  }
+}
+
+/** The console line (and the summary at the end), the live page with --listen, and every --out. */
+async function openOutputs(settings: RunSettings): Promise<Output[]> {
+  const outputs: Output[] = [new ConsoleOutput(log)];
+  try {
+    if (settings.listen) outputs.push(await LiveSession.open(settings.listen, log));
+    outputs.push(...createOutputs(settings.outputs, log));
+    return outputs;
+  } catch (error) {
+    // One that cannot open refuses the run: the ones already open are closed first.
+    for (const output of outputs) await output.end(null);
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT_FAILED);
   }
 }
 
@@ -167,8 +179,8 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
  */
 async function joinRendezvous({ connection, library, settings, options }: RunConfig, scenario: Scenario): Promise<Rendezvous | null> {
   if (!settings.rendezvous || !settings.shard) return null;
-  // Where results and live figures go may differ from shard to shard; what loads the server may not.
-  const { shard, results: _results, json: _json, listen: _listen, remoteWriteUrl: _remoteWriteUrl, rendezvous, ...rest } = settings;
+  // Where results and live figures go, and the labels, may differ from shard to shard; what loads the server may not.
+  const { shard, results: _results, json: _json, listen: _listen, outputs: _outputs, tags: _tags, rendezvous, ...rest } = settings;
   const configKey = createHash('sha256')
     .update(JSON.stringify({ scenario: scenario.name, options, library, settings: rest, of: shard.of, target: `${connection.host}:${connection.port}/${connection.database}` }))
     .digest('hex');

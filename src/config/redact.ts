@@ -26,6 +26,11 @@ export function scrubSecret(message: string, secret: string | undefined): string
   return message.split(secret).join('***');
 }
 
+/** An error's message as it may be printed and saved: without the secret. */
+export function secretFreeMessage(error: unknown, secret: string | undefined): string {
+  return scrubSecret(error instanceof Error ? error.message : String(error), secret);
+}
+
 /** `--password=x`, `--db-token x`, `PASSWORD=x` (an environment assignment): names that announce a secret. */
 const SECRET_OPTION = /^(--?[\w-]*(?:pass(?:word)?|pwd|secret|token)[\w-]*)(=.*)?$/i;
 const SECRET_ASSIGNMENT = /^([A-Za-z_]\w*)=(.*)$/;

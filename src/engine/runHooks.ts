@@ -7,6 +7,7 @@
  */
 import type { ConnectionOptions } from '../config/connection.js';
 import type { RunFolder } from '../results/runFolder.js';
+import type { Summary } from '../results/types.js';
 
 export interface HookContext {
   connection: ConnectionOptions;
@@ -21,11 +22,44 @@ export interface HookStopContext extends HookContext {
   statusDelta: Record<string, number>;
 }
 
-export interface RunHook {
+export interface RunHook<D = unknown> {
+  /** The key of its report in run.json's `diagnostics`. */
   name: string;
   /** Connections the hook opens for itself (counted against max_connections before the run). */
   connections: number;
   start(ctx: HookContext): Promise<void>;
-  /** Must restore whatever `start` changed, even when the run failed. */
-  stop(ctx: HookStopContext): Promise<unknown>;
+  /** Must restore whatever `start` changed, even when the run failed. Returns the hook's report. */
+  stop(ctx: HookStopContext): Promise<D>;
+  /** The figures of its report that belong in the run's summary (the deadlock capture's counts). */
+  summaryOf?(report: D): Partial<Summary>;
+}
+
+/** Hooks started in order; the first that cannot start stops the rest (its error is kept, not thrown). */
+export async function startHooks(hooks: readonly RunHook[], ctx: HookContext): Promise<{ started: RunHook[]; error: Error | null }> {
+  const started: RunHook[] = [];
+  for (const hook of hooks) {
+    try {
+      await hook.start(ctx);
+      started.push(hook);
+    } catch (error) {
+      return { started, error: new Error(`${hook.name} could not start: ${error instanceof Error ? error.message : String(error)}`) };
+    }
+  }
+  return { started, error: null };
+}
+
+/** Stops every started hook (a failing one reports its error): the reports by name, and what they add to the summary. */
+export async function stopHooks(hooks: readonly RunHook[], ctx: HookStopContext): Promise<{ diagnostics: Record<string, unknown>; summary: Partial<Summary> }> {
+  const diagnostics: Record<string, unknown> = {};
+  const summary: Partial<Summary> = {};
+  for (const hook of hooks) {
+    try {
+      const report = await hook.stop(ctx);
+      diagnostics[hook.name] = report;
+      if (report !== undefined) Object.assign(summary, hook.summaryOf?.(report));
+    } catch (error) {
+      diagnostics[hook.name] = { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return { diagnostics, summary };
 }

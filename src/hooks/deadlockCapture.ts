@@ -228,7 +228,7 @@ export class DeadlockCapture {
 }
 
 /** The capture as a run hook: own connection, deadlocks.jsonl and deadlocks.txt in the run folder. */
-export function deadlockCaptureHook(pollMs: number): RunHook {
+export function deadlockCaptureHook(pollMs: number): RunHook<DeadlockCaptureSummary | undefined> {
   let capture: DeadlockCapture | null = null;
   // The server's count over the capture's own window (hook start to stop, around every worker's
   // connection): the run's status delta ends at the final sample, before the workers disconnect,
@@ -266,5 +266,6 @@ export function deadlockCaptureHook(pollMs: number): RunHook {
       await capture.end();
       return capture.summary(serverCounter);
     },
+    summaryOf: (report) => (report ? { deadlockCapture: report } : {}),
   };
 }

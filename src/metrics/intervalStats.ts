@@ -2,8 +2,9 @@
  * One record per interval, built from every thread's snapshot of that interval and the status
  * delta sampled with it. Formatters (console line, CSV rows) read only this record.
  */
-import { addCounts, emptyCounts, isPart, type MetersSnapshot, type OpCounts } from './opMeters.js';
-import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram, type LatencySummaryMs } from './histogram.js';
+import type { MetersSnapshot, OpCounts } from './opMeters.js';
+import { decodeHistogram, latencySummaryMs, type LatencySummaryMs } from './histogram.js';
+import { OpTotals } from './opTotals.js';
 import type { StatusDelta } from './serverStatus.js';
 import type { ClusterInterval } from './clusterStatus.js';
 
@@ -36,37 +37,22 @@ export interface ClientHealth {
   loopDelayP99Ms: number;
 }
 
-export interface MergedInterval {
-  byOp: Map<string, { counts: OpCounts; histogram: Histogram }>;
-}
+/** One interval's figures from every thread, per op type. */
+export type MergedInterval = OpTotals;
 
 /** Merges thread snapshots of one interval, per op type (pure: inputs are not changed). */
 export function mergeSnapshots(snapshots: MetersSnapshot[]): MergedInterval {
-  const byOp = new Map<string, { counts: OpCounts; histogram: Histogram }>();
+  const merged = new OpTotals();
   for (const snapshot of snapshots) {
-    for (const [op, part] of Object.entries(snapshot)) {
-      let merged = byOp.get(op);
-      if (!merged) {
-        merged = { counts: emptyCounts(), histogram: newHistogram() };
-        byOp.set(op, merged);
-      }
-      addCounts(merged.counts, part.counts);
-      merged.histogram.add(decodeHistogram(part.histogram));
-    }
+    for (const [op, part] of Object.entries(snapshot)) merged.add(op, part.counts, decodeHistogram(part.histogram));
   }
-  return { byOp };
+  return merged;
 }
 
 export function intervalStats(seq: number, elapsedSec: number, seconds: number, merged: MergedInterval, status?: StatusDelta): IntervalStats {
   const byOp: Record<string, OpInterval> = {};
-  const allCounts = emptyCounts();
-  const allHistogram = newHistogram();
-  for (const [op, { counts, histogram }] of merged.byOp) {
-    byOp[op] = { counts, opsPerSec: counts.ops / seconds, latencyMs: latencySummaryMs(histogram) };
-    if (isPart(op)) continue;
-    addCounts(allCounts, counts);
-    allHistogram.add(histogram);
-  }
-  const all = { counts: allCounts, opsPerSec: allCounts.ops / seconds, latencyMs: latencySummaryMs(allHistogram) };
+  for (const [op, { counts, histogram }] of merged.byOp) byOp[op] = { counts, opsPerSec: counts.ops / seconds, latencyMs: latencySummaryMs(histogram) };
+  const total = merged.all();
+  const all = { counts: total.counts, opsPerSec: total.counts.ops / seconds, latencyMs: latencySummaryMs(total.histogram) };
   return status ? { seq, elapsedSec, seconds, byOp, all, status } : { seq, elapsedSec, seconds, byOp, all };
 }

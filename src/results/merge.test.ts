@@ -33,12 +33,12 @@ function shard(runId: string, latencies: number[], comInsert: number, index = 0,
 test('merging two shards equals one run of all their operations; server counters come from one sampler', () => {
   const a = [100, 200, 300, 5000];
   const b = [150, 250, 90_000];
-  const { run, histograms } = mergeRuns([shard('a', a, 7, 0), shard('b', b, 7, 1)], 'merged');
+  const { run, totals } = mergeRuns([shard('a', a, 7, 0), shard('b', b, 7, 1)], 'merged');
   const single = newHistogram();
   for (const us of [...a, ...b]) recordMicros(single, us);
   assert.equal(run.summary!.ops, 7);
   assert.equal(run.summary!.byOp.insert!.ops, 7);
-  assert.equal(histograms.get('insert')!.totalCount, 7);
+  assert.equal(totals.byOp.get('insert')!.histogram.totalCount, 7);
   assert.equal(run.summary!.latencyMs.p99, Math.round(single.getValueAtPercentile(99)) / 1000);
   assert.equal(run.summary!.latencyMs.max, Math.round(single.maxValue) / 1000);
   assert.equal(run.summary!.opsPerSec, 0.7);

@@ -6,9 +6,11 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { addCounts, emptyCounts, isPart } from '../metrics/opMeters.js';
-import { decodeHistogram, latencySummaryMs, newHistogram, type Histogram } from '../metrics/histogram.js';
-import type { OpCounts, OpSummary, RunFile, Summary } from './types.js';
+import { emptyCounts } from '../metrics/opMeters.js';
+import { OpTotals } from '../metrics/opTotals.js';
+import { decodeHistogram, newHistogram, type Histogram } from '../metrics/histogram.js';
+import type { RunFile, Summary } from './types.js';
+import { summarize } from './summary.js';
 import { INTERVAL_HISTOGRAMS_FILE, RUN_FILE } from './runFolder.js';
 import { parseRunFile } from './validateRun.js';
 import { HISTOGRAM_LOG_FILE, readHistogramLog, type HistogramLog } from './histogramLog.js';
@@ -118,38 +120,18 @@ function shardWindows(runs: readonly LoadedRun[]): ShardWindow[] {
   });
 }
 
-export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; histograms: Map<string, Histogram> } {
+export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; totals: OpTotals } {
   const first = runs[0];
   if (!first) throw new Error('nothing to merge');
   const problems = mergeProblems(runs);
   if (problems.length > 0) throw new Error(problems.join('; '));
   const elapsedSec = Math.max(...runs.map((r) => r.run.summary?.elapsedSec ?? 0));
-  const counts = new Map<string, OpCounts>();
-  const histograms = new Map<string, Histogram>();
-  for (const { run, histograms: runHistograms } of runs) {
-    for (const [op, summary] of Object.entries(run.summary?.byOp ?? {})) {
-      let total = counts.get(op);
-      if (!total) counts.set(op, (total = emptyCounts()));
-      addCounts(total, summary);
-    }
-    for (const [op, histogram] of runHistograms) {
-      let total = histograms.get(op);
-      if (!total) histograms.set(op, (total = newHistogram()));
-      total.add(histogram);
-    }
+  const totals = new OpTotals();
+  for (const { run, histograms } of runs) {
+    for (const [op, summary] of Object.entries(run.summary?.byOp ?? {})) totals.add(op, summary);
+    for (const [op, histogram] of histograms) totals.add(op, emptyCounts(), histogram);
   }
-  const opSummary = (c: OpCounts, h: Histogram): OpSummary => ({ ...countsOnly(c), opsPerSec: elapsedSec ? Math.round((c.ops / elapsedSec) * 100) / 100 : 0, latencyMs: latencySummaryMs(h) });
-  const byOp: Record<string, OpSummary> = {};
-  const all = emptyCounts();
-  const allHistogram = newHistogram();
-  for (const [op, c] of counts) {
-    const h = histograms.get(op) ?? newHistogram();
-    byOp[op] = opSummary(c, h);
-    if (isPart(op)) continue;
-    addCounts(all, c);
-    allHistogram.add(h);
-  }
-  const summary: Summary = { ...opSummary(all, allHistogram), elapsedSec, endReason: first.run.summary?.endReason ?? 'duration', byOp };
+  const summary: Summary = summarize(totals, elapsedSec, first.run.summary?.endReason ?? 'duration');
   const merged: RunFile = {
     ...first.run,
     runId,
@@ -160,11 +142,5 @@ export function mergeRuns(runs: LoadedRun[], runId: string): { run: RunFile; his
   if (first.run.status) merged.status = first.run.status;
   // Every shard's start and end, on the server's clock when they met at a rendezvous.
   merged.rendezvous = mergedShardRecord(shardWindows(runs), first.run.rendezvous?.setId ?? 'manual');
-  return { run: merged, histograms };
-}
-
-/** An OpSummary's plain counts (drops the rate and latency fields a summary carries). */
-function countsOnly(c: OpCounts): OpCounts {
-  const { ops, attempts, retries, deadlocks, lockWaitTimeouts, exhausted, commits, rollbacks, errors, errorsByCode, reconnects, rows, bytes, dropped } = c;
-  return { ops, attempts, retries, deadlocks, lockWaitTimeouts, exhausted, commits, rollbacks, errors, errorsByCode: { ...errorsByCode }, reconnects, rows, bytes, dropped };
+  return { run: merged, totals };
 }

@@ -110,6 +110,8 @@ export interface RunFile {
     driver?: { name: string; version: string };
   };
   server: ServerSnapshot;
+  /** The user's labels (`--tag key=value`), carried by every output and the report. */
+  tags?: Record<string, string>;
   /** The figures so far while running; the final figures once `state` is no longer `running`. */
   summary?: Summary;
   status?: StatusSection;

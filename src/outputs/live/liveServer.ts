@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { Parsed } from '../config/units.js';
+import type { Parsed } from '../../config/units.js';
 
 export interface ListenAddress {
   host: string;

@@ -1,22 +1,14 @@
 /**
  * A run's figures as Prometheus series, kept by prom-client (the latency histogram beside it, see
  * latencyBuckets.ts): what /metrics serves and remote write pushes. Updated once per interval from the interval record (never per operation), so the
- * workers never see it. Labels name the run (run id, scenario, driver, shard) and what was
+ * workers never see it. Labels name the run (run id, scenario, driver, shard, --tag labels) and what was
  * counted (operation type, errno, server variable); no option value, host or SQL text is a label.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { LatencyBuckets, type Sample } from './latencyBuckets.js';
-import type { IntervalStats, MergedInterval } from '../metrics/intervalStats.js';
-import type { OpCounts } from '../metrics/opMeters.js';
+import type { IntervalStats, MergedInterval } from '../../metrics/intervalStats.js';
+import type { OpCounts } from '../../metrics/opMeters.js';
 
-interface RunLabels {
-  run_id: string;
-  scenario: string;
-  /** The client library the workers use. */
-  driver: string;
-  /** "i/N" of a sharded run; absent otherwise. */
-  shard?: string;
-}
 
 /** The OpCounts fields that are plain counts. */
 type CountField = { [K in keyof OpCounts]: OpCounts[K] extends number ? K : never }[keyof OpCounts];
@@ -53,10 +45,9 @@ export class LiveMetrics {
     this.intervals = new Counter({ name: 'innobench_intervals_total', help: 'intervals recorded so far', registers });
   }
 
-  /** Names the run on every series (set once the run has an id). */
-  setRun(labels: RunLabels): void {
-    const { shard, ...always } = labels;
-    this.runLabels = shard ? { ...always, shard } : always;
+  /** Names the run on every series (set once the run has an id): run id, scenario, driver, shard, the user's tags. */
+  setRun(labels: Record<string, string>): void {
+    this.runLabels = { ...labels };
     this.registry.setDefaultLabels(this.runLabels);
   }
 

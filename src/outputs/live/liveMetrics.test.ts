@@ -1,15 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LiveMetrics } from './liveMetrics.js';
-import { intervalStats, type MergedInterval } from '../metrics/intervalStats.js';
-import { newHistogram, recordMicros } from '../metrics/histogram.js';
-import { emptyCounts, type OpCounts } from '../metrics/opMeters.js';
+import { intervalStats } from '../../metrics/intervalStats.js';
+import { OpTotals } from '../../metrics/opTotals.js';
+import { newHistogram, recordMicros } from '../../metrics/histogram.js';
+import { emptyCounts, type OpCounts } from '../../metrics/opMeters.js';
 
 function interval(seq: number, latenciesUs: number[], more: Partial<OpCounts> = {}, comInsert = latenciesUs.length) {
   const histogram = newHistogram();
   for (const us of latenciesUs) recordMicros(histogram, us);
   const counts: OpCounts = { ...emptyCounts(), ops: latenciesUs.length, attempts: latenciesUs.length, rows: latenciesUs.length * 2, ...more };
-  const merged: MergedInterval = { byOp: new Map([['insert', { counts, histogram }]]) };
+  const merged = new OpTotals();
+  merged.add('insert', counts, histogram);
   const status = { seconds: 1, delta: { Com_insert: comInsert, Innodb_data_fsyncs: 3 }, gauges: { Threads_running: seq + 1 }, reset: false };
   return { stats: intervalStats(seq, seq, 1, merged, status), merged };
 }

@@ -1,19 +1,27 @@
 /**
- * `--prometheus-remote-write URL`: the series of /metrics pushed once per interval and once more
- * at the end. A push is queued and sent by the main thread in the background, never awaited by the
- * tick; failures are retried with backoff, and a Prometheus that is down costs a warning (one per
- * outage, not one per interval), never the run. Counters are cumulative, so a dropped push loses
- * resolution, not totals: the next one that lands carries them.
+ * Pushes to an HTTP receiver (Prometheus remote write, InfluxDB): a body is queued and sent by
+ * the main thread in the background, never awaited by the tick; failures are retried with
+ * backoff, and a receiver that is down costs a warning (one per outage, not one per interval),
+ * never the run.
  */
-import type { Sample } from './latencyBuckets.js';
-import { remoteWriteBody } from './remoteWriteEncoding.js';
 
-/** Pushes waiting while Prometheus is unreachable; the oldest are dropped beyond this. */
+/** Pushes waiting while the receiver is unreachable; the oldest are dropped beyond this. */
 const MAX_QUEUED = 120;
 const TRIES = 4;
 const REQUEST_TIMEOUT_MS = 5000;
 
-export class RemoteWriter {
+export interface PushFormat {
+  /** What the messages call the receiver: "remote write", "influxdb". */
+  name: string;
+  headers: Record<string, string>;
+  /**
+   * Each body carries the totals of the ones before it (Prometheus counters): while the receiver
+   * is failing at the end, only the last is worth sending. Otherwise every body is sent in order.
+   */
+  cumulative: boolean;
+}
+
+export class HttpPusher {
   private readonly url: URL;
   private readonly auth: string | undefined;
   private readonly queue: Uint8Array[] = [];
@@ -21,16 +29,15 @@ export class RemoteWriter {
   private failing = false;
   /** Aborted after the final flush: a request or backoff still pending is cut short. */
   private readonly closing = new AbortController();
-  /** Aborted when the final flush begins: a Prometheus already failing gets one try at the final push only. */
+  /** Aborted when the final flush begins: a receiver already failing gets one try at the final push only. */
   private readonly hurry = new AbortController();
-  /** Pushes Prometheus accepted; pushes given up. */
+  /** Pushes the receiver accepted; pushes given up. */
   sent = 0;
   dropped = 0;
 
   constructor(
     url: string,
-    /** The series to push, read at each push. */
-    private readonly collect: () => Promise<Sample[]>,
+    private readonly format: PushFormat,
     private readonly log: (line: string) => void,
     private readonly backoffMs = 500,
   ) {
@@ -47,22 +54,20 @@ export class RemoteWriter {
     return this.url.href;
   }
 
-  /** Queues the series' current values (stamped now) and returns at once. */
-  push(): void {
-    void this.snapshot().then((body) => {
-      this.queue.push(body);
-      if (this.queue.length > MAX_QUEUED) {
-        this.queue.shift();
-        this.dropped++;
-      }
-      this.sending ??= this.drain().finally(() => (this.sending = null));
-    });
+  /** Queues a body and returns at once. */
+  push(body: Uint8Array): void {
+    this.queue.push(body);
+    if (this.queue.length > MAX_QUEUED) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.sending ??= this.drain().finally(() => (this.sending = null));
   }
 
-  /** The final push, then waits (at most `timeoutMs`) until the queue is empty; later pushes are not sent. */
-  async flush(timeoutMs: number): Promise<void> {
+  /** Stops retrying a failing receiver, then waits (at most `timeoutMs`) until the queue is empty; later pushes are not sent. */
+  async flush(timeoutMs: number, finalBody?: Promise<Uint8Array>): Promise<void> {
     this.hurry.abort();
-    this.push();
+    if (finalBody) this.push(await finalBody);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([this.idle(), timeout]);
@@ -70,24 +75,19 @@ export class RemoteWriter {
     this.closing.abort();
     this.dropped += this.queue.length;
     this.queue.length = 0;
-    if (this.dropped) this.log(`remote write: ${this.sent} of ${this.sent + this.dropped} pushes to ${this.shownUrl} delivered${this.failing ? '; the last did not land, so Prometheus lacks the final figures' : ''}`);
+    if (this.dropped) this.log(`${this.format.name}: ${this.sent} of ${this.sent + this.dropped} pushes to ${this.shownUrl} delivered${this.failing ? '; the last did not land, so the receiver lacks the final figures' : ''}`);
   }
 
   private async idle(): Promise<void> {
-    // The push above is queued in a microtask: let it start, then wait for the queue to drain.
+    // A push may still be queued in a microtask: let it start, then wait for the queue to drain.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.sending) await this.sending;
   }
 
-  private async snapshot(): Promise<Uint8Array> {
-    const timestampMs = Date.now();
-    return remoteWriteBody((await this.collect()).map(({ labels, value }) => ({ labels, samples: [{ value, timestampMs }] })));
-  }
-
   private async drain(): Promise<void> {
     for (let body = this.queue[0]; body && !this.closing.signal.aborted; body = this.queue[0]) {
-      // The final push carries every total: while Prometheus is failing, the ones before it are skipped.
-      if (this.hurry.signal.aborted && this.failing && this.queue.length > 1) {
+      // The final push carries every total: while the receiver is failing, the ones before it are skipped.
+      if (this.format.cumulative && this.hurry.signal.aborted && this.failing && this.queue.length > 1) {
         this.queue.shift();
         this.dropped++;
         continue;
@@ -103,14 +103,14 @@ export class RemoteWriter {
     for (let attempt = 1; ; attempt++) {
       const problem = await this.send(body);
       if (problem === null) {
-        if (this.failing) this.log(`remote write: ${this.shownUrl} accepts pushes again`);
+        if (this.failing) this.log(`${this.format.name}: ${this.shownUrl} accepts pushes again`);
         this.failing = false;
         return 'sent';
       }
       // 4xx (other than 429) will not get better by resending the same body.
       const retryable = !/^HTTP 4/.test(problem) || problem.startsWith('HTTP 429');
       if (!retryable || attempt >= TRIES || this.closing.signal.aborted || (this.hurry.signal.aborted && this.failing)) {
-        if (!this.failing) this.log(`remote write: ${this.shownUrl} failed (${problem}); the run goes on, later pushes carry the totals`);
+        if (!this.failing) this.log(`${this.format.name}: ${this.shownUrl} failed (${problem}); the run goes on${this.format.cumulative ? ', later pushes carry the totals' : ''}`);
         this.failing = true;
         return 'dropped';
       }
@@ -118,19 +118,13 @@ export class RemoteWriter {
     }
   }
 
-  /** null when Prometheus took the push, else what went wrong. */
+  /** null when the receiver took the push, else what went wrong. */
   private async send(body: Uint8Array): Promise<string | null> {
     try {
       const response = await fetch(this.url, {
         method: 'POST',
         body,
-        headers: {
-          'content-type': 'application/x-protobuf',
-          'content-encoding': 'snappy',
-          'x-prometheus-remote-write-version': '0.1.0',
-          'user-agent': 'innobench',
-          ...(this.auth ? { authorization: this.auth } : {}),
-        },
+        headers: { ...this.format.headers, 'user-agent': 'innobench', ...(this.auth ? { authorization: this.auth } : {}) },
         signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), this.closing.signal]),
       });
       if (response.ok) {

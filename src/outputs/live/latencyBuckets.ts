@@ -5,7 +5,7 @@
  * HdrHistogram that was one call per operation, several milliseconds per tick on the main thread
  * at thousands of operations per second, where this adds each HdrHistogram bucket's count at once.
  */
-import { forEachBucket, type Histogram } from '../metrics/histogram.js';
+import { forEachBucket, type Histogram } from '../../metrics/histogram.js';
 
 /** One sample: its labels include `__name__`. */
 export interface Sample {
