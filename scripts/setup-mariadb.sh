@@ -9,7 +9,8 @@
 # without systemd (CI machines and containers have none), and lets root log in over TCP with an
 # empty password. --with-tools also installs sysbench and GNU time (/usr/bin/time), which
 # `npm run bench:sysbench` needs, Chromium for the HTML report's and live page's browser tests,
-# Prometheus for the live-metrics tests (its Debian service is stopped: tests start their own)
+# Prometheus for the live-metrics tests and InfluxDB for --out influxdb's (their Debian services
+# are stopped: tests start their own)
 # and HdrHistogram's Java library (its HistogramLogProcessor reads latency.hlog in a test). Safe to run again: every step checks before it acts.
 # It changes a login only on a server whose data directory this run created. A server that was
 # already there and refuses root with an empty password (your own) is left alone: when your own
@@ -86,11 +87,16 @@ install_tools() {
   [[ -x /usr/bin/chromium ]] || wanted+=(chromium)
   command -v prometheus >/dev/null || wanted+=(prometheus)
   [[ -f /usr/share/java/hdrhistogram.jar ]] || wanted+=(libhdrhistogram-java)
+  # --out influxdb's test writes to a private InfluxDB 1.x of its own.
+  [[ -x /usr/bin/influxd ]] || wanted+=(influxdb)
   [[ ${#wanted[@]} -eq 0 ]] || apt_install "${wanted[@]}"
-  # The package may start its service on :9090; the tests run their own Prometheus on a free port.
-  if [[ " ${wanted[*]} " == *" prometheus "* && -x /etc/init.d/prometheus ]]; then
-    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
-  fi
+  # The packages may start their services (:9090, :8086); the tests run their own on free ports.
+  local service
+  for service in prometheus influxdb; do
+    if [[ " ${wanted[*]} " == *" $service "* && -x /etc/init.d/$service ]]; then
+      as_root /etc/init.d/$service stop >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 # The client comes first: without it there is no asking whether a server already answers.
