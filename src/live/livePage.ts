@@ -4,7 +4,7 @@
  * configuration), `interval` per interval record, `end` with the final summary. The charts draw
  * what the interval records hold; the closing table shows run.json's summary as it was written.
  */
-import { chartLibrary } from '../report/html.js';
+import { chartLibrary } from '../report/page.js';
 
 /** The page; `library` defaults to the installed uPlot (tests pass their own). */
 export function livePage(library: { js: string; css: string } = chartLibrary()): string {
