@@ -5,9 +5,9 @@
  * shared machine.
  */
 import { performance } from 'node:perf_hooks';
-import { classifyError, errorKey } from '../db/errors.js';
+import { classifyError, errorKey, type ErrorClass } from '../db/errors.js';
 import type { WorkerConnection } from '../db/workerConnection.js';
-import { PART_PREFIX, type OpMeter, type OpMeters } from '../metrics/opMeters.js';
+import { PART_PREFIX, type OpCounts, type OpMeter, type OpMeters } from '../metrics/opMeters.js';
 import type { Operations, Outcome } from './scenario.js';
 import { reconnectDelayMs, retryDelayMs, type RetryPolicy } from './retryPolicy.js';
 import type { OperationEnd, Operator } from './executors/executor.js';
@@ -36,7 +36,6 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
   let meter: OpMeter;
   let startedAt = 0;
   let attempt = 0;
-  let reconnectFailures = 0;
   let then: (end: OperationEnd) => void = () => undefined;
 
   const finish = (end: Exclude<OperationEnd, 'continue'>): void => then(end);
@@ -69,59 +68,26 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
         counts.rows += outcome.rows;
         if (outcome.committed) counts.commits++;
         if (outcome.bytes) counts.bytes += outcome.bytes;
-        if (outcome.parts) recordParts(outcome.parts);
+        if (outcome.parts) recordParts(p.meters, outcome.parts);
       }
       return nextOperation();
     }
-    const counts = meter.counts;
     const kind = classifyError(error);
-    if (outcome?.failedPart) countPartFailure(outcome.failedPart, kind, error);
-    switch (kind) {
-      case 'deadlock':
-      case 'lock-wait-timeout': {
-        if (kind === 'deadlock') counts.deadlocks++;
-        else counts.lockWaitTimeouts++;
-        return rollbackThen(() => {
-          if (attempt > p.retry.retries) {
-            counts.exhausted++;
-            return nextOperation();
-          }
-          if (p.isStopping()) return finish('stopped');
-          counts.retries++;
-          setTimeout(tryOnce, retryDelayMs(p.retry, attempt));
-        });
-      }
-      case 'connection-lost':
-        countCode(error);
-        return reconnectThenRetry();
-      default:
-        countCode(error);
-        return rollbackThen(nextOperation);
+    countFailure(p.meters, meter.counts, kind, error, outcome?.failedPart);
+    if (kind === 'deadlock' || kind === 'lock-wait-timeout') return rollbackThen(retryAfterConflict);
+    if (kind === 'connection-lost') return reconnectThenRetry(connection);
+    return rollbackThen(nextOperation);
+  };
+
+  // Created once rather than per conflict: the retry reads the operation's state when it runs.
+  const retryAfterConflict = (): void => {
+    if (attempt > p.retry.retries) {
+      meter.counts.exhausted++;
+      return nextOperation();
     }
-  };
-
-  const recordParts = (parts: NonNullable<Outcome['parts']>): void => {
-    for (const part of parts) {
-      const partMeter = p.meters.meter(PART_PREFIX + part.op);
-      for (const micros of part.micros) p.meters.record(partMeter, micros);
-      partMeter.counts.ops += part.micros.length;
-      partMeter.counts.attempts += part.micros.length;
-    }
-  };
-
-  // The failing statement's part counts the attempt and what stopped it; the retry is the operation's.
-  const countPartFailure = (part: string, kind: ReturnType<typeof classifyError>, error: unknown): void => {
-    const counts = p.meters.meter(PART_PREFIX + part).counts;
-    counts.attempts++;
-    if (kind === 'deadlock') counts.deadlocks++;
-    else if (kind === 'lock-wait-timeout') counts.lockWaitTimeouts++;
-    else countCode(error, counts);
-  };
-
-  const countCode = (error: unknown, counts = meter.counts): void => {
-    const key = errorKey(error);
-    counts.errors++;
-    counts.errorsByCode[key] = (counts.errorsByCode[key] ?? 0) + 1;
+    if (p.isStopping()) return finish('stopped');
+    meter.counts.retries++;
+    setTimeout(tryOnce, retryDelayMs(p.retry, attempt));
   };
 
   // A deadlock victim is already rolled back by InnoDB; the explicit ROLLBACK closes the
@@ -130,27 +96,69 @@ export function createWorker<S, I>(p: WorkerLoopParams<S, I>): Worker {
     if (!p.transactional) return after();
     meter.counts.rollbacks++;
     connection.query('ROLLBACK', [], (error) => {
-      if (error && classifyError(error) === 'connection-lost') return reconnectThenRetry();
+      if (error && classifyError(error) === 'connection-lost') return reconnectThenRetry(connection);
       after();
     });
   };
 
-  const reconnectThenRetry = (): void => {
-    connection.destroy();
-    const again = (): void => {
-      if (p.isStopping()) return finish('stopped');
-      p.reconnect().then(
-        (fresh) => {
-          connection = fresh;
-          reconnectFailures = 0;
-          meter.counts.reconnects++;
-          tryOnce();
-        },
-        () => setTimeout(again, reconnectDelayMs(reconnectFailures++)),
-      );
-    };
-    setTimeout(again, reconnectDelayMs(reconnectFailures++));
+  const retryOn = (fresh: WorkerConnection): void => {
+    connection = fresh;
+    meter.counts.reconnects++;
+    tryOnce();
   };
+  const reconnectThenRetry = reconnector(p, retryOn, () => finish('stopped'));
 
   return { operate, connection: () => connection };
+}
+
+/**
+ * The worker's way back from a lost connection: the lost one destroyed, then new ones tried with
+ * backoff until one is made (`onConnected`, which retries the operation) or the run stops. The
+ * backoff grows across the worker's whole life and starts over after a success.
+ */
+function reconnector(p: Pick<WorkerLoopParams<unknown, unknown>, 'isStopping' | 'reconnect'>, onConnected: (fresh: WorkerConnection) => void, onStopped: () => void): (lost: WorkerConnection) => void {
+  let failures = 0;
+  const again = (): void => {
+    if (p.isStopping()) return onStopped();
+    p.reconnect().then(
+      (fresh) => {
+        failures = 0;
+        onConnected(fresh);
+      },
+      () => setTimeout(again, reconnectDelayMs(failures++)),
+    );
+  };
+  return (lost) => {
+    lost.destroy();
+    setTimeout(again, reconnectDelayMs(failures++));
+  };
+}
+
+function recordParts(meters: OpMeters, parts: NonNullable<Outcome['parts']>): void {
+  for (const part of parts) {
+    const partMeter = meters.meter(PART_PREFIX + part.op);
+    for (const micros of part.micros) meters.record(partMeter, micros);
+    partMeter.counts.ops += part.micros.length;
+    partMeter.counts.attempts += part.micros.length;
+  }
+}
+
+// The failing statement's part counts the attempt and what stopped it; the retry is the operation's.
+function countFailure(meters: OpMeters, counts: OpCounts, kind: ErrorClass, error: unknown, failedPart: string | undefined): void {
+  if (failedPart) {
+    const partCounts = meters.meter(PART_PREFIX + failedPart).counts;
+    partCounts.attempts++;
+    countKind(partCounts, kind, error);
+  }
+  countKind(counts, kind, error);
+}
+
+function countKind(counts: OpCounts, kind: ErrorClass, error: unknown): void {
+  if (kind === 'deadlock') counts.deadlocks++;
+  else if (kind === 'lock-wait-timeout') counts.lockWaitTimeouts++;
+  else {
+    const key = errorKey(error);
+    counts.errors++;
+    counts.errorsByCode[key] = (counts.errorsByCode[key] ?? 0) + 1;
+  }
 }

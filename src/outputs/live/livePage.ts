@@ -4,16 +4,9 @@
  * configuration), `interval` per interval record, `end` with the final summary. The charts draw
  * what the interval records hold; the closing table shows run.json's summary as it was written.
  */
-import { chartLibrary } from '../../report/html.js';
+import { chartLibrary } from '../../report/page.js';
 
-/** The page; `library` defaults to the installed uPlot (tests pass their own). */
-export function livePage(library: { js: string; css: string } = chartLibrary()): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>innobench live</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<style>${library.css}</style>
-<style>
+const STYLES = `
 body { font: 14px system-ui, sans-serif; margin: 1em 2em; color: #222; }
 h1 { font-size: 1.3em; margin: 0 0 .3em; } h2 { font-size: 1.05em; margin: 1.2em 0 .3em; }
 #state { font-weight: bold; } .running { color: #1f77b4; } .ended { color: #2ca02c; } .failed { color: #d62728; }
@@ -21,7 +14,10 @@ h1 { font-size: 1.3em; margin: 0 0 .3em; } h2 { font-size: 1.05em; margin: 1.2em
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 1em; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; } td:first-child, th:first-child { text-align: left; }
 pre { background: #f6f6f6; padding: .5em; max-height: 20em; overflow: auto; }
-</style></head><body>
+`;
+
+/** The run now, its summary once it ends, the four charts and the settings. */
+const MARKUP = `
 <h1>innobench live · <span id="run">waiting for the run</span> · <span id="state" class="running">connecting</span></h1>
 <div class="now">
   <div>interval<b id="now-seq">–</b></div><div>ops/s<b id="now-ops">–</b></div><div>Com_insert/s<b id="now-com">–</b></div>
@@ -31,8 +27,10 @@ pre { background: #f6f6f6; padding: .5em; max-height: 20em; overflow: auto; }
 <p id="report"></p></section>
 <div class="charts"><div id="c-throughput"></div><div id="c-latency"></div><div id="c-errors"></div><div id="c-server"></div></div>
 <h2>Settings (secrets removed)</h2><pre id="settings"></pre>
-<script>${library.js}</script>
-<script>
+`;
+
+/** Follows /events: each interval record extends the charts, `end` fills the summary table. */
+const SCRIPT = `
 'use strict';
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 const CHARTS = {
@@ -115,7 +113,17 @@ events.addEventListener('settings', (m) => onSettings(JSON.parse(m.data)));
 events.addEventListener('interval', (m) => onInterval(JSON.parse(m.data)));
 events.addEventListener('end', (m) => { events.close(); onEnd(JSON.parse(m.data)); });
 events.onerror = () => { if (events.readyState === EventSource.CLOSED) text('state', 'disconnected'); };
-</script>
+`;
+
+/** The page; `library` defaults to the installed uPlot (tests pass their own). */
+export function livePage(library: { js: string; css: string } = chartLibrary()): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>innobench live</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<style>${library.css}</style>
+<style>${STYLES}</style></head><body>${MARKUP}<script>${library.js}</script>
+<script>${SCRIPT}</script>
 </body></html>
 `;
 }
