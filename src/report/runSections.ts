@@ -17,12 +17,20 @@ export function overviewSection(set: RunSet, report: CompareReport, colorOf: Rea
     const driver = firstRun.environment?.driver;
     overview.push(`<p>Scenario <b>${escapeHtml(firstRun.scenario)}</b> on ${escapeHtml(firstRun.server?.flavour ?? '')} ${escapeHtml(firstRun.server?.version ?? '')}${driver ? `, driver ${escapeHtml(`${driver.name} ${driver.version}`)}` : ''}; ${report.configurations.length} configuration(s), ${report.configurations.reduce((sum, config) => sum + config.n, 0)} completed run(s).</p>`);
   }
+  const tags = distinctTags(set);
+  if (tags.length) overview.push(`<p>Tags: ${tags.map((text) => `<code>${escapeHtml(text)}</code>`).join(' | ')}</p>`);
   if (matrix) {
     overview.push(`<p>Matrix: ${escapeHtml(matrix.settings.map((s) => `${s.name} = ${s.values.join(', ')}`).join('; '))}; ${matrix.repeat} repeat(s), ${escapeHtml(matrix.order)} order${matrix.seed !== undefined ? ` (seed ${matrix.seed})` : ''}; state ${escapeHtml(matrix.state)}.</p>`);
     if (matrix.restored.length > 0) overview.push(`<p>Restored afterwards: ${escapeHtml(matrix.restored.map((r) => `${r.name} = ${r.value}${r.ok ? '' : ' (FAILED)'}`).join(', '))}.</p>`);
   }
   if (report.excluded.length > 0) overview.push(`<p class="warn">Left out: ${escapeHtml(report.excluded.map((run) => `${run.runId} (${run.reason})`).join('; '))}</p>`);
   return `<section><h2>Overview</h2>${overview.join('\n')}${configurationTable(report, colorOf)}</section>`;
+}
+
+/** Each distinct set of `--tag` labels among the runs, as `key=value, …`. */
+function distinctTags(set: RunSet): string[] {
+  const texts = set.runs.map((entry) => Object.entries(entry.run?.tags ?? {}).map(([key, value]) => `${key}=${value}`).join(', '));
+  return [...new Set(texts.filter(Boolean))];
 }
 
 /** The figures the page's script draws the charts into. */

@@ -71,6 +71,8 @@ const MALFORMED: Array<[string, (value: Record<string, unknown>) => void, string
   ['verification checks not a list', (v) => (((v.summary as Record<string, Record<string, unknown>>).verification!).checks = {}), 'summary.verification.checks: not a list'],
   ['a status rate that is not a number', (v) => (((v.status as Record<string, Record<string, unknown>>).rate!).Com_insert = 'x'), 'status.rate.Com_insert: "x" is not a finite number'],
   ['settings without a label', (v) => (v.settings = { matrixId: 'm' }), 'settings.label: missing'],
+  ['tags that are not an object', (v) => (v.tags = ['commit=abc']), 'tags: not an object'],
+  ['a tag that is not a string', (v) => (v.tags = { commit: 'abc', build: 7 }), 'tags.build: not a non-empty string'],
   ['an unknown end reason', (v) => ((v.summary as Record<string, unknown>).endReason = 'bored'), 'summary.endReason: "bored" is not one of duration, work-done, interrupted, error'],
 ];
 

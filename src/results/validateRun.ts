@@ -110,6 +110,10 @@ function runFileProblems(value: unknown): string[] {
   p.string(run.scenario, 'scenario');
   p.string(run.state, 'state', RUN_STATES);
   p.string(run.startedAt, 'startedAt');
+  if (run.tags !== undefined) {
+    const tags = p.object(run.tags, 'tags');
+    if (tags) for (const [key, value] of Object.entries(tags)) p.string(value, `tags.${key}`);
+  }
   p.object(run.config, 'config');
   if (run.summary !== undefined) checkSummary(p, run.summary);
   if (run.status !== undefined) checkStatus(p, run.status);
