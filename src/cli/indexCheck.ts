@@ -1,6 +1,6 @@
 /**
  * `innobench index-check`: the operations guide's index optimisation with its acceptance criteria
- * (see src/analysis/indexPlan.ts for the plan and queries file formats, src/procedures/indexCheck/ for
+ * (see src/analysis/index/indexPlan.ts for the plan and queries file formats, src/procedures/indexCheck/ for
  * the procedure and its write workload).
  *
  *   index-check --plan plan.sql [--queries q.sql]            current state: missing indexes, EXPLAIN, timings
@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { parseInteger } from '../config/units.js';
-import { parsePlan, parseQueries, rollbackStatements, type PlannedQuery } from '../analysis/indexPlan.js';
+import { parsePlan, parseQueries, rollbackStatements, type PlannedQuery } from '../analysis/index/indexPlan.js';
 import { runIndexCheck } from '../procedures/indexCheck/run.js';
 import { WRITE_GENERATORS, customWrite } from '../procedures/indexCheck/writeTarget.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';

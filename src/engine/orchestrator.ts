@@ -23,7 +23,7 @@ import { encodeHistogram, latencySummaryMs, newHistogram, percentileDistribution
 import { addCounts, emptyCounts, isPart, type MetersSnapshot } from '../metrics/opMeters.js';
 import { INTERVAL_HISTOGRAMS_FILE, newRunId, RunFolder, STATUS_FILE, TIMELINE_FILE } from '../results/runFolder.js';
 import type { RendezvousRecord, DeadlockCaptureSummary, OpCounts, OpSummary, RunFile, StatusSection, Summary } from '../results/types.js';
-import { accountingCheck } from '../analysis/accounting.js';
+import { accountingCheck } from '../analysis/accounting/accounting.js';
 import { HISTOGRAM_LOG_FILE, histogramLogHeader, histogramLogLine } from '../results/histogramLog.js';
 import type { DataSettings, Scenario } from './scenario.js';
 import type { RetryPolicy } from './retryPolicy.js';

@@ -32,7 +32,7 @@
  * `leakEvery` N: the first task of every pool forgets to release its connection every N of its
  * operations (the provoked leak). The leaked connection stays open and checked out.
  *
- * The verdict is analysis/poolVerdict's (the guide's checklist); errors are sorted by db/errors.
+ * The verdict is analysis/verdicts/poolVerdict's (the guide's checklist); errors are sorted by db/errors.
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +41,7 @@ import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, driverOptions, type PromiseConnection } from '../db/connect.js';
 import { quoteIdent } from '../db/identifiers.js';
 import { classifyError, POOL_TIMEOUT, type ErrorClass } from '../db/errors.js';
-import { emptyErrorCounts, poolVerdict, totalErrors, type ErrorCounts, type PoolSample, type PoolVerdict } from '../analysis/poolVerdict.js';
+import { emptyErrorCounts, poolVerdict, totalErrors, type ErrorCounts, type PoolSample, type PoolVerdict } from '../analysis/verdicts/poolVerdict.js';
 
 export interface PoolCheckSettings {
   processes: number;

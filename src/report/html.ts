@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { valuesAtPercentiles, type Histogram } from '../metrics/histogram.js';
-import { buildComparison, type CompareReport, type ConfigurationFigures } from '../analysis/compare.js';
+import { buildComparison, type CompareReport, type ConfigurationFigures } from '../analysis/verdicts/compare.js';
 import { configurationCells, formatFigure, formatMeanCI, mechanismRows, pairedRows, stallLines, steadyStateRows } from '../format/compareText.js';
 import { verdictParagraphs } from '../format/verdictText.js';
 import { formatBytes } from '../format/bytes.js';
-import { meanCI } from '../analysis/stats.js';
+import { meanCI } from '../analysis/verdicts/stats.js';
 import { mergedHistogram, readStatusRows, readTimeline, type RunSet, type StoredRun } from '../results/readRuns.js';
 
 const require = createRequire(import.meta.url);

@@ -7,7 +7,7 @@
  * as a whole. Parsed and checked completely before anything connects; every error names
  * file:line. Pure: text in, a program out.
  */
-import { splitStatements, statementKind, tokenize, type StatementKind, type Token } from '../analysis/sqlText.js';
+import { splitStatements, statementKind, tokenize, type StatementKind, type Token } from '../sql/sqlText.js';
 import { parseExpression, typeOf, type Expr, type ValueType } from './expression.js';
 
 /** The variables every script has without setting them. */

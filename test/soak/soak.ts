@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { soakReport } from '../../src/analysis/soak.js';
+import { soakReport } from '../../src/analysis/verdicts/soak.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const duration = process.env.SOAK_DURATION ?? '3m';

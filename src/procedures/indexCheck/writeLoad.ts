@@ -18,7 +18,7 @@ import { classifyError, errorKey } from '../../db/errors.js';
 import { quoteIdent } from '../../db/identifiers.js';
 import { DEFAULT_RETRY_POLICY, reconnectDelayMs, retryDelayMs, type RetryPolicy } from '../../engine/retryPolicy.js';
 import { latencySummaryMs, newHistogram, recordMicros } from '../../metrics/histogram.js';
-import type { WriteMeasure } from '../../analysis/indexAcceptance.js';
+import type { WriteMeasure } from '../../analysis/index/indexAcceptance.js';
 import { rollbackUnsafe } from '../rollbackSafety.js';
 import { customWrite, generatedInsert, type PreparedWrite } from './writeTarget.js';
 import type { ServerJournal } from '../../serverState/journal.js';

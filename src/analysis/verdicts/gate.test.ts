@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunFile } from '../results/types.js';
+import type { RunFile } from '../../results/types.js';
 import type { GateResult, ThresholdResult } from './gate.js';
 import {
   evaluateGate,

@@ -5,7 +5,7 @@
  * verdict to an exit code.
  */
 
-import type { RunFile } from '../results/types.js';
+import type { RunFile } from '../../results/types.js';
 import { formatSignedPercent, mean, predictionInterval, sampleStdDev } from './stats.js';
 import type { AbsoluteThreshold, CheckThreshold, RelativeThreshold, Threshold } from './thresholds.js';
 import { meetsLimit, readCheck, readMetric } from './thresholds.js';

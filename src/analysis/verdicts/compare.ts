@@ -6,8 +6,8 @@
  * configuration against the first (Welch), and the seed's redo sizing rule.
  */
 import { formatRelative, mean, meanCI, welchDiff, type MeanInterval, type RelativeDiff } from './stats.js';
-import { latencySummaryMs } from '../metrics/histogram.js';
-import { intervalOpsSamples, mergedHistogram, readStatusRows, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../results/readRuns.js';
+import { latencySummaryMs } from '../../metrics/histogram.js';
+import { intervalOpsSamples, mergedHistogram, readStatusRows, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../../results/readRuns.js';
 import { intervalPoints, steadyState, WARMUP_RULE, type SteadyState, type Stall, type RedoFill } from './steadyState.js';
 import { configurationMechanism, mechanismChanges, runMechanism, type ConfigurationMechanism, type MechanismChange, type RunMechanism } from './mechanism.js';
 import { blocksForTarget, pairedDiff, type PairedDiff } from './paired.js';
