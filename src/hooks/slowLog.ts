@@ -13,7 +13,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
-import { normalizeStatement } from '../analysis/deadlocks/deadlocks.js';
+import { normalizeStatement } from '../sql/normalize.js';
 import { serverJournal } from '../serverState/journal.js';
 import type { JournalEntry } from '../serverState/journalTable.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';

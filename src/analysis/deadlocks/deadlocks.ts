@@ -9,6 +9,7 @@
  *   ("*** WAITING FOR ...", no number) and then "*** CONFLICTING WITH:", the locks in its way, each
  *   tagged with its owner's trx id. The locks a transaction holds are recovered from those lists.
  */
+import { normalizeStatement } from '../../sql/normalize.js';
 
 export type DeadlockSource = 'innodb-status' | 'error-log';
 
@@ -144,20 +145,6 @@ export function formatDeadlockText(d: ParsedDeadlock): string {
     lines.push(`      waits: ${describeLocks(trx.waitsFor)}`);
   }
   return lines.join('\n');
-}
-
-/**
- * The statement with its literals (quoted strings, numbers, hex and bit values) replaced by `?`,
- * comments dropped and whitespace collapsed. Lists of literals become `(?+)`, because IN lists and
- * multi-row VALUES grow with the data, not with the code path that sent them.
- */
-export function normalizeStatement(sql: string): string {
-  return sql
-    .replace(SQL_TOKEN, (token) => (isComment(token) ? ' ' : isLiteral(token) ? '?' : token))
-    .replace(/\s+/g, ' ')
-    .replace(/\(\s*\?(?:\s*,\s*\?)*\s*\)/g, '(?+)')
-    .replace(/\(\?\+\)(?:\s*,\s*\(\?\+\))+/g, '(?+)')
-    .trim();
 }
 
 /** The lock in performance_schema.data_locks vocabulary: "RECORD X,GAP,INSERT_INTENTION test.t index idx". */
@@ -444,22 +431,6 @@ function describeLocks(locks: LockInfo[]): string {
 function previewQuery(query: string): string {
   const oneLine = query.replace(/\s+/g, ' ').trim();
   return oneLine.length <= QUERY_PREVIEW_CHARS ? oneLine : `${oneLine.slice(0, QUERY_PREVIEW_CHARS)}...`;
-}
-
-/**
- * One token of SQL text, in priority order: backquoted identifier, hex and bit strings, quoted
- * strings (closed or cut off by InnoDB's truncation), comment, 0x number, bare word, number. Bare
- * words come before numbers so the digits inside names like t1 or idx_2 are not taken for literals.
- */
-const SQL_TOKEN =
-  /`(?:[^`]|``)*`|[xX]'[0-9a-fA-F]*'|[bB]'[01]*'|'(?:[^'\\]|\\[\s\S]|'')*(?:'|$)|"(?:[^"\\]|\\[\s\S]|"")*(?:"|$)|\/\*[\s\S]*?(?:\*\/|$)|0x[0-9a-fA-F]+|[A-Za-z_$][\w$]*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g;
-
-function isComment(token: string): boolean {
-  return token.startsWith('/*');
-}
-
-function isLiteral(token: string): boolean {
-  return /^(?:['"]|[xXbB]'|0x|\d|\.)/.test(token);
 }
 
 function group(match: RegExpExecArray, n: number): string {

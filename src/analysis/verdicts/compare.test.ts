@@ -248,7 +248,7 @@ describe('compare', () => {
   });
 
   test('the CLI prints the table and --json', (t) => {
-    const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
     const result = spawnSync(process.execPath, [main, 'compare', matrixDir, '--json'], { encoding: 'utf8' });
     if (result.status !== 0 && /Unknown argument|Unknown command|Did you mean/i.test(result.stderr)) {
       t.skip('compare is not registered in main.ts yet');
