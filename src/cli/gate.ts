@@ -9,7 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
-import { evaluateGate, formatGateTable, gateJUnitXml, gateMarkdown, type GateResult, type GateVerdict } from '../analysis/verdicts/gate.js';
+import { evaluateGate, type GateResult, type GateVerdict } from '../analysis/verdicts/gate.js';
+import { formatGateTable, gateJUnitXml, gateMarkdown } from '../analysis/verdicts/gateReport.js';
 import { parseThresholds, type Threshold } from '../analysis/verdicts/thresholds.js';
 import { parseInteger } from '../config/units.js';
 import { readRuns, type RunEntry, type StoredRun } from '../results/readRuns.js';
