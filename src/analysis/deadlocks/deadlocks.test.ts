@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { LockInfo, ParsedDeadlock } from './deadlocks.js';
+import type { ParsedDeadlock } from './deadlocks.js';
+import type { LockInfo } from './lockLines.js';
 import {
   deadlockShape,
   extractLatestDeadlock,

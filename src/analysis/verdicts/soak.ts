@@ -1,10 +1,9 @@
 /**
  * Is the harness itself steady over a long run? The least-squares slope of its RSS over the
- * intervals of timeline.csv, after a warm-up share is dropped (heaps grow at the start and then
- * settle; histograms, not sample lists, keep memory flat after that).
+ * intervals, after a warm-up share is dropped (heaps grow at the start and then settle;
+ * histograms, not sample lists, keep memory flat after that). Pure: the samples are handed in.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ClientSample } from '../../results/readRuns.js';
 import { leastSquaresSlope } from './stats.js';
 
 export interface SoakReport {
@@ -17,23 +16,18 @@ export interface SoakReport {
   meanCpuPct: number;
 }
 
-/** Reads the `all` rows of a run's timeline.csv (the harness's own columns hold no commas or quotes). */
-export function soakReport(runDir: string, warmupShare = 0.2): SoakReport {
-  const [header, ...lines] = readFileSync(join(runDir, 'timeline.csv'), 'utf8').trim().split('\n');
-  const columns = (header ?? '').split(',');
-  const column = (name: string): number => columns.indexOf(name);
-  const rows = lines.map((line) => line.split(',')).filter((cells) => cells[column('op')] === 'all' && cells[column('client_rss_mb')] !== '');
-  const elapsed = rows.map((cells) => Number(cells[column('elapsed_s')]));
-  const rss = rows.map((cells) => Number(cells[column('client_rss_mb')]));
-  const steadyFrom = Math.floor(rows.length * warmupShare);
+export function soakReport(samples: readonly ClientSample[], warmupShare = 0.2): SoakReport {
+  const elapsed = samples.map((sample) => sample.elapsedSec);
+  const rss = samples.map((sample) => sample.rssMb);
+  const cpu = samples.map((sample) => sample.cpuPct);
+  const steadyFrom = Math.floor(samples.length * warmupShare);
   const slopePerSec = leastSquaresSlope(elapsed.slice(steadyFrom), rss.slice(steadyFrom));
-  const cpu = rows.map((cells) => Number(cells[column('client_cpu_pct')]));
   return {
-    intervals: rows.length,
+    intervals: samples.length,
     rssStartMb: rss[0] ?? 0,
     rssEndMb: rss[rss.length - 1] ?? 0,
     rssSlopeMbPerMin: Math.round(slopePerSec * 60 * 1000) / 1000,
-    maxLoopDelayMs: Math.max(0, ...rows.map((cells) => Number(cells[column('client_loop_delay_p99_ms')]))),
+    maxLoopDelayMs: Math.max(0, ...samples.map((sample) => sample.loopDelayP99Ms)),
     meanCpuPct: cpu.length ? Math.round((cpu.reduce((a, b) => a + b, 0) / cpu.length) * 10) / 10 : 0,
   };
 }
