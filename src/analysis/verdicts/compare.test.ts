@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeHistogram, newHistogram, recordMicros } from '../../metrics/histogram.js';
 import { readRuns, type MatrixFile } from '../../results/readRuns.js';
 import { seededRandom } from '../../data/random.js';
-import { buildComparison, redoSizing } from './compare.js';
+import { buildComparison } from './compare.js';
 import { formatCompare } from '../../format/compareText.js';
 import { formatVerdicts, verdictParagraphs } from '../../format/verdictText.js';
 import { readRunSets } from '../../cli/compare.js';
@@ -193,13 +193,6 @@ describe('compare', () => {
     assert.ok(Math.abs(a.redo!.bytesPerSec - 2_000_000) < 1);
     assert.ok(Math.abs(a.redo!.perFileBytes - 7_200_000_000) < 3600);
     assert.equal(a.redo!.inEffect?.variable, 'innodb_log_file_size');
-    // MySQL before 8.0.30: two files share the hour; 8.0.30+: the capacity is a total.
-    const twoFiles = redoSizing(1000, { innodb_log_file_size: '1048576', innodb_log_files_in_group: '2' })!;
-    assert.equal(twoFiles.perFileBytes, 1_800_000);
-    assert.equal(twoFiles.holdsSeconds, 2 * 1048576 / 1000);
-    const capacity = redoSizing(1000, { innodb_log_file_size: '50331648', innodb_redo_log_capacity: '104857600' })!;
-    assert.equal(capacity.inEffect?.variable, 'innodb_redo_log_capacity');
-    assert.equal(capacity.holdsSeconds, 104857.6);
   });
 
   test('per-run interval CI leaves out a partial last interval', () => {
