@@ -11,7 +11,7 @@ import { classifyError, POOL_TIMEOUT, type ErrorClass } from '../db/errors.js';
 import { emptyErrorCounts, type PoolSample } from '../analysis/verdicts/poolVerdict.js';
 
 /** The part of the pool-check settings the load follows. */
-export interface LoadSettings {
+interface LoadSettings {
   processes: number;
   concurrency: number;
   /** 0: no provoked leak. */
