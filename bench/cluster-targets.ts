@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort, option, PROJECT_ROOT, positiveInteger, runChild, sh, stopOnSignal, writeResultsJson } from './common.js';
 import type { RunFile } from '../src/results/types.js';
-import { mean, sampleStdDev, studentTQuantile } from '../src/analysis/stats.js';
+import { mean, sampleStdDev, studentTQuantile } from '../src/analysis/verdicts/stats.js';
 
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
 const GALERA = join(PROJECT_ROOT, 'scripts', 'galera-cluster.sh');

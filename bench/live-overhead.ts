@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunFile } from '../src/results/types.js';
-import { mean, median } from '../src/analysis/stats.js';
+import { mean, median } from '../src/analysis/verdicts/stats.js';
 import { PROJECT_ROOT, positiveInteger, writeResultsJson } from './common.js';
 import { freePort, prometheusMissing, startPrometheus, type PrivatePrometheus } from '../test/support/prometheus.js';
 

@@ -23,7 +23,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, option, PROJECT_ROOT, positiveInteger, runChild, sh, stopOnSignal, writeResultsJson } from './common.js';
-import type { CompareReport } from '../src/analysis/compare.js';
+import type { CompareReport } from '../src/analysis/verdicts/compare.js';
 
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
 const SCRIPT = join(PROJECT_ROOT, 'scripts', 'private-mariadb.sh');

@@ -9,7 +9,7 @@ import type { Scale } from '../../src/data/hierarchy.js';
 import { ensureGeneratedFeatureFile, loadFeatureSource } from '../../src/data/featureSource.js';
 import { connectControl } from '../../src/db/connect.js';
 import { workerDriver } from '../../src/db/drivers/index.js';
-import { median } from '../../src/analysis/stats.js';
+import { median } from '../../src/analysis/verdicts/stats.js';
 import { PROJECT_ROOT } from '../common.js';
 import { dropScratch, scratch, scratchName } from './scratch.js';
 import { runLoader } from './loaderSide.js';

@@ -1,5 +1,5 @@
 /** The sysbench comparison's ratios (pure), its table on stdout and its JSON in results/. */
-import { mean } from '../../src/analysis/stats.js';
+import { mean } from '../../src/analysis/verdicts/stats.js';
 import { writeResultsJson } from '../common.js';
 import { COUNT_MISMATCH_TOLERANCE } from './measure.js';
 import type { Comparison, Mode, Options, RunResult } from './types.js';

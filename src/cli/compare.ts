@@ -1,6 +1,6 @@
-/** `innobench compare <run-or-matrix>...`: reads runs and matrices and prints their comparison (model in analysis/compare.ts). */
+/** `innobench compare <run-or-matrix>...`: reads runs and matrices and prints their comparison (model in analysis/verdicts/compare.ts). */
 import type { Argv } from 'yargs';
-import { buildComparison } from '../analysis/compare.js';
+import { buildComparison } from '../analysis/verdicts/compare.js';
 import { readRuns, type RunSet } from '../results/readRuns.js';
 import { comparisonOutput } from '../format/verdictText.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';

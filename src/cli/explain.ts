@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { connectControl } from '../db/connect.js';
 import { flagError } from '../db/identifiers.js';
 import { parseInteger } from '../config/units.js';
-import { DEFAULT_ROWS_FACTOR } from '../analysis/explainJudge.js';
+import { DEFAULT_ROWS_FACTOR } from '../analysis/index/explainJudge.js';
 import { formatAuditTable, runExplainAudit } from '../procedures/explainAudit.js';
 import type { AuditContext } from '../engine/scenario.js';
 import { scriptAuditStatements, scriptScenario } from '../../scenarios/script.js';

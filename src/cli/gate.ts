@@ -9,8 +9,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
-import { evaluateGate, formatGateTable, gateJUnitXml, gateMarkdown, type GateResult, type GateVerdict } from '../analysis/gate.js';
-import { parseThresholds, type Threshold } from '../analysis/thresholds.js';
+import { evaluateGate, type GateResult, type GateVerdict } from '../analysis/verdicts/gate.js';
+import { formatGateTable, gateJUnitXml, gateMarkdown } from '../analysis/verdicts/gateReport.js';
+import { parseThresholds, type Threshold } from '../analysis/verdicts/thresholds.js';
 import { parseInteger } from '../config/units.js';
 import { readRuns, type RunEntry, type StoredRun } from '../results/readRuns.js';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_NOTHING_TO_JUDGE, invalid, log } from './exit.js';

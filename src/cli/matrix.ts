@@ -15,7 +15,7 @@ import { MatrixRunner, type MatrixOutcome } from '../experiment/matrix.js';
 import type { ExternalCommands } from '../experiment/externalSetting.js';
 import type { MatrixPlan } from '../experiment/matrixPlan.js';
 import { MATRIX_FILE, readRuns } from '../results/readRuns.js';
-import { buildComparison } from '../analysis/compare.js';
+import { buildComparison } from '../analysis/verdicts/compare.js';
 import { comparisonOutput } from '../format/verdictText.js';
 import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, invalid, log } from './exit.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings } from './options.js';

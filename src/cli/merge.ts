@@ -6,7 +6,7 @@ import { HISTOGRAM_LOG_FILE, histogramLogText, mergeHistogramLogs, type Histogra
 import { latencyFiles } from '../results/latencyFiles.js';
 import { CliError, EXIT_INVALID, log } from './exit.js';
 import { summaryText } from '../format/summaryText.js';
-import { shardSetAccounting } from '../analysis/accounting.js';
+import { shardSetAccounting } from '../analysis/accounting/accounting.js';
 
 export function mergeCommand(yargs: Argv): Argv {
   return yargs.command(

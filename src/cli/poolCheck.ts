@@ -1,13 +1,13 @@
 /**
  * `innobench pool-check`: the operations guide's connection-pool leak check, simulated in-process
- * with mysql2 pools (see src/analysis/poolCheck.ts for the mapping of the guide's settings and the
+ * with mysql2 pools (see src/analysis/verdicts/poolVerdict.ts for the mapping of the guide's settings and the
  * verdict). Exit 0 when healthy, 1 when a leak, an error or an over-budget setting is found.
  */
 import type { Argv } from 'yargs';
 import { parseDurationMs, parseInteger } from '../config/units.js';
 import { ensureDatabase } from '../db/connect.js';
 import { DEFAULT_POOL_CHECK, formatPoolTable, formatSample, poolSettingMap, runPoolCheck, type PoolCheckSettings } from '../procedures/poolCheck.js';
-import { ERROR_LABELS } from '../analysis/poolVerdict.js';
+import { ERROR_LABELS } from '../analysis/verdicts/poolVerdict.js';
 import type { ErrorClass } from '../db/errors.js';
 import { CONNECTION_OPTIONS, Validator, connectionFrom } from './options.js';
 import { CliError, EXIT_FAILED, invalid, log } from './exit.js';

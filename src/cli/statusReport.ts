@@ -1,12 +1,12 @@
 /**
  * `innobench status-report <run-dir>`: the seed's awk script over a status capture, one line per
- * interval with the load average and the per-second rates (computed in analysis/statusReport.ts,
+ * interval with the load average and the per-second rates (computed in analysis/server/statusReport.ts,
  * printed by format/statusReportText.ts).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { parseGlobalStatusCapture, statusReport } from '../analysis/statusReport.js';
+import { parseGlobalStatusCapture, statusReport } from '../analysis/server/statusReport.js';
 import { formatStatusReport } from '../format/statusReportText.js';
 import { CliError, EXIT_FAILED } from './exit.js';
 

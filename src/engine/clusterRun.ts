@@ -12,8 +12,8 @@ import { ClusterSampler } from '../metrics/clusterSampler.js';
 import { sampleStatus, statusDelta, type StatusSample } from '../metrics/serverStatus.js';
 import { COMMIT_CONFLICT, nodeOfPart, type ClusterInterval, type ClusterSummary } from '../metrics/clusterStatus.js';
 import type { Summary } from '../results/types.js';
-import { conflictAccounting } from '../analysis/clusterConflicts.js';
-import { clusterAccounting } from '../analysis/clusterAccounting.js';
+import { conflictAccounting } from '../analysis/accounting/clusterConflicts.js';
+import { clusterAccounting } from '../analysis/accounting/clusterAccounting.js';
 
 /** How long the after-run count waits for a node that is still joining (it answers only once Synced). */
 const COUNT_PATIENCE_MS = 60_000;

@@ -8,7 +8,7 @@ import { secretFreeMessage } from '../config/redact.js';
 import { addDeltas } from '../metrics/serverStatus.js';
 import { summarize } from '../results/summary.js';
 import type { RunFile, Summary } from '../results/types.js';
-import { accountingCheck } from '../analysis/accounting.js';
+import { accountingCheck } from '../analysis/accounting/accounting.js';
 import { countRows, type PreparedRun, type RunDescription } from './prepareRun.js';
 import type { Measured } from './measure.js';
 import type { RunTotals } from './runTotals.js';

@@ -21,7 +21,7 @@ import { childConnection, runChild, type ChildResult } from './childRun.js';
 import { writeFileAtomic } from '../config/atomicFile.js';
 import { matrixFolderName, newMatrixFile, runRecord, type MatrixPlan } from './matrixPlan.js';
 import { clockTicksPerSec, processCpuTicks } from '../metrics/processCpu.js';
-import { pairedDiff } from '../analysis/paired.js';
+import { pairedDiff } from '../analysis/verdicts/paired.js';
 
 /** How a matrix ended. `refused`: nothing was changed (the matrix cannot run as asked). */
 export type MatrixOutcome =

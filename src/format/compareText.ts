@@ -1,9 +1,9 @@
 /** The comparison as text: the tables `compare`, `runs` and `matrix` print, and its JSON form. */
-import type { MeanInterval } from '../analysis/stats.js';
+import type { MeanInterval } from '../analysis/verdicts/stats.js';
 import { formatBytes } from './bytes.js';
-import type { CompareReport, ConfigurationFigures } from '../analysis/compare.js';
-import { MECHANISMS } from '../analysis/mechanism.js';
-import { formatPaired } from '../analysis/paired.js';
+import type { CompareReport, ConfigurationFigures } from '../analysis/verdicts/compare.js';
+import { MECHANISMS } from '../analysis/verdicts/mechanism.js';
+import { formatPaired } from '../analysis/verdicts/paired.js';
 
 
 /** Three significant figures, whole numbers from 1000 up. */

@@ -1,7 +1,7 @@
-/** The status-report text, from a report whose figures are written out (the rates are checked in analysis/). */
+/** The status-report text, from a report whose figures are written out (the rates are checked in analysis/server/). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IntervalRates, StatusReport } from '../analysis/statusReport.js';
+import type { IntervalRates, StatusReport } from '../analysis/server/statusReport.js';
 import { formatStatusReport } from './statusReportText.js';
 
 function interval(ts: number, when: string, load: number | null, seconds: number, rates: number[], reset = false): IntervalRates {

@@ -1,5 +1,5 @@
 /** `innobench status-report` as text: one line per interval, the totals and what Queries counts. */
-import { REPORT_COUNTERS, type StatusReport } from '../analysis/statusReport.js';
+import { REPORT_COUNTERS, type StatusReport } from '../analysis/server/statusReport.js';
 
 export function formatStatusReport(report: StatusReport, counters: readonly string[] = REPORT_COUNTERS): string {
   const header = ['ts', 'time', 'load', 'secs', ...counters.map((name) => `${name}/s`)];

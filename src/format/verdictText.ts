@@ -5,9 +5,9 @@
  * mechanism, whether steady state was reached and where the effect lies, the stalls by name, the
  * redo fill, and the seed's redo sizing rule.
  */
-import { MIN_SAMPLES } from '../analysis/steadyState.js';
-import { formatPaired } from '../analysis/paired.js';
-import type { CompareReport, ConfigurationComparison, ConfigurationFigures } from '../analysis/compare.js';
+import { MIN_SAMPLES } from '../analysis/verdicts/steadyState.js';
+import { formatPaired } from '../analysis/verdicts/paired.js';
+import type { CompareReport, ConfigurationComparison, ConfigurationFigures } from '../analysis/verdicts/compare.js';
 import { formatBytes } from './bytes.js';
 import { compareJson, formatCompare, formatFigure } from './compareText.js';
 

@@ -15,8 +15,8 @@ import {
   parseErrorLogDeadlocks,
   summarizeShapes,
   type ParsedDeadlock,
-} from '../analysis/deadlocks.js';
-import { mergeSources, type CapturedDeadlock } from '../analysis/deadlockSources.js';
+} from '../analysis/deadlocks/deadlocks.js';
+import { mergeSources, type CapturedDeadlock } from '../analysis/deadlocks/deadlockSources.js';
 import type { DeadlockCaptureSummary } from '../results/types.js';
 import { JournalBusy, LeftoverChanges, type ServerJournal, serverJournal } from '../serverState/journal.js';
 import type { JournalEntry } from '../serverState/journalTable.js';

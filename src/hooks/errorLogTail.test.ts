@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseErrorLogDeadlocks } from '../analysis/deadlocks.js';
+import { parseErrorLogDeadlocks } from '../analysis/deadlocks/deadlocks.js';
 import { ErrorLogTail } from './errorLogTail.js';
 
 const FIXTURES = new URL('../../../test/fixtures/deadlocks/', import.meta.url);

@@ -13,7 +13,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, type PromiseConnection } from '../db/connect.js';
-import { normalizeStatement } from '../analysis/deadlocks.js';
+import { normalizeStatement } from '../sql/normalize.js';
 import { serverJournal } from '../serverState/journal.js';
 import type { JournalEntry } from '../serverState/journalTable.js';
 import type { HookContext, HookStopContext, RunHook } from '../engine/runHooks.js';
@@ -186,7 +186,7 @@ export function slowLogHook(longQueryTimeSec: number, options: SlowLogOptions = 
   }
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   let previous: SlowLogSettings | null = null;
-  let change: { options: ConnectionOptions; entry: JournalEntry | null } | null = null;
+  let change: GlobalsChange | null = null;
   let windowFrom = 0;
   let sessionsBefore = 0;
   const notes: string[] = [];
@@ -210,29 +210,9 @@ export function slowLogHook(longQueryTimeSec: number, options: SlowLogOptions = 
         const before = await readSettings(connection);
         previous = { log_output: before.log_output, slow_query_log: before.slow_query_log, long_query_time: before.long_query_time };
         windowFrom = before.now;
-        const journal = serverJournal(ctx.connection);
-        // Refusals (another innobench holds changes, leftovers of a killed one) pass as they are.
-        await journal.acquire();
-        try {
-          change = { options: ctx.connection, entry: await journal.setGlobals({ log_output: 'TABLE', slow_query_log: 'ON', long_query_time: longQueryTimeSec }, 'slow log') };
-        } catch (error) {
-          throw new Error(`slow log: cannot set the server's globals (SET GLOBAL needs SUPER or SYSTEM_VARIABLES_ADMIN): ${message(error)}`);
-        }
-        const mariadb = /mariadb/i.test(before.version);
-        const [rows] = await connection.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [ctx.connection.database]);
-        sessionsBefore = Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
-        if (sessionsBefore > 0) {
-          notes.push(
-            `${sessionsBefore} session(s) on ${ctx.connection.database} were connected before the slow log was switched on: ` +
-              (mariadb
-                ? `MariaDB copies slow_query_log and long_query_time into a session when it connects, so those sessions log nothing (they keep slow_query_log=${previous.slow_query_log}, long_query_time=${previous.long_query_time}s)`
-                : `MySQL copies long_query_time into a session when it connects, so those sessions keep long_query_time=${previous.long_query_time}s`) +
-              '; only connections opened after the hook started follow the new settings',
-          );
-        }
-        if (before.generalLog === 1 && !/TABLE/i.test(before.log_output)) {
-          notes.push('general_log is ON: log_output=TABLE also moved it to mysql.general_log for the run');
-        }
+        change = await switchOn(ctx.connection, longQueryTimeSec);
+        sessionsBefore = await otherSessions(connection, ctx.connection.database);
+        notes.push(...startNotes(before, sessionsBefore, ctx.connection.database));
         ctx.log(`slow log: log_output=TABLE, slow_query_log=ON, long_query_time=${longQueryTimeSec}s for the run (was ${previous.log_output}, ${previous.slow_query_log}, ${previous.long_query_time}s)`);
       } catch (error) {
         await restore().catch(() => undefined);
@@ -251,39 +231,111 @@ export function slowLogHook(longQueryTimeSec: number, options: SlowLogOptions = 
       } catch (error) {
         restoreError = message(error);
       }
-      let connection: PromiseConnection | null = null;
       try {
-        connection = await connectControl(ctx.connection);
-        const windowTo = await serverNow(connection);
-        const rows = await readRows(connection, ctx.connection.database, windowFrom, windowTo, maxRows + 1);
-        const truncated = rows.length > maxRows;
-        if (truncated) rows.length = maxRows;
-        ctx.folder.writeAtomic(SLOW_LOG_FILE, slowLogCsv(rows));
-        const statements = summarizeSlowLog(rows);
-        if (truncated) notes.push(`more than ${maxRows} rows: only the first ${maxRows} were read`);
-        if (restoreError) notes.push(`could not restore the slow log settings: ${restoreError}`);
-        if (rows.length === 0) notes.push(`no statement on ${ctx.connection.database} took ${longQueryTimeSec}s or more on a connection opened after the hook started`);
-        notes.push('mysql.slow_log start_time is when a statement ended (MariaDB); the window is the server clock from hook start to stop');
-        return {
-          longQueryTimeSec,
-          database: ctx.connection.database,
-          window: { from: windowFrom, to: windowTo },
-          rows: rows.length,
-          truncated,
-          statementsDistinct: statements.length,
-          statements: statements.slice(0, SUMMARY_STATEMENTS),
-          previous: previous,
-          restored,
-          sessionsConnectedBefore: sessionsBefore,
-          sessionsLogged: new Set(rows.map((row) => row.threadId)).size,
-          file: SLOW_LOG_FILE,
-          notes: [...notes],
-        };
+        const read = await readRunRows(ctx, windowFrom, maxRows);
+        ctx.folder.writeAtomic(SLOW_LOG_FILE, slowLogCsv(read.rows));
+        return summary({ ...read, longQueryTimeSec, maxRows, database: ctx.connection.database, windowFrom, previous, restored, restoreError, sessionsBefore, notes });
       } catch (error) {
-        return { error: `slow log not read: ${message(error)}`, restored, notes: restoreError ? [...notes, `could not restore the slow log settings: ${restoreError}`] : [...notes] };
-      } finally {
-        await connection?.end().catch(() => undefined);
+        return { error: `slow log not read: ${message(error)}`, restored, notes: restoreError ? [...notes, restoreNote(restoreError)] : [...notes] };
       }
     },
   };
+}
+
+interface GlobalsChange {
+  options: ConnectionOptions;
+  entry: JournalEntry | null;
+}
+
+/** Sets the three globals through the journal, so that a forced exit or the next innobench puts them back. */
+async function switchOn(options: ConnectionOptions, longQueryTimeSec: number): Promise<GlobalsChange> {
+  const journal = serverJournal(options);
+  // Refusals (another innobench holds changes, leftovers of a killed one) pass as they are.
+  await journal.acquire();
+  try {
+    return { options, entry: await journal.setGlobals({ log_output: 'TABLE', slow_query_log: 'ON', long_query_time: longQueryTimeSec }, 'slow log') };
+  } catch (error) {
+    throw new Error(`slow log: cannot set the server's globals (SET GLOBAL needs SUPER or SYSTEM_VARIABLES_ADMIN): ${message(error)}`);
+  }
+}
+
+async function otherSessions(connection: PromiseConnection, database: string): Promise<number> {
+  const [rows] = await connection.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database]);
+  return Number((rows as Array<{ n: number }>)[0]?.n ?? 0);
+}
+
+/** What the new settings do not reach: sessions connected before, and the general log moved along. */
+function startNotes(before: SlowLogSettings & { version: string; generalLog: number }, sessionsBefore: number, database: string): string[] {
+  const notes: string[] = [];
+  if (sessionsBefore > 0) {
+    notes.push(
+      `${sessionsBefore} session(s) on ${database} were connected before the slow log was switched on: ` +
+        (/mariadb/i.test(before.version)
+          ? `MariaDB copies slow_query_log and long_query_time into a session when it connects, so those sessions log nothing (they keep slow_query_log=${before.slow_query_log}, long_query_time=${before.long_query_time}s)`
+          : `MySQL copies long_query_time into a session when it connects, so those sessions keep long_query_time=${before.long_query_time}s`) +
+        '; only connections opened after the hook started follow the new settings',
+    );
+  }
+  if (before.generalLog === 1 && !/TABLE/i.test(before.log_output)) {
+    notes.push('general_log is ON: log_output=TABLE also moved it to mysql.general_log for the run');
+  }
+  return notes;
+}
+
+/** The run's rows, up to maxRows; one more is asked for to know whether there were more. */
+async function readRunRows(ctx: HookStopContext, windowFrom: number, maxRows: number): Promise<{ rows: SlowLogRow[]; windowTo: number; truncated: boolean }> {
+  const connection = await connectControl(ctx.connection);
+  try {
+    const windowTo = await serverNow(connection);
+    const rows = await readRows(connection, ctx.connection.database, windowFrom, windowTo, maxRows + 1);
+    const truncated = rows.length > maxRows;
+    if (truncated) rows.length = maxRows;
+    return { rows, windowTo, truncated };
+  } finally {
+    await connection.end().catch(() => undefined);
+  }
+}
+
+interface SummaryInput {
+  rows: SlowLogRow[];
+  windowTo: number;
+  truncated: boolean;
+  longQueryTimeSec: number;
+  maxRows: number;
+  database: string;
+  windowFrom: number;
+  previous: SlowLogSettings;
+  restored: boolean;
+  restoreError: string | null;
+  sessionsBefore: number;
+  notes: string[];
+}
+
+function summary(input: SummaryInput): SlowLogSummary {
+  const { rows, truncated, maxRows, database, longQueryTimeSec } = input;
+  const statements = summarizeSlowLog(rows);
+  const notes = [...input.notes];
+  if (truncated) notes.push(`more than ${maxRows} rows: only the first ${maxRows} were read`);
+  if (input.restoreError) notes.push(restoreNote(input.restoreError));
+  if (rows.length === 0) notes.push(`no statement on ${database} took ${longQueryTimeSec}s or more on a connection opened after the hook started`);
+  notes.push('mysql.slow_log start_time is when a statement ended (MariaDB); the window is the server clock from hook start to stop');
+  return {
+    longQueryTimeSec,
+    database,
+    window: { from: input.windowFrom, to: input.windowTo },
+    rows: rows.length,
+    truncated,
+    statementsDistinct: statements.length,
+    statements: statements.slice(0, SUMMARY_STATEMENTS),
+    previous: input.previous,
+    restored: input.restored,
+    sessionsConnectedBefore: input.sessionsBefore,
+    sessionsLogged: new Set(rows.map((row) => row.threadId)).size,
+    file: SLOW_LOG_FILE,
+    notes,
+  };
+}
+
+function restoreNote(restoreError: string): string {
+  return `could not restore the slow log settings: ${restoreError}`;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { RunFolder } from '../results/runFolder.js';
 import type { HookContext } from '../engine/runHooks.js';
 import { GLOBAL_STATUS_FILE, INNODB_STATUS_FILE, PROCESSLIST_FILE, processlistField, statusCaptureHook, tsLine, type StatusCaptureSummary } from './statusCapture.js';
-import { parseGlobalStatusCapture, statusReport } from '../analysis/statusReport.js';
+import { parseGlobalStatusCapture, statusReport } from '../analysis/server/statusReport.js';
 
 const SERVER = {
   host: process.env.IB_TEST_HOST ?? '127.0.0.1',

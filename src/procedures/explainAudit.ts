@@ -4,7 +4,7 @@
  * became a full index scan showed 921 849 rows where one was expected), then the access type and
  * the Extra column.
  *
- * Verdicts, per plan row (one row per table the statement reads), from analysis/explainJudge, the
+ * Verdicts, per plan row (one row per table the statement reads), from analysis/index/explainJudge, the
  * judge index-check uses too:
  * - `full scan`        access type ALL (or MariaDB's hash_ALL): every row of the table is read.
  * - `full index scan`  access type `index` (or hash_index): every entry of an index is read. This
@@ -45,9 +45,9 @@
 import type { AuditStatement } from '../engine/scenario.js';
 import type { PromiseConnection } from '../db/connect.js';
 import { serverSnapshot } from '../db/serverSnapshot.js';
-import { DEFAULT_ROWS_FACTOR, INDEX_ISSUES, fmtCount, judgeStatement, type Issue, type JudgedRow } from '../analysis/explainJudge.js';
-import { mergeAnalyze, planFromExplainRows, planFromJson, type PlanRow } from '../analysis/explainPlan.js';
-import { identifiersOf, statementKind, stripComments, type StatementKind } from '../analysis/sqlText.js';
+import { DEFAULT_ROWS_FACTOR, INDEX_ISSUES, fmtCount, judgeStatement, type Issue, type JudgedRow } from '../analysis/index/explainJudge.js';
+import { mergeAnalyze, planFromExplainRows, planFromJson, type PlanRow } from '../analysis/index/explainPlan.js';
+import { identifiersOf, statementKind, stripComments, type StatementKind } from '../sql/sqlText.js';
 import { rollbackUnsafe } from './rollbackSafety.js';
 
 export type Flavour = 'MariaDB' | 'MySQL';

@@ -6,7 +6,7 @@
  * sleeping connections of our user and database (information_schema.PROCESSLIST — the guide's
  * `SHOW PROCESSLIST | grep Sleep`), and each pool's checked-out count is read in-process.
  *
- * mysql2 has no public pool statistics: the checked-out count is read from the pool's internals,
+ * mysql2 has no public pool statistics (poolLoad.ts): the checked-out count is read from the pool's internals,
  * `_allConnections.length - _freeConnections.length` (and `_allConnections.length` for the open
  * ones), on the callback pool under the promise wrapper. Those fields are private to mysql2
  * (checked with 3.x); `poolInternals` fails with a clear message if they change.
@@ -32,16 +32,16 @@
  * `leakEvery` N: the first task of every pool forgets to release its connection every N of its
  * operations (the provoked leak). The leaked connection stays open and checked out.
  *
- * The verdict is analysis/poolVerdict's (the guide's checklist); errors are sorted by db/errors.
+ * The verdict is analysis/verdicts/poolVerdict's (the guide's checklist); errors are sorted by db/errors.
  */
-import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import mysqlPromise, { type Pool as PromisePool, type PoolConnection } from 'mysql2/promise';
+import mysqlPromise, { type Pool as PromisePool } from 'mysql2/promise';
 import type { ConnectionOptions } from '../config/connection.js';
 import { connectControl, driverOptions, type PromiseConnection } from '../db/connect.js';
 import { quoteIdent } from '../db/identifiers.js';
-import { classifyError, POOL_TIMEOUT, type ErrorClass } from '../db/errors.js';
-import { emptyErrorCounts, poolVerdict, totalErrors, type ErrorCounts, type PoolSample, type PoolVerdict } from '../analysis/poolVerdict.js';
+import type { ErrorClass } from '../db/errors.js';
+import { poolVerdict, totalErrors, type ErrorCounts, type PoolSample, type PoolVerdict } from '../analysis/verdicts/poolVerdict.js';
+import { PoolLoad, poolInternals } from './poolLoad.js';
 
 export interface PoolCheckSettings {
   processes: number;
@@ -88,34 +88,6 @@ export function poolSettingMap(s: PoolCheckSettings): Array<{ guide: string; mys
   ];
 }
 
-export class PoolTimeoutError extends Error {
-  readonly code = POOL_TIMEOUT;
-}
-
-// ---------------------------------------------------------------------------------------------
-// mysql2 internals
-// ---------------------------------------------------------------------------------------------
-
-/** The length of one of the callback pool's private arrays, or null when it is not there. */
-function privateLength(core: object, field: string): number | null {
-  const value: unknown = Reflect.get(core, field);
-  if (typeof value !== 'object' || value === null || !('length' in value)) return null;
-  const length = value.length;
-  return typeof length === 'number' ? length : null;
-}
-
-/** The callback pool under mysql2's promise pool, with the private fields read here (see the header). */
-export function poolInternals(pool: PromisePool): { checkedOut: number; open: number; queued: number } {
-  const core: object = pool.pool;
-  const all = privateLength(core, '_allConnections');
-  const free = privateLength(core, '_freeConnections');
-  const queued = privateLength(core, '_connectionQueue');
-  if (all === null || free === null || queued === null) {
-    throw new Error("mysql2's pool internals (_allConnections, _freeConnections, _connectionQueue) are not where pool-check reads them: this mysql2 version is not supported");
-  }
-  return { open: all, checkedOut: all - free, queued };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The run
 // ---------------------------------------------------------------------------------------------
@@ -153,153 +125,38 @@ export async function runPoolCheck(connection: ConnectionOptions, settings: Pool
   const scratch = quoteIdent(scratchTable);
   const pools: PromisePool[] = [];
   try {
-    const [vars] = await control.query('SELECT @@max_connections AS maxConnections');
-    const maxConnections = Number((vars as Array<{ maxConnections: number }>)[0]?.maxConnections ?? NaN);
+    const maxConnections = await maxConnectionsOf(control);
     await control.query(
       `CREATE TABLE ${scratch} (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, pool TINYINT UNSIGNED NOT NULL, task SMALLINT UNSIGNED NOT NULL,
         note VARCHAR(32) NOT NULL DEFAULT '', created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`,
     );
     const zero = new Array<number>(settings.processes).fill(0);
     const before = { ...(await serverSample(control, connection)), t: 0, checkedOut: zero, open: zero, waiting: zero, ops: 0, errors: 0 };
-
-    for (let p = 0; p < settings.processes; p++) {
-      pools.push(
-        mysqlPromise.createPool({
-          ...driverOptions(connection),
-          connectionLimit: settings.poolSize,
-          maxIdle: settings.maxIdle,
-          idleTimeout: settings.idleTimeoutMs,
-          connectTimeout: settings.connectTimeoutMs,
-          waitForConnections: true,
-          queueLimit: 0,
-        }),
-      );
-    }
+    pools.push(...createPools(connection, settings));
     pools.forEach((pool) => poolInternals(pool)); // fail early if mysql2's internals moved
-
-    const errors = emptyErrorCounts();
-    const firstErrors: Partial<Record<ErrorClass, string>> = {};
-    let ops = 0;
-    let errorCount = 0;
-    let provokedLeaks = 0;
-    let stopped = false;
-    const stop = new AbortController();
-    setMaxListeners(0, stop.signal); // every waiting task listens
-    const record = (error: unknown): void => {
-      if (stopped && /Pool is closed/i.test(String((error as Error)?.message))) return;
-      const kind = classifyError(error);
-      errors[kind]++;
-      errorCount++;
-      firstErrors[kind] ??= error instanceof Error ? error.message : String(error);
-    };
-
-    // Tasks waiting for a connection, counted here: mysql2's _connectionQueue also keeps the
-    // requests of tasks that gave up at the pool timeout.
-    const waiting = new Array<number>(settings.processes).fill(0);
-    const task = async (poolIndex: number, taskIndex: number): Promise<void> => {
-      const pool = pools[poolIndex]!;
-      let mine = 0;
-      while (!stopped) {
-        let conn: PoolConnection;
-        waiting[poolIndex]!++;
-        try {
-          conn = await acquire(pool, settings.poolTimeoutMs, stop.signal);
-        } catch (error) {
-          if (stopped) break;
-          record(error);
-          continue;
-        } finally {
-          waiting[poolIndex]!--;
-        }
-        let broken = false;
-        try {
-          await conn.query('SELECT 1');
-          await conn.query(`INSERT INTO ${scratch} (pool, task, note) VALUES (?, ?, ?)`, [poolIndex, taskIndex, 'pool-check']);
-          ops++;
-          mine++;
-        } catch (error) {
-          record(error);
-          broken = true;
-        }
-        if (!broken && taskIndex === 0 && settings.leakEvery > 0 && mine % settings.leakEvery === 0) {
-          provokedLeaks++; // forgotten: neither released nor closed
-          continue;
-        }
-        if (broken) conn.destroy();
-        else conn.release();
-      }
-    };
-
+    const load = new PoolLoad(pools, settings, scratch);
     const started = Date.now();
-    const tasks: Array<Promise<void>> = [];
-    for (let p = 0; p < settings.processes; p++) for (let k = 0; k < settings.concurrency; k++) tasks.push(task(p, k));
-
-    const samples: PoolSample[] = [];
-    let lastOps = 0;
-    let lastErrors = 0;
-    const sampleNow = async (t: number): Promise<PoolSample> => {
-      const server = await serverSample(control, connection);
-      const internals = pools.map(poolInternals);
-      const sample: PoolSample = {
-        t,
-        ...server,
-        checkedOut: internals.map((i) => i.checkedOut),
-        open: internals.map((i) => i.open),
-        waiting: [...waiting],
-        ops: ops - lastOps,
-        errors: errorCount - lastErrors,
-      };
-      lastOps = ops;
-      lastErrors = errorCount;
-      return sample;
+    load.start();
+    const sampleAt = async (): Promise<PoolSample> => {
+      const t = (Date.now() - started) / 1000;
+      return load.sample(t, await serverSample(control, connection));
     };
-    for (let k = 1; k * settings.sampleMs <= settings.durationMs; k++) {
-      await sleep(started + k * settings.sampleMs - Date.now());
-      const sample = await sampleNow((Date.now() - started) / 1000);
-      samples.push(sample);
-      hooks.onSample?.(sample);
-    }
+    const samples = await sampleWhileRunning(settings, started, sampleAt, hooks);
     await sleep(started + settings.durationMs - Date.now());
-    stopped = true;
-    stop.abort();
+    load.halt();
     const elapsedSec = (Date.now() - started) / 1000;
-    const opsAtStop = ops;
-
+    const opsAtStop = load.ops;
     // Drain: tasks finish their operation; those waiting for a connection give up at their next wake-up.
-    await Promise.race([Promise.all(tasks), sleep(settings.drainMs)]);
-    const afterDrain = await sampleNow((Date.now() - started) / 1000);
-
-    await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
-    pools.length = 0;
-    await Promise.race([Promise.all(tasks), sleep(settings.drainMs)]);
+    await load.settle(settings.drainMs);
+    const afterDrain = await sampleAt();
+    await load.close();
+    await load.settle(settings.drainMs);
     await sleep(200); // let the server register the closed connections
     const server = await serverSample(control, connection);
     const afterClose: PoolSample = { ...server, t: (Date.now() - started) / 1000, checkedOut: zero, open: zero, waiting: zero, ops: 0, errors: 0 };
-
-    const verdict = poolVerdict({
-      poolSize: settings.poolSize,
-      processes: settings.processes,
-      maxConnections: Number.isFinite(maxConnections) ? maxConnections : null,
-      samples,
-      afterDrain,
-      errors,
-    });
-    return {
-      settings,
-      scratchTable,
-      maxConnections: Number.isFinite(maxConnections) ? maxConnections : null,
-      before,
-      samples,
-      afterDrain,
-      afterClose,
-      ops: opsAtStop,
-      elapsedSec,
-      opsPerSec: opsAtStop / elapsedSec,
-      provokedLeaks,
-      errors,
-      firstErrors,
-      verdict,
-    };
+    const { errors, firstErrors, provokedLeaks } = load;
+    const verdict = poolVerdict({ poolSize: settings.poolSize, processes: settings.processes, maxConnections, samples, afterDrain, errors });
+    return { settings, scratchTable, maxConnections, before, samples, afterDrain, afterClose, ops: opsAtStop, elapsedSec, opsPerSec: opsAtStop / elapsedSec, provokedLeaks, errors, firstErrors, verdict };
   } finally {
     await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
     await control.query(`DROP TABLE IF EXISTS ${scratch}`).catch(() => undefined);
@@ -307,37 +164,37 @@ export async function runPoolCheck(connection: ConnectionOptions, settings: Pool
   }
 }
 
-/**
- * getConnection with a timeout (mysql2 has none), given up early when `signal` aborts. A
- * connection that arrives after either is released straight back.
- */
-function acquire(pool: PromisePool, timeoutMs: number, signal: AbortSignal): Promise<PoolConnection> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const onAbort = (): void => {
-      if (finish()) reject(new Error('stopped'));
-    };
-    const timer = setTimeout(() => {
-      if (finish()) reject(new PoolTimeoutError(`pool timeout: no connection within ${timeoutMs / 1000} s (all ${poolInternals(pool).open} checked out)`));
-    }, timeoutMs);
-    signal.addEventListener('abort', onAbort);
-    pool.getConnection().then(
-      (conn) => {
-        if (finish()) resolve(conn);
-        else conn.release();
-      },
-      (error: unknown) => {
-        if (finish()) reject(error);
-      },
-    );
-  });
+async function maxConnectionsOf(control: PromiseConnection): Promise<number | null> {
+  const [vars] = await control.query('SELECT @@max_connections AS maxConnections');
+  const maxConnections = Number((vars as Array<{ maxConnections: number }>)[0]?.maxConnections ?? NaN);
+  return Number.isFinite(maxConnections) ? maxConnections : null;
+}
+
+/** One pool per simulated application process, with the guide's settings mapped onto mysql2's. */
+function createPools(connection: ConnectionOptions, settings: PoolCheckSettings): PromisePool[] {
+  return Array.from({ length: settings.processes }, () =>
+    mysqlPromise.createPool({
+      ...driverOptions(connection),
+      connectionLimit: settings.poolSize,
+      maxIdle: settings.maxIdle,
+      idleTimeout: settings.idleTimeoutMs,
+      connectTimeout: settings.connectTimeoutMs,
+      waitForConnections: true,
+      queueLimit: 0,
+    }),
+  );
+}
+
+/** A sample every sampleMs of the run, on the clock from `started` so that slow samples do not drift. */
+async function sampleWhileRunning(settings: PoolCheckSettings, started: number, sampleAt: () => Promise<PoolSample>, hooks: PoolCheckHooks): Promise<PoolSample[]> {
+  const samples: PoolSample[] = [];
+  for (let k = 1; k * settings.sampleMs <= settings.durationMs; k++) {
+    await sleep(started + k * settings.sampleMs - Date.now());
+    const sample = await sampleAt();
+    samples.push(sample);
+    hooks.onSample?.(sample);
+  }
+  return samples;
 }
 
 async function serverSample(control: PromiseConnection, connection: ConnectionOptions): Promise<Pick<PoolSample, 'threadsConnected' | 'own' | 'sleeping'>> {

@@ -4,7 +4,7 @@
  * every statement), so that neither ever keeps a change in the user's tables.
  */
 import type { PromiseConnection } from '../db/connect.js';
-import { identifiersOf } from '../analysis/sqlText.js';
+import { identifiersOf } from '../sql/sqlText.js';
 
 const TRANSACTIONAL = /^innodb$/i;
 

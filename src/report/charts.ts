@@ -5,7 +5,7 @@
  * plot (log x-axis) of the exactly merged histograms.
  */
 import { valuesAtPercentiles, type Histogram } from '../metrics/histogram.js';
-import type { CompareReport } from '../analysis/compare.js';
+import type { CompareReport } from '../analysis/verdicts/compare.js';
 import { mergedHistogram, readStatusRows, readTimeline, type RunSet } from '../results/readRuns.js';
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];

@@ -3,8 +3,8 @@
  * the confidence intervals side by side (a static SVG drawn here) and the steady state with its
  * stalls and mechanism.
  */
-import type { CompareReport } from '../analysis/compare.js';
-import { meanCI } from '../analysis/stats.js';
+import type { CompareReport } from '../analysis/verdicts/compare.js';
+import { meanCI } from '../analysis/verdicts/stats.js';
 import { configurationCells, formatFigure, mechanismRows, pairedRows, stallLines, steadyStateRows } from '../format/compareText.js';
 import { verdictParagraphs } from '../format/verdictText.js';
 import { escapeHtml, table } from './markup.js';

@@ -12,7 +12,7 @@
  * This module puts the report together; page.ts is the document around it, charts.ts the chart
  * data, compareSections.ts and runSections.ts the sections.
  */
-import { buildComparison, type CompareReport } from '../analysis/compare.js';
+import { buildComparison, type CompareReport } from '../analysis/verdicts/compare.js';
 import type { RunSet, StoredRun } from '../results/readRuns.js';
 import { PALETTE, reportCharts } from './charts.js';
 import { sideBySideSection, steadyStateSection, verdictSection } from './compareSections.js';

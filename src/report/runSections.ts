@@ -2,7 +2,7 @@
  * The sections that say what was run: the overview (scenario, server, matrix), the chart figures,
  * every run, redo sizing, the settings and server variables, and the notes and footer.
  */
-import type { CompareReport, ConfigurationFigures } from '../analysis/compare.js';
+import type { CompareReport, ConfigurationFigures } from '../analysis/verdicts/compare.js';
 import { formatFigure, formatMeanCI } from '../format/compareText.js';
 import { formatBytes } from '../format/bytes.js';
 import type { RunSet, StoredRun } from '../results/readRuns.js';

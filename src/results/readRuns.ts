@@ -288,6 +288,26 @@ export function readTimeline(dir: string, op = 'all'): TimelineRow[] {
   });
 }
 
+/** The harness's own figures for one interval (timeline.csv's client_* columns, `all` rows). */
+export interface ClientSample {
+  elapsedSec: number;
+  rssMb: number;
+  cpuPct: number;
+  loopDelayP99Ms: number;
+}
+
+/** The intervals of timeline.csv that carry the harness's own figures (runs before those columns have none). */
+export function readClientSamples(dir: string): ClientSample[] {
+  return readCsv(join(dir, TIMELINE_FILE))
+    .filter((row) => row.op === 'all' && row.client_rss_mb !== undefined && row.client_rss_mb !== '')
+    .map((row) => ({
+      elapsedSec: num(row.elapsed_s),
+      rssMb: num(row.client_rss_mb),
+      cpuPct: num(row.client_cpu_pct),
+      loopDelayP99Ms: num(row.client_loop_delay_p99_ms),
+    }));
+}
+
 /**
  * Per-interval ops/s samples of a run, without the last interval when it is partial (shorter
  * than 95 % of the run's interval: the run ended inside it, or its work ran out). The first

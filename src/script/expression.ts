@@ -5,7 +5,7 @@
  * Parsed once, type-checked against the variables set before them, evaluated per operation. Pure:
  * randomness and the library's values come from the caller.
  */
-import { SqlSyntaxError, TokenCursor, tokenize } from '../analysis/sqlText.js';
+import { SqlSyntaxError, TokenCursor, tokenize } from '../sql/sqlText.js';
 
 /** What a value is: a number (arithmetic works on it), text, or bytes (a feature). */
 export type ValueType = 'number' | 'text' | 'bytes';

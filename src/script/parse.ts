@@ -7,7 +7,7 @@
  * as a whole. Parsed and checked completely before anything connects; every error names
  * file:line. Pure: text in, a program out.
  */
-import { splitStatements } from '../analysis/sqlText.js';
+import { splitStatements } from '../sql/sqlText.js';
 import { parseExpression, typeOf, type Expr, type ValueType } from './expression.js';
 import { controlStatement, parseStatement, transactionControl, type Statement } from './statement.js';
 

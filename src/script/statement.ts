@@ -3,7 +3,7 @@
  * to a library table that is named per library when the statement is sent; BEGIN, COMMIT and
  * ROLLBACK recognised as the transaction they open or close.
  */
-import { statementKind, tokenize, type StatementKind, type Token } from '../analysis/sqlText.js';
+import { statementKind, tokenize, type StatementKind, type Token } from '../sql/sqlText.js';
 import type { ValueType } from './expression.js';
 
 /** A library table a statement names, `{member}`; `feature` is model version 1's, `feature_2` version 2's. */

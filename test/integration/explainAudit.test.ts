@@ -5,9 +5,9 @@ import mysqlPromise, { type Connection } from 'mysql2/promise';
 import type { PromiseConnection } from '../../src/db/connect.js';
 import type { AuditStatement } from '../../src/engine/scenario.js';
 import { formatAuditTable, runExplainAudit } from '../../src/procedures/explainAudit.js';
-import { judgeRow, judgeStatement, rowsEstimate, type Issue } from '../../src/analysis/explainJudge.js';
-import { mergeAnalyze, planFromExplainRows, planFromJson, type PlanRow } from '../../src/analysis/explainPlan.js';
-import { identifiersOf, statementKind } from '../../src/analysis/sqlText.js';
+import { judgeRow, judgeStatement, rowsEstimate, type Issue } from '../../src/analysis/index/explainJudge.js';
+import { mergeAnalyze, planFromExplainRows, planFromJson, type PlanRow } from '../../src/analysis/index/explainPlan.js';
+import { identifiersOf, statementKind } from '../../src/sql/sqlText.js';
 
 // The seed's statement (002): the join has no join condition, so person is read in full.
 const SEED_BAD_SQL = 'SELECT person_123.id FROM person_123 INNER JOIN group_123 WHERE person_123.name = ? AND group_123.name = ?';

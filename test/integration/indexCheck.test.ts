@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePlan, parseQueries } from '../../src/analysis/indexPlan.js';
+import { parsePlan, parseQueries } from '../../src/analysis/index/indexPlan.js';
 import { runWithProgress } from '../../src/procedures/indexCheck/alterProgress.js';
 import { runIndexCheck } from '../../src/procedures/indexCheck/run.js';
 import { measureWrites, SCRATCH_PREFIX } from '../../src/procedures/indexCheck/writeLoad.js';

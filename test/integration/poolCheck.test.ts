@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_POOL_CHECK, PoolTimeoutError, formatPoolTable, poolSettingMap, runPoolCheck } from '../../src/procedures/poolCheck.js';
+import { DEFAULT_POOL_CHECK, formatPoolTable, poolSettingMap, runPoolCheck } from '../../src/procedures/poolCheck.js';
+import { PoolTimeoutError } from '../../src/procedures/poolLoad.js';
 import { classifyError } from '../../src/db/errors.js';
-import type { PoolSample } from '../../src/analysis/poolVerdict.js';
+import type { PoolSample } from '../../src/analysis/verdicts/poolVerdict.js';
 import { SERVER, adminQuery, createTestDatabase, type TestDatabase } from '../helpers.js';
 
 test("pool-check sorts errors with the engine's classifier (db/errors), its own pool timeout included", () => {

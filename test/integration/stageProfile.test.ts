@@ -1,5 +1,5 @@
 /**
- * Stage profiles (the attribution's own test is src/analysis/stageAttribution.test.ts). The
+ * Stage profiles (the attribution's own test is src/analysis/server/stageAttribution.test.ts). The
  * shared server (127.0.0.1:3306) runs with performance_schema OFF, so here the SET profiling
  * fallback is tested; the performance_schema path needs a server started with it ON, a private
  * one: test/faults/stageProfile-ps.test.ts.

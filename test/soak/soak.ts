@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { soakReport } from '../../src/analysis/soak.js';
+import { soakReport } from '../../src/analysis/verdicts/soak.js';
+import { readClientSamples } from '../../src/results/readRuns.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const duration = process.env.SOAK_DURATION ?? '3m';
@@ -24,7 +25,7 @@ test(`soak: ${duration} of reads keeps the harness's memory flat`, { timeout: 3_
     cli('prepare', 'read-member-features', '--flag', 'soak', '--groups', '20', '--members', '50', '--images', '10');
     cli('run', 'read-member-features', '--flag', 'soak', '--workers', '20', '--threads', '2', '--duration', duration, '--interval', '10s', '--results', results);
     const runDir = join(results, readdirSync(results)[0]!);
-    const report = soakReport(runDir);
+    const report = soakReport(readClientSamples(runDir));
     process.stderr.write(`soak report: ${JSON.stringify(report)}\n`);
     assert.ok(report.intervals >= 3, 'at least three intervals');
     assert.ok(report.rssSlopeMbPerMin < MAX_SLOPE_MB_PER_MIN, `RSS grows ${report.rssSlopeMbPerMin} MB/min`);

@@ -1,7 +1,7 @@
 /**
  * `--stage-profile`: where the server's time goes, stage by stage, for the statements of a run:
  * from performance_schema when it is ON (psProfiler.ts, attribution in
- * analysis/stageAttribution.ts), otherwise from a sampled `SET profiling` replay
+ * analysis/server/stageAttribution.ts), otherwise from a sampled `SET profiling` replay
  * (profilingFallback.ts). Writes stages.txt and returns the summary for run.json.
  */
 import { connectControl, type PromiseConnection } from '../../db/connect.js';

@@ -3,7 +3,7 @@
  * `SET profiling` fallback when performance_schema is OFF), their summaries and the text of
  * stages.txt.
  */
-import type { StageLine, StatementProfile } from '../../analysis/stageAttribution.js';
+import type { StageLine, StatementProfile } from '../../analysis/server/stageAttribution.js';
 
 export const STAGES_FILE = 'stages.txt';
 export const FALLBACK_LABEL = 'SET profiling fallback (sampled connection)';

@@ -7,7 +7,7 @@
  */
 import type { PromiseConnection } from '../../db/connect.js';
 import { errorMessage as message } from '../../db/errors.js';
-import { stageLines, type StageTotals } from '../../analysis/stageAttribution.js';
+import { stageLines, type StageTotals } from '../../analysis/server/stageAttribution.js';
 import { CONTROL_MARK, FALLBACK_LABEL, HOW_TO_ENABLE_PS, STAGES_FILE, type FallbackStageProfileSummary, type StageProfileOptions } from './profile.js';
 
 export class ProfilingFallback {

@@ -11,8 +11,8 @@
 import type { ConnectionOptions } from '../../config/connection.js';
 import type { PromiseConnection } from '../../db/connect.js';
 import { errorMessage as message } from '../../db/errors.js';
-import { normalizeStatement } from '../../analysis/deadlocks.js';
-import { StageAttribution, ms } from '../../analysis/stageAttribution.js';
+import { normalizeStatement } from '../../sql/normalize.js';
+import { StageAttribution, ms } from '../../analysis/server/stageAttribution.js';
 import { serverJournal } from '../../serverState/journal.js';
 import type { JournalEntry } from '../../serverState/journalTable.js';
 import { boundStatement } from '../../serverState/statements.js';

@@ -6,7 +6,7 @@
 import type { Scale } from '../../data/hierarchy.js';
 import type { Scenario } from '../../engine/scenario.js';
 import { formatBytes } from '../../format/bytes.js';
-import { accountName, holdsGlobally, missingOnDatabase, parseGrants, type ParsedGrants } from '../../analysis/grants.js';
+import { accountName, holdsGlobally, missingOnDatabase, parseGrants, type ParsedGrants } from '../../analysis/server/grants.js';
 
 export type Level = 'ok' | 'warning' | 'error';
 

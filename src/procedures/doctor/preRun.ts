@@ -4,7 +4,7 @@
  */
 import type { PromiseConnection } from '../../db/connect.js';
 import { libraryTables } from '../../schema/tables.js';
-import { missingOnDatabase, parseGrants } from '../../analysis/grants.js';
+import { missingOnDatabase, parseGrants } from '../../analysis/server/grants.js';
 import { needsOf, preRunChecks, type Check, type ScenarioProfile } from './checks.js';
 import { gatherFacts } from './facts.js';
 

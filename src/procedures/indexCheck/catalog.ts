@@ -6,11 +6,11 @@
 import { format as formatSql } from 'mysql2';
 import type { PromiseConnection } from '../../db/connect.js';
 import { quoteIdent } from '../../db/identifiers.js';
-import type { IndexStatus } from '../../analysis/indexAcceptance.js';
-import type { PlannedIndex, PlannedQuery } from '../../analysis/indexPlan.js';
-import { planFromExplainRows, type PlanRow } from '../../analysis/explainPlan.js';
-import { sameName } from '../../analysis/sqlText.js';
-import { median, percentile } from '../../analysis/stats.js';
+import type { IndexStatus } from '../../analysis/index/indexAcceptance.js';
+import type { PlannedIndex, PlannedQuery } from '../../analysis/index/indexPlan.js';
+import { planFromExplainRows, type PlanRow } from '../../analysis/index/explainPlan.js';
+import { sameName } from '../../sql/sqlText.js';
+import { median, percentile } from '../../analysis/verdicts/stats.js';
 
 type Row = Record<string, unknown>;
 

@@ -1,16 +1,16 @@
 /**
  * The only schema changes index-check makes: adding a planned index that is missing (and
  * recording it, with its columns, in the registry), and dropping an index it recorded. An index
- * that was there before, or PRIMARY, is never dropped (analysis/indexRollback decides).
+ * that was there before, or PRIMARY, is never dropped (analysis/index/indexRollback decides).
  */
 import type { PromiseConnection } from '../../db/connect.js';
 import { ensureIndexRegistry, findAddedIndex, forgetIndex, forgetIndexStatement, recordIndex } from '../../schema/registry.js';
 import { serverSnapshot } from '../../db/serverSnapshot.js';
 import type { ServerJournal } from '../../serverState/journal.js';
 import type { JournalEntry } from '../../serverState/journalTable.js';
-import type { IndexStatus } from '../../analysis/indexAcceptance.js';
-import { addStatement, dropStatement, type PlannedIndex } from '../../analysis/indexPlan.js';
-import { rollbackAction } from '../../analysis/indexRollback.js';
+import type { IndexStatus } from '../../analysis/index/indexAcceptance.js';
+import { addStatement, dropStatement, type PlannedIndex } from '../../analysis/index/indexPlan.js';
+import { rollbackAction } from '../../analysis/index/indexRollback.js';
 import { formatProgress, runWithProgress } from './alterProgress.js';
 import { indexStatuses } from './catalog.js';
 

@@ -7,19 +7,19 @@
  *   apply   → each missing index is added, MariaDB's ALTER TABLE progress read from a second
  *             connection every second; each one added is recorded in the registry;
  *   after   → the same measurements;
- *   verdict → the guide's acceptance criteria (analysis/indexAcceptance);
+ *   verdict → the guide's acceptance criteria (analysis/index/indexAcceptance);
  *   rollback→ `ALTER TABLE t DROP INDEX idx` for the plan's indexes that innobench added and that
  *             still have the columns it added them with; any other is refused.
  *
- * The plan is parsed and refused before anything runs (analysis/indexPlan); without a queries
+ * The plan is parsed and refused before anything runs (analysis/index/indexPlan); without a queries
  * file one query per planned index is derived (catalog.deriveQueries).
  */
 import type { ConnectionOptions } from '../../config/connection.js';
 import { connectControl, type PromiseConnection } from '../../db/connect.js';
-import { acceptance, formatAcceptance, type Acceptance, type Measurement, type QueryMeasure, type WriteMeasure } from '../../analysis/indexAcceptance.js';
-import { checkExplain } from '../../analysis/explainJudge.js';
-import { rollbackStatements, type Plan, type PlannedQuery } from '../../analysis/indexPlan.js';
-import { sameName, shorten } from '../../analysis/sqlText.js';
+import { acceptance, formatAcceptance, type Acceptance, type Measurement, type QueryMeasure, type WriteMeasure } from '../../analysis/index/indexAcceptance.js';
+import { checkExplain } from '../../analysis/index/explainJudge.js';
+import { rollbackStatements, type Plan, type PlannedQuery } from '../../analysis/index/indexPlan.js';
+import { sameName, shorten } from '../../sql/sqlText.js';
 import { deriveQueries, explain, indexStatuses, missingTables, timeQuery } from './catalog.js';
 import { addMissing, dropAdded, type AppliedIndex, type RefusedDrop } from './indexChanges.js';
 import { describeWorkload, measureWrites, type WriteWorkload } from './writeLoad.js';

@@ -18,7 +18,7 @@ import { classifyError, errorKey } from '../../db/errors.js';
 import { quoteIdent } from '../../db/identifiers.js';
 import { DEFAULT_RETRY_POLICY, reconnectDelayMs, retryDelayMs, type RetryPolicy } from '../../engine/retryPolicy.js';
 import { latencySummaryMs, newHistogram, recordMicros } from '../../metrics/histogram.js';
-import type { WriteMeasure } from '../../analysis/indexAcceptance.js';
+import type { WriteMeasure } from '../../analysis/index/indexAcceptance.js';
 import { rollbackUnsafe } from '../rollbackSafety.js';
 import { customWrite, generatedInsert, type PreparedWrite } from './writeTarget.js';
 import type { ServerJournal } from '../../serverState/journal.js';
@@ -86,6 +86,18 @@ async function writeLoop(
   retry: RetryPolicy,
 ): Promise<WriteMeasure> {
   const connect = (): Promise<PromiseConnection> => mysqlPromise.createConnection(driverOptions(options));
+  const clients = await openAll(connect, connections);
+  const loop = new WriteLoop(write, rollBack, seconds, signal, retry);
+  try {
+    await Promise.all(clients.map((_, k) => loop.drive(clients, k, connect)));
+    return loop.measure(connections, target);
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+}
+
+/** Every connection or none: one refused means the workload cannot run as asked. */
+async function openAll(connect: () => Promise<PromiseConnection>, connections: number): Promise<PromiseConnection[]> {
   const opened = await Promise.allSettled(Array.from({ length: connections }, connect));
   const clients = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const refused = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -93,62 +105,47 @@ async function writeLoop(
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     throw new Error(`write workload: cannot connect: ${refused.reason instanceof Error ? refused.reason.message : String(refused.reason)}`);
   }
-  const histogram = newHistogram();
-  const perSecond: number[] = [];
-  const errorsByCode: Record<string, number> = {};
-  let rows = 0;
-  let errors = 0;
-  let retries = 0;
-  let firstError: string | undefined;
-  let seq = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const running = (): boolean => performance.now() < deadline && !signal?.aborted;
-  const fail = (error: unknown): void => {
-    errors++;
-    const key = errorKey(error);
-    errorsByCode[key] = (errorsByCode[key] ?? 0) + 1;
-    firstError ??= error instanceof Error ? error.message : String(error);
-  };
+  return clients;
+}
 
-  /** One statement, retried on deadlock / lock-wait timeout; resolves to the rows it wrote. */
-  const once = async (client: PromiseConnection): Promise<number> => {
-    const params = write.params.map((make) => make(seq++));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (rollBack) await client.query('START TRANSACTION');
-        const begun = performance.now();
-        const [result] = await client.query(write.sql, params);
-        recordMicros(histogram, (performance.now() - begun) * 1000);
-        if (rollBack) await client.query('ROLLBACK');
-        return (result as { affectedRows?: number }).affectedRows ?? 0;
-      } catch (error) {
-        if (rollBack) await client.query('ROLLBACK').catch(() => undefined);
-        const kind = classifyError(error);
-        if ((kind === 'deadlock' || kind === 'lock-wait-timeout') && attempt <= retry.retries && running()) {
-          retries++;
-          await sleep(retryDelayMs(retry, attempt));
-          continue;
-        }
-        throw error;
-      }
-    }
-  };
+/** What the connections running one write statement share: the clock, the histogram and the counts. */
+class WriteLoop {
+  private readonly histogram = newHistogram();
+  private readonly perSecond: number[] = [];
+  private readonly errorsByCode: Record<string, number> = {};
+  private rows = 0;
+  private errors = 0;
+  private retries = 0;
+  private firstError: string | undefined;
+  private seq = 0;
+  private readonly started = performance.now();
+  private readonly deadline: number;
 
-  const drive = async (k: number): Promise<void> => {
+  constructor(
+    private readonly write: PreparedWrite,
+    private readonly rollBack: boolean,
+    seconds: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly retry: RetryPolicy,
+  ) {
+    this.deadline = this.started + seconds * 1000;
+  }
+
+  /** Runs the statement on `clients[k]` until the deadline, replacing the connection when it is lost. */
+  async drive(clients: PromiseConnection[], k: number, connect: () => Promise<PromiseConnection>): Promise<void> {
     let reconnectFailures = 0;
-    while (running()) {
+    while (this.running()) {
       try {
-        const written = await once(clients[k]!);
-        rows += written;
-        const second = Math.floor((performance.now() - started) / 1000);
-        perSecond[second] = (perSecond[second] ?? 0) + written;
+        const written = await this.once(clients[k]!);
+        this.rows += written;
+        const second = Math.floor((performance.now() - this.started) / 1000);
+        this.perSecond[second] = (this.perSecond[second] ?? 0) + written;
       } catch (error) {
-        fail(error);
-        if (errors >= 20 && rows === 0) return; // the statement cannot work: stop instead of spinning
+        this.fail(error);
+        if (this.errors >= 20 && this.rows === 0) return; // the statement cannot work: stop instead of spinning
         if (classifyError(error) !== 'connection-lost') continue;
         clients[k]!.destroy();
-        while (running()) {
+        while (this.running()) {
           await sleep(reconnectDelayMs(reconnectFailures++));
           try {
             clients[k] = await connect();
@@ -159,26 +156,58 @@ async function writeLoop(
         }
       }
     }
-  };
+  }
 
-  try {
-    await Promise.all(clients.map((_, k) => drive(k)));
-    const elapsed = (performance.now() - started) / 1000;
-    const whole = Array.from({ length: Math.floor(elapsed) }, (_, k) => perSecond[k] ?? 0);
+  measure(connections: number, target: string): WriteMeasure {
+    const elapsed = (performance.now() - this.started) / 1000;
+    const whole = Array.from({ length: Math.floor(elapsed) }, (_, k) => this.perSecond[k] ?? 0);
     return {
-      rows,
+      rows: this.rows,
       seconds: elapsed,
-      rowsPerSec: elapsed > 0 ? rows / elapsed : 0,
+      rowsPerSec: elapsed > 0 ? this.rows / elapsed : 0,
       perSecond: whole,
-      latencyMs: latencySummaryMs(histogram),
-      retries,
-      errors,
-      errorsByCode,
+      latencyMs: latencySummaryMs(this.histogram),
+      retries: this.retries,
+      errors: this.errors,
+      errorsByCode: this.errorsByCode,
       connections,
       target,
-      ...(firstError ? { firstError } : {}),
+      ...(this.firstError ? { firstError: this.firstError } : {}),
     };
-  } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+
+  private running(): boolean {
+    return performance.now() < this.deadline && !this.signal?.aborted;
+  }
+
+  private fail(error: unknown): void {
+    this.errors++;
+    const key = errorKey(error);
+    this.errorsByCode[key] = (this.errorsByCode[key] ?? 0) + 1;
+    this.firstError ??= error instanceof Error ? error.message : String(error);
+  }
+
+  /** One statement, retried on deadlock / lock-wait timeout; resolves to the rows it wrote. */
+  private async once(client: PromiseConnection): Promise<number> {
+    const params = this.write.params.map((make) => make(this.seq++));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.rollBack) await client.query('START TRANSACTION');
+        const begun = performance.now();
+        const [result] = await client.query(this.write.sql, params);
+        recordMicros(this.histogram, (performance.now() - begun) * 1000);
+        if (this.rollBack) await client.query('ROLLBACK');
+        return (result as { affectedRows?: number }).affectedRows ?? 0;
+      } catch (error) {
+        if (this.rollBack) await client.query('ROLLBACK').catch(() => undefined);
+        const kind = classifyError(error);
+        if ((kind === 'deadlock' || kind === 'lock-wait-timeout') && attempt <= this.retry.retries && this.running()) {
+          this.retries++;
+          await sleep(retryDelayMs(this.retry, attempt));
+          continue;
+        }
+        throw error;
+      }
+    }
   }
 }

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PromiseConnection } from '../../db/connect.js';
 import { quoteIdent } from '../../db/identifiers.js';
-import { countPlaceholders, shorten, splitStatements, statementKind } from '../../analysis/sqlText.js';
+import { countPlaceholders, shorten, splitStatements, statementKind } from '../../sql/sqlText.js';
 import { select } from './catalog.js';
 
 type Row = Record<string, unknown>;

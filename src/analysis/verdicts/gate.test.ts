@@ -1,13 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunFile } from '../results/types.js';
+import type { RunFile } from '../../results/types.js';
 import type { GateResult, ThresholdResult } from './gate.js';
-import {
-  evaluateGate,
-  formatGateTable,
-  gateJUnitXml,
-  gateMarkdown,
-} from './gate.js';
+import { evaluateGate } from './gate.js';
 import type { Threshold } from './thresholds.js';
 import { parseThresholds } from './thresholds.js';
 
@@ -261,7 +256,6 @@ test('a current run that did not complete has nothing to judge', () => {
   const gate = evaluateGate(TIGHT_BASELINE, current, thresholds('opsPerSec >= -5%'));
   assert.equal(gate.verdict, 'nothing-to-judge');
   assert.match(gate.reason, /did not complete \(state failed: connection lost\)/);
-  assert.match(formatGateTable(gate), /^innobench gate: NOTHING TO JUDGE\. /);
 });
 
 test('a completed run that measured nothing (0 operations) has nothing to judge, even by thresholds it would meet', () => {
@@ -286,93 +280,17 @@ test('baseline runs that did not complete, or are the current run, are ignored',
   assert.equal(only(gate).baselineValue, 1000);
 });
 
-/** A gate with one of each verdict; the accounting note carries characters XML and Markdown must escape. */
-function mixedGate(): GateResult {
-  return evaluateGate(
+test('a gate can hold one of each verdict at once', () => {
+  const gate = evaluateGate(
     NOISY_BASELINE,
-    makeRun({
-      opsPerSec: 920,
-      errors: 3,
-      accountingOk: false,
-      accountingNote: 'rows <lost> & "missing" | here',
-      statusRates: { Innodb_rows_read: 5 },
-    }),
+    makeRun({ opsPerSec: 920, errors: 3, accountingOk: false, statusRates: { Innodb_rows_read: 5 } }),
     thresholds('opsPerSec >= -5%', 'errors == 0', 'accounting == ok', 'latency.p99 < 100', 'status.Innodb_rows_read <= +5%'),
   );
-}
-
-function count(text: string, pattern: RegExp): number {
-  return text.match(pattern)?.length ?? 0;
-}
-
-/**
- * Minimal well-formedness check (node has no XML parser): every tag closes in order, and no raw
- * "<", "&" or quote is left inside text or attribute values.
- */
-function assertWellFormedXml(xml: string): void {
-  const body = xml.replace(/^<\?xml[^?]*\?>\n/, '');
-  const open: string[] = [];
-  for (const token of body.match(/<[^>]*>|[^<]+/g) ?? []) {
-    assert.doesNotMatch(token.replace(/&(amp|lt|gt|quot|apos);/g, ''), /&/, `raw & in ${token}`);
-    if (!token.startsWith('<')) continue;
-    const tag = /^<(\/?)([A-Za-z-]+)((?:\s+[A-Za-z-]+="[^"<]*")*)\s*(\/?)>$/.exec(token);
-    assert.ok(tag, `malformed tag ${token}`);
-    const [, closing, name, , selfClosing] = tag;
-    if (selfClosing === '/') continue;
-    if (closing === '/') assert.equal(open.pop(), name, `unbalanced </${name}>`);
-    else open.push(name ?? '');
-  }
-  assert.deepEqual(open, [], 'unclosed elements');
-}
-
-test('JUnit XML: one testsuite, a testcase per threshold, a failure per failed threshold, escaped', () => {
-  const gate = mixedGate();
+  assert.equal(gate.verdict, 'fail');
   assert.deepEqual(
     gate.results.map((row) => row.verdict),
     ['noise', 'fail', 'fail', 'pass', 'no-baseline'],
   );
-  const xml = gateJUnitXml(gate);
-  assertWellFormedXml(xml);
-  assert.equal(count(xml, /<testsuite /g), 1);
-  assert.match(xml, /<testsuite name="innobench-gate" tests="5" failures="2" errors="0" skipped="1">/);
-  assert.equal(count(xml, /<testcase /g), 5);
-  assert.equal(count(xml, /<failure /g), 2);
-  assert.equal(count(xml, /<skipped /g), 1);
-  assert.match(xml, /name="latency\.p99 &lt; 100"/);
-  assert.match(xml, /rows &lt;lost&gt; &amp; &quot;missing&quot; \| here/);
-  assert.doesNotMatch(xml, /<lost>|& "/);
-});
-
-test('JUnit XML: a failed run adds one errored testcase and drops control characters', () => {
-  const gate = evaluateGate([], makeRun({ state: 'failed', error: 'boom\u0000 <eof>' }), thresholds('errors == 0'));
-  const xml = gateJUnitXml(gate);
-  assertWellFormedXml(xml);
-  assert.equal(count(xml, /<testcase /g), 2);
-  assert.equal(count(xml, /<error /g), 1);
-  assert.match(xml, /errors="1"/);
-  assert.doesNotMatch(xml, /\u0000/);
-});
-
-test('Markdown: a heading stating the verdict and one table row per threshold, pipes escaped', () => {
-  const markdown = gateMarkdown(mixedGate());
-  const lines = markdown.split('\n');
-  assert.equal(lines[0], '### innobench gate: FAIL');
-  const tableRows = lines.filter((line) => line.startsWith('| **'));
-  assert.equal(tableRows.length, 5);
-  assert.match(markdown, /\| \*\*fail\*\* \| `errors == 0` \| 0 ± 0 \(n=5\) \| 3 \| \+∞ % \|/);
-  assert.match(markdown, /"missing" \\\| here/);
-  assert.match(gateMarkdown(evaluateGate(TIGHT_BASELINE, makeRun(), thresholds('errors == 0'))), /^### innobench gate: PASS\n/);
-});
-
-test('text table: verdict line, a header and one aligned row per threshold', () => {
-  const table = formatGateTable(mixedGate());
-  const lines = table.trimEnd().split('\n');
-  assert.match(lines[0] ?? '', /^innobench gate: FAIL\. 2 of 5 thresholds failed: errors == 0; accounting == ok\.$/);
-  assert.match(lines[2] ?? '', /^verdict\s+threshold\s+baseline\s+current\s+change\s+reason$/);
-  assert.equal(lines.length, 3 + 5);
-  const changeColumn = (lines[2] ?? '').indexOf('change');
-  for (const row of lines.slice(3)) assert.ok(row.length > changeColumn, row);
-  assert.match(table, /noise\s+opsPerSec >= -5%\s+1000 ± 79\.1 \(n=5\)\s+920\s+-8\.0 %/);
 });
 
 function assertClose(actual: number, expected: number, tolerance = 1e-9): void {

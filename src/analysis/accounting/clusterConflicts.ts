@@ -9,7 +9,7 @@
  * (autocommit statements, up to wsrep_retry_autocommit times) or replayed (wsrep_local_replays).
  * Pure: the figures are handed in.
  */
-import type { ConflictAccounting, ConflictCounts } from '../metrics/clusterStatus.js';
+import type { ConflictAccounting, ConflictCounts } from '../../metrics/clusterStatus.js';
 
 export interface ConflictFigures extends ConflictCounts {
   /** @@wsrep_retry_autocommit of each node that answered. */

@@ -18,8 +18,8 @@
  * comment), never spliced from the plan's text.
  */
 import { escape as escapeSql } from 'mysql2';
-import { quoteIdent } from '../db/identifiers.js';
-import { SqlSyntaxError, TokenCursor, sameName, shorten, splitStatements, tokenize } from './sqlText.js';
+import { quoteIdent } from '../../db/identifiers.js';
+import { SqlSyntaxError, TokenCursor, sameName, shorten, splitStatements, tokenize } from '../../sql/sqlText.js';
 
 export interface IndexColumn {
   name: string;

@@ -16,7 +16,7 @@
  * the run is past the first fill).
  */
 import { mean, median } from './stats.js';
-import type { StatusRow, TimelineRow } from '../results/readRuns.js';
+import type { StatusRow, TimelineRow } from '../../results/readRuns.js';
 
 export interface IntervalPoint {
   elapsedSec: number;

@@ -3,7 +3,7 @@
  * (before and after the indexes were added): query time −≥ 50 %, write throughput −< 10 %,
  * 0 missing indexes, every query's EXPLAIN on its index with no full scan. Pure.
  */
-import type { LatencySummaryMs } from '../metrics/histogram.js';
+import type { LatencySummaryMs } from '../../metrics/histogram.js';
 import type { ExplainCheck } from './explainJudge.js';
 import type { PlannedIndex, PlannedQuery } from './indexPlan.js';
 

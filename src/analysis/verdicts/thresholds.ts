@@ -14,7 +14,7 @@
  * Metric names map onto run.json (src/results/types.ts); readMetric is that mapping.
  */
 
-import type { RunFile } from '../results/types.js';
+import type { RunFile } from '../../results/types.js';
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==';
 /** Equality against a percentage of a noisy mean never holds, so relative thresholds only bound. */

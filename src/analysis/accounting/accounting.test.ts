@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accountingCheck, shardSetAccounting } from './accounting.js';
-import { emptyCounts, type OpCounts } from '../metrics/opMeters.js';
-import type { OpSummary, StatusSection, Summary } from '../results/types.js';
+import { emptyCounts, type OpCounts } from '../../metrics/opMeters.js';
+import type { OpSummary, StatusSection, Summary } from '../../results/types.js';
 
 const LATENCY = { p50: 1, p95: 2, p99: 3, max: 4, mean: 1 };
 

@@ -9,26 +9,10 @@
  *   ("*** WAITING FOR ...", no number) and then "*** CONFLICTING WITH:", the locks in its way, each
  *   tagged with its owner's trx id. The locks a transaction holds are recovered from those lists.
  */
+import { normalizeStatement } from '../../sql/normalize.js';
+import { locksIn, ownedLocksIn, type LockInfo, type OwnedLock } from './lockLines.js';
 
 export type DeadlockSource = 'innodb-status' | 'error-log';
-
-export interface LockInfo {
-  lockType: 'RECORD' | 'TABLE';
-  /** Table as printed with the backquotes removed: "test.Animals". */
-  table?: string;
-  /** Index of a record lock ("PRIMARY", "idx_member"); table locks have none. */
-  index?: string;
-  /** Lock mode as printed: "X", "S", "IX", "IS", "AUTO-INC". */
-  mode: string;
-  /** "locks gap before rec": the gap before the record, not the record itself. */
-  gap: boolean;
-  /** "locks rec but not gap": the record without the gap before it. */
-  recordOnly: boolean;
-  /** "insert intention": an INSERT asking to enter a gap. */
-  insertIntention: boolean;
-  /** The lock line as printed. */
-  raw: string;
-}
 
 export interface DeadlockTransaction {
   /** N of "*** (N) TRANSACTION:", the number the victim line refers to. */
@@ -72,9 +56,6 @@ const ROLLBACK_LINE = /^\*\*\* WE ROLL BACK TRANSACTION \((\d+)\)$/;
 const TRANSACTION_LINE = /^TRANSACTION ([^,]+),/;
 const THREAD_LINE = /^(?:MySQL|MariaDB) thread id (\d+)/;
 const QUERY_ID = /\bquery id (\d+)/;
-const RECORD_LOCK_LINE =
-  /^RECORD LOCKS space id \d+ page no \d+ n bits \d+ index (\S+) of table (.+?) trx id (\S+) lock[_ ]mode (\S+)(.*)$/;
-const TABLE_LOCK_LINE = /^TABLE LOCK table (.+?) trx id (\S+) lock[_ ]mode (\S+)(.*)$/;
 /** "2022-11-25 15:58:22", "2026-11-23  2:41:09" (MariaDB log), "2022-11-25T15:58:22.610212Z" (MySQL 8 log). */
 const DATE_TIME = String.raw`\d{4}-\d{2}-\d{2}[T ] ?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?`;
 /** A line starting with a timestamp; servers before MySQL 5.6 printed "111212 22:52:42". */
@@ -146,20 +127,6 @@ export function formatDeadlockText(d: ParsedDeadlock): string {
   return lines.join('\n');
 }
 
-/**
- * The statement with its literals (quoted strings, numbers, hex and bit values) replaced by `?`,
- * comments dropped and whitespace collapsed. Lists of literals become `(?+)`, because IN lists and
- * multi-row VALUES grow with the data, not with the code path that sent them.
- */
-export function normalizeStatement(sql: string): string {
-  return sql
-    .replace(SQL_TOKEN, (token) => (isComment(token) ? ' ' : isLiteral(token) ? '?' : token))
-    .replace(/\s+/g, ' ')
-    .replace(/\(\s*\?(?:\s*,\s*\?)*\s*\)/g, '(?+)')
-    .replace(/\(\?\+\)(?:\s*,\s*\(\?\+\))+/g, '(?+)')
-    .trim();
-}
-
 /** The lock in performance_schema.data_locks vocabulary: "RECORD X,GAP,INSERT_INTENTION test.t index idx". */
 export function describeLock(lock: LockInfo): string {
   const flags = [lock.gap && 'GAP', lock.recordOnly && 'REC_NOT_GAP', lock.insertIntention && 'INSERT_INTENTION'];
@@ -189,13 +156,6 @@ interface Block {
   /** The (N) of the header; absent on MariaDB's per-transaction headers, which follow their transaction. */
   ordinal?: number;
   lines: string[];
-}
-
-/** A parsed lock line with what decides whether it is held, and by whom. */
-interface OwnedLock {
-  lock: LockInfo;
-  trxId: string;
-  waiting: boolean;
 }
 
 const HEADER_KINDS: Record<string, BlockKind> = {
@@ -301,63 +261,6 @@ function ownerOf(block: Block, transactions: DeadlockTransaction[]): DeadlockTra
   return transactions.find((trx) => trx.ordinal === block.ordinal);
 }
 
-function locksIn(lines: string[]): LockInfo[] {
-  return ownedLocksIn(lines).map((owned) => owned.lock);
-}
-
-/** Lock lines only; the record dumps under them ("Record lock, heap no ...", " 0: len 4; ...") are skipped. */
-function ownedLocksIn(lines: string[]): OwnedLock[] {
-  return lines.map((line) => parseLockLine(line.trim())).filter((owned): owned is OwnedLock => owned !== null);
-}
-
-function parseLockLine(line: string): OwnedLock | null {
-  const parts = lockLineParts(line);
-  if (!parts) return null;
-  const { target, mode, flags, trxId } = parts;
-  return {
-    lock: {
-      ...target,
-      mode,
-      gap: flags.includes('gap before rec'),
-      recordOnly: flags.includes('rec but not gap'),
-      insertIntention: flags.includes('insert intention'),
-      raw: line,
-    },
-    trxId,
-    waiting: /\bwaiting\b/.test(flags),
-  };
-}
-
-interface LockLineParts {
-  target: Pick<LockInfo, 'lockType' | 'table' | 'index'>;
-  trxId: string;
-  mode: string;
-  /** The words after the mode: "locks gap before rec insert intention waiting". */
-  flags: string;
-}
-
-function lockLineParts(line: string): LockLineParts | null {
-  const record = RECORD_LOCK_LINE.exec(line);
-  if (record) {
-    return {
-      target: { lockType: 'RECORD', table: unquote(group(record, 2)), index: unquote(group(record, 1)) },
-      trxId: group(record, 3),
-      mode: group(record, 4),
-      flags: group(record, 5),
-    };
-  }
-  const table = TABLE_LOCK_LINE.exec(line);
-  if (table) {
-    return {
-      target: { lockType: 'TABLE', table: unquote(group(table, 1)) },
-      trxId: group(table, 2),
-      mode: group(table, 3),
-      flags: group(table, 4),
-    };
-  }
-  return null;
-}
-
 /**
  * MariaDB's stand-in for a holds section: the granted locks under any "CONFLICTING WITH" that carry
  * the transaction's id. One lock blocks every waiter queued behind it and is listed under each, so
@@ -444,30 +347,6 @@ function describeLocks(locks: LockInfo[]): string {
 function previewQuery(query: string): string {
   const oneLine = query.replace(/\s+/g, ' ').trim();
   return oneLine.length <= QUERY_PREVIEW_CHARS ? oneLine : `${oneLine.slice(0, QUERY_PREVIEW_CHARS)}...`;
-}
-
-/**
- * One token of SQL text, in priority order: backquoted identifier, hex and bit strings, quoted
- * strings (closed or cut off by InnoDB's truncation), comment, 0x number, bare word, number. Bare
- * words come before numbers so the digits inside names like t1 or idx_2 are not taken for literals.
- */
-const SQL_TOKEN =
-  /`(?:[^`]|``)*`|[xX]'[0-9a-fA-F]*'|[bB]'[01]*'|'(?:[^'\\]|\\[\s\S]|'')*(?:'|$)|"(?:[^"\\]|\\[\s\S]|"")*(?:"|$)|\/\*[\s\S]*?(?:\*\/|$)|0x[0-9a-fA-F]+|[A-Za-z_$][\w$]*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g;
-
-function isComment(token: string): boolean {
-  return token.startsWith('/*');
-}
-
-function isLiteral(token: string): boolean {
-  return /^(?:['"]|[xXbB]'|0x|\d|\.)/.test(token);
-}
-
-function group(match: RegExpExecArray, n: number): string {
-  return match[n] ?? '';
-}
-
-function unquote(name: string): string {
-  return name.replace(/`/g, '');
 }
 
 function splitLines(text: string): string[] {

@@ -7,7 +7,7 @@
  * type ALL, nothing read) and internal tables (`<derived2>`, `<subquery2>`, `<union1,2>`), whose
  * scans are reported through the tables they were built from. Pure.
  */
-import { sameName } from './sqlText.js';
+import { sameName } from '../../sql/sqlText.js';
 import type { PlanRow } from './explainPlan.js';
 
 export type Issue = 'full scan' | 'full index scan' | 'filesort' | 'temporary' | 'rows estimate' | 'rows examined';

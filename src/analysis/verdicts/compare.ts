@@ -6,8 +6,9 @@
  * configuration against the first (Welch), and the seed's redo sizing rule.
  */
 import { formatRelative, mean, meanCI, welchDiff, type MeanInterval, type RelativeDiff } from './stats.js';
-import { latencySummaryMs } from '../metrics/histogram.js';
-import { intervalOpsSamples, mergedHistogram, readStatusRows, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../results/readRuns.js';
+import { redoInEffect, redoSizing, type RedoSizing } from './redoSizing.js';
+import { latencySummaryMs } from '../../metrics/histogram.js';
+import { intervalOpsSamples, mergedHistogram, readStatusRows, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../../results/readRuns.js';
 import { intervalPoints, steadyState, WARMUP_RULE, type SteadyState, type Stall, type RedoFill } from './steadyState.js';
 import { configurationMechanism, mechanismChanges, runMechanism, type ConfigurationMechanism, type MechanismChange, type RunMechanism } from './mechanism.js';
 import { blocksForTarget, pairedDiff, type PairedDiff } from './paired.js';
@@ -52,19 +53,6 @@ export interface RunFigures {
   mechanism: RunMechanism;
   /** The matrix's interleaved block, when it ran in blocks order. */
   block: number | null;
-}
-
-export interface RedoSizing {
-  bytesPerSec: number;
-  /** Redo written by an hour of this load: bytesPerSec × 3600. */
-  hourBytes: number;
-  filesInGroup: number;
-  /** The seed's rule: hourBytes ÷ files in group — the size per file that holds an hour. */
-  perFileBytes: number;
-  /** The setting in effect during the runs. */
-  inEffect: { variable: 'innodb_log_file_size' | 'innodb_redo_log_capacity'; bytes: number; totalBytes: number } | null;
-  /** Seconds of this load the redo in effect holds. */
-  holdsSeconds: number | null;
 }
 
 export interface ConfigurationFigures {
@@ -184,42 +172,6 @@ function meanOrNull(values: Array<number | null>): number | null {
   return present.length === 0 ? null : mean(present);
 }
 
-/**
- * The seed's rule: the redo a configuration writes in an hour, divided by the files in the group
- * (innodb_log_files_in_group; 1 when absent, as MariaDB 10.5+ has a single ib_logfile0), next to
- * the size in effect. innodb_redo_log_capacity (MySQL 8.0.30+) is a total, so it is compared with
- * the whole hour.
- */
-export function redoSizing(bytesPerSec: number | null, variables: Record<string, string> | undefined): RedoSizing | null {
-  if (bytesPerSec === null || !Number.isFinite(bytesPerSec)) return null;
-  const { filesInGroup, inEffect } = redoInEffect(variables);
-  const hourBytes = bytesPerSec * 3600;
-  return {
-    bytesPerSec,
-    hourBytes,
-    filesInGroup,
-    perFileBytes: hourBytes / filesInGroup,
-    inEffect,
-    holdsSeconds: inEffect && bytesPerSec > 0 ? inEffect.totalBytes / bytesPerSec : null,
-  };
-}
-
-/** The redo size a server's variables say is in effect, and its files in group. */
-function redoInEffect(variables: Record<string, string> | undefined): { filesInGroup: number; inEffect: RedoSizing['inEffect'] } {
-  const vars = variables ?? {};
-  const files = Number(vars.innodb_log_files_in_group);
-  const filesInGroup = Number.isFinite(files) && files >= 1 ? files : 1;
-  const capacity = Number(vars.innodb_redo_log_capacity);
-  const fileSize = Number(vars.innodb_log_file_size);
-  if (vars.innodb_redo_log_capacity !== undefined && Number.isFinite(capacity) && capacity > 0) {
-    return { filesInGroup, inEffect: { variable: 'innodb_redo_log_capacity', bytes: capacity, totalBytes: capacity } };
-  }
-  if (vars.innodb_log_file_size !== undefined && Number.isFinite(fileSize) && fileSize > 0) {
-    return { filesInGroup, inEffect: { variable: 'innodb_log_file_size', bytes: fileSize, totalBytes: fileSize * filesInGroup } };
-  }
-  return { filesInGroup, inEffect: null };
-}
-
 interface Group {
   key: string;
   label: string;
@@ -235,104 +187,118 @@ export function buildComparison(sets: readonly RunSet[], level = CONFIDENCE_LEVE
   const excluded: CompareReport['excluded'] = [];
   const matrices = new Map<string, MatrixFile>();
   for (const set of sets) for (const matrix of set.matrices) matrices.set(matrix.matrixId, matrix);
-  const groups = new Map<string, Group>();
-  const seenDirs = new Set<string>();
-  let order = 0;
-
-  // Matrix configurations first appear in their declared order, so the first is the reference.
-  for (const set of sets) {
-    for (const matrix of set.matrices) {
-      for (const combination of matrix.combinations) {
-        const key = `${matrix.matrixId}\u0000${combination.label}`;
-        if (!groups.has(key)) groups.set(key, { key, label: combination.label, matrixId: matrix.matrixId, settings: combination.settings, entries: [], order: order++ });
-      }
-    }
-  }
-  for (const set of sets) {
-    const standalone = set.runs.filter((entry) => entry.matrixId === undefined);
-    // Single runs of a folder in the order they ran.
-    standalone.sort((a, b) => (a.run?.startedAt ?? '').localeCompare(b.run?.startedAt ?? ''));
-    for (const entry of [...set.runs.filter((e) => e.matrixId !== undefined), ...standalone]) {
-      if (seenDirs.has(entry.dir)) continue;
-      seenDirs.add(entry.dir);
-      const reason = exclusionReason(entry);
-      if (reason !== null) {
-        excluded.push({ runId: entry.runId, dir: entry.dir, reason });
-        continue;
-      }
-      const key = entry.matrixId !== undefined ? `${entry.matrixId}\u0000${entry.label}` : entry.dir;
-      let group = groups.get(key);
-      if (!group) {
-        group = { key, label: entry.label, entries: [], order: order++ };
-        if (entry.matrixId !== undefined) group.matrixId = entry.matrixId;
-        if (entry.run!.settings) group.settings = entry.run!.settings.combination;
-        groups.set(key, group);
-      }
-      group.entries.push({ entry, run: entry.run! });
-    }
-  }
-
-  const matrixCount = new Set([...groups.values()].map((group) => group.matrixId).filter((id) => id !== undefined)).size;
+  const groups = groupRuns(sets, excluded);
+  const matrixCount = new Set(groups.map((group) => group.matrixId).filter((id) => id !== undefined)).size;
   const configurations: ConfigurationFigures[] = [];
-  for (const group of [...groups.values()].sort((a, b) => a.order - b.order)) {
-    if (group.entries.length === 0) {
-      if (group.matrixId !== undefined) notes.push(`${group.label}: no completed run`);
-      continue;
-    }
-    const runs = group.entries.map(({ entry, run }) => runFigures(entry, run));
-    const histogram = mergedHistogram(runs.map((run) => run.dir));
-    let latencyMs: ConfigurationFigures['latencyMs'] = null;
-    if (histogram !== null) {
-      const summary = latencySummaryMs(histogram);
-      latencyMs = { p50: summary.p50, p95: summary.p95, p99: summary.p99, max: summary.max, count: histogram.totalCount, merged: 'histograms' };
-    } else if (group.entries.length === 1) {
-      const summary = group.entries[0]!.run.summary!;
-      latencyMs = { ...summary.latencyMs, count: summary.ops, merged: 'summary' };
-      notes.push(`${group.label}: no histograms.jsonl, latency taken from run.json's summary`);
-    } else {
-      notes.push(`${group.label}: no histograms.jsonl, so percentiles of the repeats cannot be merged`);
-    }
-    const firstVariables = group.entries[0]!.run.server?.variables;
-    const redoVariables = ['innodb_log_file_size', 'innodb_redo_log_capacity', 'innodb_log_files_in_group'];
-    for (const { run } of group.entries.slice(1)) {
-      const differs = redoVariables.filter((name) => run.server?.variables?.[name] !== firstVariables?.[name]);
-      if (differs.length > 0) notes.push(`${group.label}: ${run.runId} ran with a different ${differs.join(', ')} than its first repeat`);
-    }
-    const label = group.matrixId !== undefined && matrixCount > 1 ? `${group.matrixId}: ${group.label}` : group.label;
-    const figures: ConfigurationFigures = {
-      key: group.key,
-      label,
-      n: runs.length,
-      runs,
-      opsPerSec: meanCI(runs.map((run) => run.opsPerSec), level),
-      latencyMs,
-      cost: {
-        fsyncsPerOp: meanOrNull(runs.map((run) => run.cost.fsyncsPerOp)),
-        redoBytesPerOp: meanOrNull(runs.map((run) => run.cost.redoBytesPerOp)),
-        logWaits: meanOrNull(runs.map((run) => run.cost.logWaits)),
-        handlerWritePerOp: meanOrNull(runs.map((run) => run.cost.handlerWritePerOp)),
-      },
-      redo: redoSizing(meanOrNull(runs.map((run) => run.redoBytesPerSec)), firstVariables),
-      ...steadyFigures(runs, level),
-    };
-    if (group.matrixId !== undefined) figures.matrixId = group.matrixId;
-    if (group.settings) figures.settings = group.settings;
-    configurations.push(figures);
+  for (const group of groups) {
+    if (group.entries.length > 0) configurations.push(configurationFigures(group, level, matrixCount, notes));
+    else if (group.matrixId !== undefined) notes.push(`${group.label}: no completed run`);
   }
-
-  const comparisons: ConfigurationComparison[] = [];
-  const reference = configurations[0];
-  if (reference) {
-    for (const other of configurations.slice(1)) comparisons.push(compareTwo(reference, other, level, targetEffectPct ?? targetFrom(matrices)));
-  }
+  const target = targetEffectPct ?? targetFrom(matrices);
+  const [reference, ...others] = configurations;
+  const comparisons = reference ? others.map((other) => compareTwo(reference, other, level, target)) : [];
   const aa = matrices.size > 0 && [...matrices.values()].every((matrix) => matrix.aa === true);
-
   const sources = sets.map((set) => {
     const source: CompareReport['sources'][number] = { path: set.path, kind: set.kind, runs: set.runs.length };
     if (set.kind === 'matrix' && set.matrices[0]) source.matrixId = set.matrices[0].matrixId;
     return source;
   });
-  return { sources, configurations, comparisons, excluded, notes, level, method: METHOD_NOTE, warmupRule: WARMUP_RULE, targetEffectPct: targetEffectPct ?? targetFrom(matrices), aa };
+  return { sources, configurations, comparisons, excluded, notes, level, method: METHOD_NOTE, warmupRule: WARMUP_RULE, targetEffectPct: target, aa };
+}
+
+/**
+ * The runs of every set by configuration, in report order; a run listed by two sets counts once and
+ * runs that cannot be compared go to `excluded`. Matrix configurations come first, in their declared
+ * order, so the first is the reference; single runs of a folder follow in the order they ran.
+ */
+function groupRuns(sets: readonly RunSet[], excluded: CompareReport['excluded']): Group[] {
+  const groups = new Map<string, Group>();
+  for (const set of sets) {
+    for (const matrix of set.matrices) {
+      for (const combination of matrix.combinations) {
+        const key = `${matrix.matrixId}\u0000${combination.label}`;
+        if (!groups.has(key)) groups.set(key, { key, label: combination.label, matrixId: matrix.matrixId, settings: combination.settings, entries: [], order: groups.size });
+      }
+    }
+  }
+  const seenDirs = new Set<string>();
+  for (const set of sets) {
+    const standalone = set.runs.filter((entry) => entry.matrixId === undefined);
+    standalone.sort((a, b) => (a.run?.startedAt ?? '').localeCompare(b.run?.startedAt ?? ''));
+    for (const entry of [...set.runs.filter((e) => e.matrixId !== undefined), ...standalone]) {
+      if (seenDirs.has(entry.dir)) continue;
+      seenDirs.add(entry.dir);
+      const reason = exclusionReason(entry);
+      if (reason === null) groupFor(groups, entry).entries.push({ entry, run: entry.run! });
+      else excluded.push({ runId: entry.runId, dir: entry.dir, reason });
+    }
+  }
+  return [...groups.values()].sort((a, b) => a.order - b.order);
+}
+
+/** The configuration a comparable run belongs to: its matrix combination, or a group of its own. */
+function groupFor(groups: Map<string, Group>, entry: RunEntry): Group {
+  const key = entry.matrixId !== undefined ? `${entry.matrixId}\u0000${entry.label}` : entry.dir;
+  const existing = groups.get(key);
+  if (existing) return existing;
+  const group: Group = { key, label: entry.label, entries: [], order: groups.size };
+  if (entry.matrixId !== undefined) group.matrixId = entry.matrixId;
+  if (entry.run!.settings) group.settings = entry.run!.settings.combination;
+  groups.set(key, group);
+  return group;
+}
+
+/** One configuration's figures over its runs; what could not be merged goes to `notes`. */
+function configurationFigures(group: Group, level: number, matrixCount: number, notes: string[]): ConfigurationFigures {
+  const runs = group.entries.map(({ entry, run }) => runFigures(entry, run));
+  const firstVariables = group.entries[0]!.run.server?.variables;
+  const latencyMs = mergedLatency(group, runs, notes);
+  notes.push(...redoVariableNotes(group));
+  const figures: ConfigurationFigures = {
+    key: group.key,
+    label: group.matrixId !== undefined && matrixCount > 1 ? `${group.matrixId}: ${group.label}` : group.label,
+    n: runs.length,
+    runs,
+    opsPerSec: meanCI(runs.map((run) => run.opsPerSec), level),
+    latencyMs,
+    cost: {
+      fsyncsPerOp: meanOrNull(runs.map((run) => run.cost.fsyncsPerOp)),
+      redoBytesPerOp: meanOrNull(runs.map((run) => run.cost.redoBytesPerOp)),
+      logWaits: meanOrNull(runs.map((run) => run.cost.logWaits)),
+      handlerWritePerOp: meanOrNull(runs.map((run) => run.cost.handlerWritePerOp)),
+    },
+    redo: redoSizing(meanOrNull(runs.map((run) => run.redoBytesPerSec)), firstVariables),
+    ...steadyFigures(runs, level),
+  };
+  if (group.matrixId !== undefined) figures.matrixId = group.matrixId;
+  if (group.settings) figures.settings = group.settings;
+  return figures;
+}
+
+/** Percentiles over every repeat need their histograms; a single run can fall back on its summary. */
+function mergedLatency(group: Group, runs: readonly RunFigures[], notes: string[]): ConfigurationFigures['latencyMs'] {
+  const histogram = mergedHistogram(runs.map((run) => run.dir));
+  if (histogram !== null) {
+    const summary = latencySummaryMs(histogram);
+    return { p50: summary.p50, p95: summary.p95, p99: summary.p99, max: summary.max, count: histogram.totalCount, merged: 'histograms' };
+  }
+  if (group.entries.length === 1) {
+    const summary = group.entries[0]!.run.summary!;
+    notes.push(`${group.label}: no histograms.jsonl, latency taken from run.json's summary`);
+    return { ...summary.latencyMs, count: summary.ops, merged: 'summary' };
+  }
+  notes.push(`${group.label}: no histograms.jsonl, so percentiles of the repeats cannot be merged`);
+  return null;
+}
+
+/** Repeats of one configuration should share the redo size: a different one changes what is measured. */
+function redoVariableNotes(group: Group): string[] {
+  const firstVariables = group.entries[0]!.run.server?.variables;
+  const redoVariables = ['innodb_log_file_size', 'innodb_redo_log_capacity', 'innodb_log_files_in_group'];
+  return group.entries.slice(1).flatMap(({ run }) => {
+    const differs = redoVariables.filter((name) => run.server?.variables?.[name] !== firstVariables?.[name]);
+    return differs.length > 0 ? [`${group.label}: ${run.runId} ran with a different ${differs.join(', ')} than its first repeat`] : [];
+  });
 }
 
 /** The --target-effect a matrix ran to, when any did. */

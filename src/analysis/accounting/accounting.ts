@@ -3,8 +3,8 @@
  * counted = the server's Com_insert delta = the rows the tables gained. Pure: the orchestrator
  * counts the table rows before and after and hands the figures in.
  */
-import { isPart } from '../metrics/opMeters.js';
-import type { Accounting, StatusSection, Summary } from '../results/types.js';
+import { isPart } from '../../metrics/opMeters.js';
+import type { Accounting, StatusSection, Summary } from '../../results/types.js';
 
 /**
  * The rows the harness says it wrote must be the rows the table gained. The server's Com_insert

@@ -10,7 +10,7 @@
  * Statements fired by triggers (OBJECT_TYPE = 'TRIGGER', NESTING_EVENT_TYPE = 'STATEMENT') are
  * reported on their own and under the statement that fired them.
  */
-import { normalizeStatement } from './deadlocks.js';
+import { normalizeStatement } from '../../sql/normalize.js';
 
 const PS_PER_MS = 1e9;
 

@@ -7,7 +7,7 @@
  * the check; and the planned total, processes × pool size, must stay under 80 % of
  * max_connections. Errors are counted by db/errors' classes. Pure.
  */
-import type { ErrorClass } from '../db/errors.js';
+import type { ErrorClass } from '../../db/errors.js';
 import { leastSquaresSlope } from './stats.js';
 
 export type ErrorCounts = Record<ErrorClass, number>;

@@ -4,7 +4,7 @@
  * primary key and never an index that was there before. Pure: the caller reads the server and the
  * registry, this decides.
  */
-import { sameName } from './sqlText.js';
+import { sameName } from '../../sql/sqlText.js';
 
 export type RollbackAction = { action: 'drop' } | { action: 'absent' } | { action: 'refuse'; reason: string };
 

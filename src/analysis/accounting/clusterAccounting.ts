@@ -3,7 +3,7 @@
  * on EVERY node, once replication has caught up (the counts are read with wsrep_sync_wait, so each
  * node first applies everything committed before). Pure: the counts are handed in.
  */
-import type { ClusterAccounting } from '../metrics/clusterStatus.js';
+import type { ClusterAccounting } from '../../metrics/clusterStatus.js';
 
 /** `expectedDelta`: the rows the table gained as the run's own accounting established (harness rows + unacknowledged). */
 export function clusterAccounting(harnessRows: number, expectedDelta: number, rowsBefore: number, rowsByNode: Record<string, number | null>): ClusterAccounting {

@@ -3,6 +3,7 @@
  * into statements (with the comments before each and the line it starts on), tokens and a cursor
  * over them, placeholders, and what a statement does by its first keyword. Pure: text in, values out.
  */
+import { lex } from './lexer.js';
 
 export interface SqlStatement {
   /** The statement without comments, whitespace collapsed at the ends, no trailing `;`. */
@@ -20,70 +21,32 @@ export function splitStatements(text: string): SqlStatement[] {
   let comments: string[] = [];
   let line = 1;
   let startLine = 0;
-  let i = 0;
-  const push = (): void => {
-    const sql = current.trim();
-    if (sql) statements.push({ sql, comments, line: startLine || line });
-    if (sql) comments = [];
-    current = '';
-    startLine = 0;
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    const next = text[i + 1] ?? '';
-    if (c === '\n') line++;
-    if ((c === '-' && next === '-' && /[\s]/.test(text[i + 2] ?? ' ')) || c === '#') {
-      const end = text.indexOf('\n', i);
-      const stop = end === -1 ? text.length : end;
-      comments.push(text.slice(i + (c === '#' ? 1 : 2), stop).trim());
+  for (const token of lex(text)) {
+    if (token.kind === 'comment') {
+      comments.push(token.value.trim());
       current += ' ';
-      i = stop;
-      continue;
+    } else if (token.kind === 'punct' && token.value === ';') {
+      const sql = current.trim();
+      if (sql) statements.push({ sql, comments, line: startLine || line });
+      if (sql) comments = [];
+      current = '';
+      startLine = 0;
+    } else {
+      // A statement starts on the line of its first token, not of the blank lines before it.
+      if (!startLine && token.kind !== 'space') startLine = line;
+      current += token.text;
     }
-    if (c === '/' && next === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end === -1 ? text.length : end + 2;
-      const body = text.slice(i + 2, end === -1 ? text.length : end);
-      line += (body.match(/\n/g) ?? []).length;
-      comments.push(body.trim());
-      current += ' ';
-      i = stop;
-      continue;
-    }
-    if (c === "'" || c === '"' || c === '`') {
-      if (!startLine) startLine = line;
-      let j = i + 1;
-      while (j < text.length) {
-        const d = text[j]!;
-        if (d === '\n') line++;
-        if (d === '\\' && c !== '`') {
-          j += 2;
-          continue;
-        }
-        if (d === c) {
-          if (text[j + 1] === c) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      current += text.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (c === ';') {
-      push();
-      i++;
-      continue;
-    }
-    if (!startLine && !/\s/.test(c)) startLine = line;
-    current += c;
-    i++;
+    line += newlines(token.text);
   }
-  push();
+  const sql = current.trim();
+  if (sql) statements.push({ sql, comments, line: startLine || line });
   return statements;
+}
+
+function newlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 export interface Token {
@@ -94,51 +57,9 @@ export interface Token {
   end: number;
 }
 
+/** The tokens a parser reads: whitespace and comments left out. */
 export function tokenize(sql: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (/[\p{L}\p{N}_$]/u.test(c)) {
-      let j = i + 1;
-      while (j < sql.length && /[\p{L}\p{N}_$]/u.test(sql[j]!)) j++;
-      tokens.push({ kind: 'word', value: sql.slice(i, j), start: i, end: j });
-      i = j;
-      continue;
-    }
-    if (c === '`' || c === "'" || c === '"') {
-      let j = i + 1;
-      let value = '';
-      while (j < sql.length) {
-        const d = sql[j]!;
-        if (d === '\\' && c !== '`') {
-          value += sql[j + 1] ?? '';
-          j += 2;
-          continue;
-        }
-        if (d === c) {
-          if (sql[j + 1] === c) {
-            value += c;
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        value += d;
-        j++;
-      }
-      tokens.push({ kind: c === '`' ? 'quoted' : 'string', value, start: i, end: Math.min(j + 1, sql.length) });
-      i = j + 1;
-      continue;
-    }
-    tokens.push({ kind: 'punct', value: c, start: i, end: i + 1 });
-    i++;
-  }
-  return tokens;
+  return lex(sql).flatMap(({ kind, value, start, end }) => (kind === 'space' || kind === 'comment' ? [] : [{ kind, value, start, end }]));
 }
 
 /** A statement the parser could not read; the message says what was expected and quotes the text near it. */
@@ -223,13 +144,14 @@ export function sameName(a: string, b: string): boolean {
 
 /** The `?` placeholders of a statement, those inside quotes and comments not counted. */
 export function countPlaceholders(sql: string): number {
-  return splitStatements(sql)
-    .flatMap((statement) => tokenize(statement.sql))
-    .filter((t) => t.kind === 'punct' && t.value === '?').length;
+  return lex(sql).filter((t) => t.kind === 'punct' && t.value === '?').length;
 }
 
+/** The text with each comment replaced by a space. */
 export function stripComments(sql: string): string {
-  return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)(--\s|#)[^\n]*/g, ' ');
+  return lex(sql)
+    .map((token) => (token.kind === 'comment' ? ' ' : token.text))
+    .join('');
 }
 
 export type StatementKind = 'read' | 'write' | 'other';
@@ -246,10 +168,6 @@ export function statementKind(sql: string): StatementKind {
 
 /** Identifiers a statement names (backquoted or bare words), lower-cased; literals left out. */
 export function identifiersOf(sql: string): Set<string> {
-  const names = new Set<string>();
-  const text = stripComments(sql).replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, ' ');
-  for (const match of text.matchAll(/`((?:[^`]|``)+)`|([A-Za-z0-9_$]+)/g)) {
-    names.add((match[1] !== undefined ? match[1].replace(/``/g, '`') : match[2]!).toLowerCase());
-  }
-  return names;
+  const names = lex(sql).filter((token) => token.kind === 'word' || (token.kind === 'quoted' && token.value !== ''));
+  return new Set(names.map((token) => token.value.toLowerCase()));
 }

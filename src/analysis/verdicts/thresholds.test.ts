@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunFile } from '../results/types.js';
+import type { RunFile } from '../../results/types.js';
 import type { Threshold } from './thresholds.js';
 import { meetsLimit, parseThreshold, parseThresholds, readCheck, readMetric } from './thresholds.js';
 
