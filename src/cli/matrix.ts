@@ -13,12 +13,8 @@ import { MATRIX_FILE, readRuns } from '../results/readRuns.js';
 import { buildComparison } from '../analysis/compare.js';
 import { comparisonOutput } from '../format/verdictText.js';
 import { CliError, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, invalid, log } from './exit.js';
-import { MATRIX_SHARED_OPTIONS, passthroughTokens, planMatrix, sharedRequest } from './matrixRequest.js';
+import { MATRIX_SHARED_OPTIONS, passthroughTokens, planMatrix, sharedRequest, text } from './matrixRequest.js';
 import { handleStopSignals, signalExitCode } from './signals.js';
-
-function text(value: unknown): string | undefined {
-  return value === undefined ? undefined : String(value);
-}
 
 /** The matrix command's options as a request. */
 export function matrixRequest(argv: Record<string, unknown>, run: string[]): MatrixRequest {

@@ -41,7 +41,8 @@ export const MATRIX_SHARED_OPTIONS: Record<string, Options> = {
 
 type Argv = Record<string, unknown>;
 
-function text(value: unknown): string | undefined {
+/** An option as given, or undefined when it was not. */
+export function text(value: unknown): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
