@@ -9,7 +9,10 @@ export const EXIT_FAILED = 1;
 export const EXIT_INVALID = 2;
 /** gate: nothing to judge (the current run did not complete or measured nothing; no baseline run). */
 export const EXIT_NOTHING_TO_JUDGE = 3;
-/** Stopped by SIGINT/SIGTERM, as a shell reports a program killed by SIGINT (128 + 2). */
+/**
+ * A matrix whose run was stopped by a signal sent to the run alone: reported as after Ctrl-C
+ * (128 + 2). A stop signal this process receives gives 128 + its number (signals.ts).
+ */
 export const EXIT_INTERRUPTED = 130;
 
 export class CliError extends Error {

@@ -3,7 +3,7 @@
  * code — 0 pass, 1 a threshold failed, 2 invalid thresholds or a malformed run.json, 3 nothing to
  * judge — with the JUnit and Markdown files written beside.
  */
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,24 +67,15 @@ function gate(args: string[]): { code: number | null; stdout: string; stderr: st
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-let registered = true;
-function requireGate(t: TestContext): boolean {
-  if (!registered) t.skip('gate is not registered in main.ts yet');
-  return registered;
-}
-
 const baseline = join(root, 'baseline');
 const ops = [1000, 1012, 990, 1005, 995];
 
 before(() => {
   ops.forEach((value, i) => writeRun(baseline, { runId: `base-${i + 1}`, opsPerSec: value, startedAt: `2026-01-0${i + 1}T00:00:00.000Z` }));
-  const probe = spawnSync(process.execPath, [MAIN, 'gate', '--help'], { encoding: 'utf8' });
-  registered = probe.status === 0 && /--baseline/.test(probe.stdout);
 });
 
 describe('innobench gate exit codes', () => {
-  test('0: within the thresholds', (t) => {
-    if (!requireGate(t)) return;
+  test('0: within the thresholds', () => {
     const current = writeRun(root, { runId: 'current-ok', opsPerSec: 985 });
     const junit = join(root, 'out', 'pass.xml');
     const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%', '--threshold', 'errors == 0', '--junit', junit]);
@@ -93,8 +84,7 @@ describe('innobench gate exit codes', () => {
     assert.match(readFileSync(junit, 'utf8'), /failures="0"/);
   });
 
-  test('1: a regression beyond the threshold and outside the baseline noise, with JUnit and Markdown', (t) => {
-    if (!requireGate(t)) return;
+  test('1: a regression beyond the threshold and outside the baseline noise, with JUnit and Markdown', () => {
     const current = writeRun(root, { runId: 'current-slow', opsPerSec: 700 });
     const junit = join(root, 'out', 'fail.xml');
     const markdown = join(root, 'out', 'fail.md');
@@ -105,8 +95,7 @@ describe('innobench gate exit codes', () => {
     assert.match(readFileSync(markdown, 'utf8'), /### innobench gate: FAIL/);
   });
 
-  test('2: every invalid threshold is reported at once, nothing is judged', (t) => {
-    if (!requireGate(t)) return;
+  test('2: every invalid threshold is reported at once, nothing is judged', () => {
     const current = writeRun(root, { runId: 'current-any', opsPerSec: 1000 });
     const junit = join(root, 'out', 'invalid.xml');
     const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec => 5%', '--threshold', 'nosuch <= 3', '--threshold', 'errors == 0', '--junit', junit]);
@@ -116,8 +105,7 @@ describe('innobench gate exit codes', () => {
     assert.equal(existsSync(junit), false, 'no report for a gate that did not judge');
   });
 
-  test('3: the current run did not complete (killed: still "running")', (t) => {
-    if (!requireGate(t)) return;
+  test('3: the current run did not complete (killed: still "running")', () => {
     const current = writeRun(root, { runId: 'current-killed', opsPerSec: 1000, state: 'running' });
     const junit = join(root, 'out', 'killed.xml');
     const result = gate(['--baseline', baseline, '--current', current, '--threshold', 'opsPerSec >= -5%', '--junit', junit]);
@@ -126,8 +114,7 @@ describe('innobench gate exit codes', () => {
     assert.match(readFileSync(junit, 'utf8'), /<error /);
   });
 
-  test('3: a current run that failed, or completed without a single operation', (t) => {
-    if (!requireGate(t)) return;
+  test('3: a current run that failed, or completed without a single operation', () => {
     const failed = writeRun(root, { runId: 'current-failed', opsPerSec: 1000, state: 'failed' });
     assert.equal(gate(['--baseline', baseline, '--current', failed]).code, 3);
     const empty = writeRun(root, { runId: 'current-zero', opsPerSec: 0, ops: 0 });
@@ -136,8 +123,7 @@ describe('innobench gate exit codes', () => {
     assert.match(result.stdout, /measured nothing \(0 operations\)/);
   });
 
-  test('3: an empty baseline folder is not a pass; --allow-no-baseline passes with a note', (t) => {
-    if (!requireGate(t)) return;
+  test('3: an empty baseline folder is not a pass; --allow-no-baseline passes with a note', () => {
     const empty = join(root, 'empty-history');
     mkdirSync(empty, { recursive: true });
     const current = writeRun(root, { runId: 'current-first-night', opsPerSec: 1000 });
@@ -153,8 +139,7 @@ describe('innobench gate exit codes', () => {
     assert.equal(gate(['--baseline', empty, '--current', broken, '--allow-no-baseline']).code, 1);
   });
 
-  test('1: by default, exhausted retries and more than 0.1 % dropped operations fail', (t) => {
-    if (!requireGate(t)) return;
+  test('1: by default, exhausted retries and more than 0.1 % dropped operations fail', () => {
     const exhausted = writeRun(root, { runId: 'current-exhausted', opsPerSec: 1000, exhausted: 1 });
     const failed = gate(['--baseline', baseline, '--current', exhausted]);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
@@ -168,8 +153,7 @@ describe('innobench gate exit codes', () => {
     assert.equal(gate(['--baseline', baseline, '--current', fewDropped]).code, 0);
   });
 
-  test('2: a malformed run.json is named and refused, in the current run or the baseline', (t) => {
-    if (!requireGate(t)) return;
+  test('2: a malformed run.json is named and refused, in the current run or the baseline', () => {
     const badCurrent = writeRun(root, { runId: 'current-malformed', opsPerSec: 1000, summaryPatch: { opsPerSec: 'fast' } });
     const current = gate(['--baseline', baseline, '--current', badCurrent]);
     assert.equal(current.code, 2, current.stdout + current.stderr);
@@ -187,16 +171,14 @@ describe('innobench gate exit codes', () => {
     assert.match(gate(['--baseline', history, '--current', good]).stderr, /h-bad\/run\.json is malformed: does not parse/);
   });
 
-  test('2: missing --current and an unreadable baseline', (t) => {
-    if (!requireGate(t)) return;
+  test('2: missing --current and an unreadable baseline', () => {
     const result = gate(['--baseline', join(root, 'does-not-exist')]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--current/);
     assert.match(result.stderr, /does-not-exist/);
   });
 
-  test('default thresholds apply when none are given (and are named)', (t) => {
-    if (!requireGate(t)) return;
+  test('default thresholds apply when none are given (and are named)', () => {
     const good = writeRun(root, { runId: 'current-default-ok', opsPerSec: 1000 });
     const pass = gate(['--baseline', baseline, '--current', good]);
     assert.equal(pass.code, 0, pass.stdout + pass.stderr);
@@ -206,8 +188,7 @@ describe('innobench gate exit codes', () => {
     assert.equal(gate(['--baseline', baseline, '--current', unbalanced]).code, 1);
   });
 
-  test('--baseline-last N keeps the latest N; a matrix baseline needs --baseline-label', (t) => {
-    if (!requireGate(t)) return;
+  test('--baseline-last N keeps the latest N; a matrix baseline needs --baseline-label', () => {
     const current = writeRun(root, { runId: 'current-last', opsPerSec: 1000 });
     const last = gate(['--baseline', baseline, '--baseline-last', '2', '--current', current, '--threshold', 'opsPerSec >= -5%', '--json']);
     assert.equal(last.code, 0, last.stderr);

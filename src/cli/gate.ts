@@ -69,21 +69,33 @@ function planGate(argv: Record<string, unknown>): { ok: true; plan: GatePlan } |
     if (n.ok) last = n.value;
     else errors.push(n.error);
   }
+  const current = readCurrent(argv, errors);
+  const chosen = chooseBaseline(argv, errors, notes);
+  if (errors.length > 0 || current === undefined || !parsed.ok) return { ok: false, errors };
+  const baseline = usableBaseline(chosen, current, last, notes);
+  return { ok: true, plan: { thresholds: parsed.thresholds, baseline, current, allowNoBaseline: argv['allow-no-baseline'] === true, notes } };
+}
 
-  let current: StoredRun | undefined;
+/** --current: exactly one readable run folder. */
+function readCurrent(argv: Record<string, unknown>, errors: string[]): StoredRun | undefined {
   const currentPath = argv.current === undefined ? undefined : String(argv.current);
-  if (currentPath === undefined) errors.push('--current: name the run folder to judge');
-  else {
-    try {
-      const set = readRuns(currentPath);
-      if (set.kind !== 'run') errors.push(`--current ${currentPath}: expected one run folder, found a ${set.kind} folder with ${set.runs.length} runs`);
-      else if (set.runs[0]!.run === null) errors.push(`--current ${currentPath}: ${set.runs[0]!.problem ?? 'run.json unreadable'}`);
-      else current = set.runs[0]!.run;
-    } catch (error) {
-      errors.push(`--current: ${(error as Error).message}`);
-    }
+  if (currentPath === undefined) {
+    errors.push('--current: name the run folder to judge');
+    return undefined;
   }
+  try {
+    const set = readRuns(currentPath);
+    if (set.kind !== 'run') errors.push(`--current ${currentPath}: expected one run folder, found a ${set.kind} folder with ${set.runs.length} runs`);
+    else if (set.runs[0]!.run === null) errors.push(`--current ${currentPath}: ${set.runs[0]!.problem ?? 'run.json unreadable'}`);
+    else return set.runs[0]!.run;
+  } catch (error) {
+    errors.push(`--current: ${(error as Error).message}`);
+  }
+  return undefined;
+}
 
+/** The --baseline folders' runs, narrowed to one matrix configuration (--baseline-label) where they hold several. */
+function chooseBaseline(argv: Record<string, unknown>, errors: string[], notes: string[]): RunEntry[] {
   const baselinePaths = asList(argv.baseline);
   if (baselinePaths.length === 0) errors.push('--baseline: name at least one run, matrix or results folder');
   const entries: RunEntry[] = [];
@@ -111,23 +123,25 @@ function planGate(argv: Record<string, unknown>): { ok: true; plan: GatePlan } |
   }
   // A run.json that is there but malformed is refused: read as zeros it could make a gate pass.
   for (const entry of chosen.filter((e) => e.malformed)) errors.push(`--baseline: ${entry.problem ?? `${entry.dir}: malformed`}`);
-  if (errors.length > 0 || current === undefined || !parsed.ok) return { ok: false, errors };
+  return chosen;
+}
+
+/** The baseline runs the current run is judged against: readable, of its scenario, the --baseline-last latest. */
+function usableBaseline(chosen: RunEntry[], current: StoredRun, last: number | undefined, notes: string[]): StoredRun[] {
   // A folder without its run.json (a child that died before writing it) is no run; say so and go on.
   for (const entry of chosen.filter((e) => e.run === null)) notes.push(`baseline ${entry.runId} left out: ${entry.problem ?? 'unreadable'}`);
   let baseline = chosen.map((entry) => entry.run).filter((run): run is StoredRun => run !== null);
-  const otherScenario = baseline.filter((run) => run.scenario !== current!.scenario);
+  const otherScenario = baseline.filter((run) => run.scenario !== current.scenario);
   if (otherScenario.length > 0) {
     notes.push(`${otherScenario.length} baseline run(s) of another scenario than ${current.scenario} left out: ${otherScenario.map((run) => `${run.runId} (${run.scenario})`).join(', ')}`);
-    baseline = baseline.filter((run) => run.scenario === current!.scenario);
+    baseline = baseline.filter((run) => run.scenario === current.scenario);
   }
-  if (last !== undefined) {
-    const usable = baseline.filter((run) => run.state === 'completed' && run.runId !== current!.runId).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-    const kept = usable.slice(-last);
-    const others = baseline.filter((run) => !usable.includes(run));
-    if (usable.length > kept.length) notes.push(`--baseline-last ${last}: using the ${kept.length} latest of ${usable.length} completed baseline runs`);
-    baseline = [...others, ...kept];
-  }
-  return { ok: true, plan: { thresholds: parsed.thresholds, baseline, current, allowNoBaseline: argv['allow-no-baseline'] === true, notes } };
+  if (last === undefined) return baseline;
+  const usable = baseline.filter((run) => run.state === 'completed' && run.runId !== current.runId).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const kept = usable.slice(-last);
+  const others = baseline.filter((run) => !usable.includes(run));
+  if (usable.length > kept.length) notes.push(`--baseline-last ${last}: using the ${kept.length} latest of ${usable.length} completed baseline runs`);
+  return [...others, ...kept];
 }
 
 function describeBaseline(result: GateResult): string[] {

@@ -4,13 +4,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractOption, planMatrix } from './matrix.js';
+import { extractOption } from '../experiment/runArgs.js';
+import { matrixRequest } from './matrix.js';
+import { planMatrix } from './matrixRequest.js';
 
 const SECRET = 'S3cret-matrix-5d2c';
 
 /** argv as yargs hands it to the command (defaults filled in). */
 function argv(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { set: ['innodb_flush_log_at_trx_commit=1,2'], repeat: '2', order: 'interleaved', seed: '1', 'restart-timeout': '120s', results: 'results', json: false, host: '127.0.0.1', port: '3306', user: 'root', ...extra };
+}
+
+/** The plan of a matrix command given these options and these words after `--`. */
+function planOf(options: Record<string, unknown>, run: readonly string[]): ReturnType<typeof planMatrix> {
+  return planMatrix(matrixRequest(options, [...run]));
 }
 
 const RUN = ['run', 'insert-features', '--workers', '4', '--duration', '2s'];
@@ -29,7 +36,7 @@ describe('matrix options', () => {
     try {
       const ca = join(dir, 'ca.pem');
       writeFileSync(ca, 'not checked here, only that it is readable');
-      const planned = planMatrix(argv({ 'ssl-mode': 'VERIFY_CA' }), [...RUN, '--ssl-ca', ca, `--password=${SECRET}`, '--database', 'ib_x']);
+      const planned = planOf(argv({ 'ssl-mode': 'VERIFY_CA' }), [...RUN, '--ssl-ca', ca, `--password=${SECRET}`, '--database', 'ib_x']);
       assert.ok(planned.ok, JSON.stringify(planned));
       const { plan } = planned;
       assert.deepEqual(plan.connection.ssl, { mode: 'VERIFY_CA', ca });
@@ -43,10 +50,10 @@ describe('matrix options', () => {
   });
 
   test('--listen and --prometheus-remote-write after -- are checked like run checks them and passed to every run', () => {
-    const planned = planMatrix(argv(), [...RUN, '--listen', '9464', '--prometheus-remote-write', 'http://127.0.0.1:9090/api/v1/write']);
+    const planned = planOf(argv(), [...RUN, '--listen', '9464', '--prometheus-remote-write', 'http://127.0.0.1:9090/api/v1/write']);
     assert.ok(planned.ok, JSON.stringify(planned));
     assert.deepEqual(planned.plan.runArgs, ['--workers', '4', '--duration', '2s', '--listen', '9464', '--prometheus-remote-write', 'http://127.0.0.1:9090/api/v1/write', '--fresh']);
-    const refused = planMatrix(argv(), [...RUN, '--listen', 'nowhere']);
+    const refused = planOf(argv(), [...RUN, '--listen', 'nowhere']);
     assert.ok(!refused.ok && refused.errors.some((error) => error.startsWith('run options: --listen "nowhere"')), JSON.stringify(refused));
   });
 
@@ -55,7 +62,7 @@ describe('matrix options', () => {
     try {
       const file = join(dir, 'ib.cnf');
       writeFileSync(file, `[client]\npassword = ${SECRET}\nssl-mode = REQUIRED\n`);
-      const planned = planMatrix(argv({ 'defaults-file': file, warmup: '1s' }), RUN);
+      const planned = planOf(argv({ 'defaults-file': file, warmup: '1s' }), RUN);
       assert.ok(planned.ok, JSON.stringify(planned));
       assert.equal(planned.plan.defaultsFile, file);
       assert.equal(planned.plan.connection.password, SECRET);
@@ -67,7 +74,7 @@ describe('matrix options', () => {
   });
 
   test('the restart command is kept as given, and masked for showing (the password too)', () => {
-    const planned = planMatrix(argv({ password: SECRET, 'restart-cmd': `mysqladmin -uroot -p${SECRET} shutdown; echo ${SECRET}`, 'drop-in': 'conf/99-ib.cnf' }), RUN);
+    const planned = planOf(argv({ password: SECRET, 'restart-cmd': `mysqladmin -uroot -p${SECRET} shutdown; echo ${SECRET}`, 'drop-in': 'conf/99-ib.cnf' }), RUN);
     assert.ok(planned.ok, JSON.stringify(planned));
     const restart = planned.plan.restart!;
     assert.equal(restart.command, `mysqladmin -uroot -p${SECRET} shutdown; echo ${SECRET}`);
@@ -76,7 +83,7 @@ describe('matrix options', () => {
   });
 
   test('every error at once, each naming its option', () => {
-    const planned = planMatrix(argv({ set: ['x=1,1'], repeat: '0', 'restart-cmd': 'restart', user: 'a', 'ssl-mode': 'SOMETIMES' }), [...RUN, '--user', 'b', '--results', 'elsewhere']);
+    const planned = planOf(argv({ set: ['x=1,1'], repeat: '0', 'restart-cmd': 'restart', user: 'a', 'ssl-mode': 'SOMETIMES' }), [...RUN, '--user', 'b', '--results', 'elsewhere']);
     assert.ok(!planned.ok);
     const text = planned.errors.join('\n');
     assert.match(text, /--set x: the value 1 is listed twice/);
@@ -88,28 +95,28 @@ describe('matrix options', () => {
   });
 
   test('the run options are checked as `innobench run` checks them', () => {
-    const unknown = planMatrix(argv(), ['run', 'insert-features', '--no-such-option']);
+    const unknown = planOf(argv(), ['run', 'insert-features', '--no-such-option']);
     assert.ok(!unknown.ok);
     assert.match(unknown.errors.join('\n'), /run options: Unknown arguments?: such-option/);
-    const badValue = planMatrix(argv(), ['run', 'insert-features', '--workers', 'many']);
+    const badValue = planOf(argv(), ['run', 'insert-features', '--workers', 'many']);
     assert.ok(!badValue.ok);
     assert.match(badValue.errors.join('\n'), /run options: --workers "many"/);
-    const wrongScenario = planMatrix(argv(), ['run', 'nope']);
+    const wrongScenario = planOf(argv(), ['run', 'nope']);
     assert.ok(!wrongScenario.ok);
     assert.match(wrongScenario.errors.join('\n'), /unknown scenario "nope"/);
   });
 
   test('blocks, A/A, target and budget, external and via-restart: planned, or refused with every reason', () => {
     const run = ['run', 'insert-features', '--workers', '4', '--duration', '2s'];
-    const aa = planMatrix(argv({ set: undefined, aa: true, order: 'blocks', 'target-effect': '3%', budget: '10m', settle: '5s' }), run);
+    const aa = planOf(argv({ set: undefined, aa: true, order: 'blocks', 'target-effect': '3%', budget: '10m', settle: '5s' }), run);
     assert.ok(aa.ok, JSON.stringify(aa));
     assert.deepEqual(aa.plan.combinations.map((c) => c.label), ['A', "A'"]);
     assert.deepEqual([aa.plan.order, aa.plan.targetEffectPct, aa.plan.budgetMs, aa.plan.settleMs, aa.plan.aa], ['blocks', 3, 600_000, 5000, true]);
-    const external = planMatrix(argv({ set: undefined, external: 'io_scheduler=none,kyber', 'apply-cmd': 'echo {value} > /sys/block/x/queue/scheduler', 'verify-cmd': 'cat f' }), run);
+    const external = planOf(argv({ set: undefined, external: 'io_scheduler=none,kyber', 'apply-cmd': 'echo {value} > /sys/block/x/queue/scheduler', 'verify-cmd': 'cat f' }), run);
     assert.ok(external.ok, JSON.stringify(external));
     assert.deepEqual(external.plan.external, { name: 'io_scheduler', apply: 'echo {value} > /sys/block/x/queue/scheduler', verify: 'cat f', restore: null });
     assert.deepEqual(external.plan.combinations.map((c) => c.label), ['io_scheduler=none', 'io_scheduler=kyber']);
-    const refused = planMatrix(argv({ aa: true, 'target-effect': 'tight', budget: '5m', external: 'io_scheduler=none', 'apply-cmd': 'echo', 'via-restart': 'back_log' }), run);
+    const refused = planOf(argv({ aa: true, 'target-effect': 'tight', budget: '5m', external: 'io_scheduler=none', 'apply-cmd': 'echo', 'via-restart': 'back_log' }), run);
     assert.ok(!refused.ok);
     const text = refused.errors.join('\n');
     assert.match(text, /--aa compares the server with itself/);

@@ -41,21 +41,23 @@ interface RunConfig {
   options: Record<string, unknown>;
 }
 
-export function runCommand(yargs: Argv): Argv {
+/** run's command line; the matrix checks the run options after its `--` with this builder too. */
+export function runOptions(y: Argv): Argv {
   const scenarioOptions = Object.assign({}, ...declaredScenarios().map((scenario) => groupOptions(scenario.name, scenario.options)));
+  return y.positional('scenario', SCENARIO_POSITIONAL).options({
+    ...CONNECTION_OPTIONS,
+    ...LIBRARY_OPTIONS,
+    ...RUN_OPTIONS,
+    sweep: { describe: 'run once per value of an option, e.g. workers=1,10,50,100 or strategy=delete-insert,read-committed', type: 'string', group: 'Load:' },
+    ...scenarioOptions,
+  });
+}
+
+export function runCommand(yargs: Argv): Argv {
   return yargs.command(
     'run [scenario]',
     'run a scenario (a built-in, your module, or your --script) against the server and record the results',
-    (y) =>
-      y
-        .positional('scenario', SCENARIO_POSITIONAL)
-        .options({
-          ...CONNECTION_OPTIONS,
-          ...LIBRARY_OPTIONS,
-          ...RUN_OPTIONS,
-          sweep: { describe: 'run once per value of an option, e.g. workers=1,10,50,100 or strategy=delete-insert,read-committed', type: 'string', group: 'Load:' },
-          ...scenarioOptions,
-        }),
+    runOptions,
     async (argv) => {
       const scenario = chosenScenario(argv);
       const sweep = argv.sweep === undefined ? null : parseSweep(String(argv.sweep), scenario);

@@ -23,24 +23,29 @@ export interface SignalHandling {
   remove(): void;
 }
 
-/** Puts back what this process changed (each change given `timeoutMs`), then exits 128 + signal. */
-function restoreAndExit(signal: StopSignal, second: boolean, timeoutMs: number): void {
+/**
+ * Puts back what this process changed (each change given `timeoutMs`), then exits 128 + signal.
+ * `forceStop` first undoes what the command holds beyond the journal (the matrix: its child run,
+ * a drop-in and its restart, matrix.json).
+ */
+function restoreAndExit(signal: StopSignal, second: boolean, timeoutMs: number, forceStop?: () => Promise<void>): void {
   log(`${second ? 'second ' : ''}${signal}: restoring changed server settings, then exiting`);
-  void restoreEveryJournal(log, timeoutMs).finally(() => process.exit(signalExitCode(signal)));
+  const forced = forceStop ? forceStop().catch((error: unknown) => log(`forced stop: ${error instanceof Error ? error.message : String(error)}`)) : Promise.resolve();
+  void forced.then(() => restoreEveryJournal(log, timeoutMs)).finally(() => process.exit(signalExitCode(signal)));
 }
 
 /**
  * Handles the stop signals until `remove()`. `cleanStop` is called on the first one; without it
- * the first one already restores and exits.
+ * the first one already restores and exits. `forceStop` runs before that restore (see restoreAndExit).
  */
-export function handleStopSignals(cleanStop?: (signal: StopSignal) => void, timeoutMs = 3000): SignalHandling {
+export function handleStopSignals(cleanStop?: (signal: StopSignal) => void, timeoutMs = 3000, forceStop?: () => Promise<void>): SignalHandling {
   const state: { received: StopSignal | null } = { received: null };
   const handlers = STOP_SIGNALS.map((signal) => {
     const handler = (): void => {
       const first = state.received === null;
       state.received ??= signal;
       if (first && cleanStop) cleanStop(signal);
-      else restoreAndExit(signal, !first, timeoutMs);
+      else restoreAndExit(signal, !first, timeoutMs, forceStop);
     };
     process.on(signal, handler);
     return { signal, handler };

@@ -5,6 +5,7 @@ import type { MatrixFile, MatrixRunRecord } from '../results/readRuns.js';
 import type { Combination, PlannedRun, SettingSpec } from './settingSpec.js';
 import type { RestartOptions } from './restart.js';
 import type { ExternalCommands } from './externalSetting.js';
+import { withOption } from './runArgs.js';
 
 export interface MatrixPlan {
   specs: SettingSpec[];
@@ -92,4 +93,9 @@ export function runRecord(plan: MatrixPlan, planned: PlannedRun, position: numbe
   };
   if (planned.block !== undefined) record.block = planned.block;
   return record;
+}
+
+/** The plan with every measured run lasting `seconds` (an experiment's probe measured how long they must be). */
+export function withRunDuration(plan: MatrixPlan, seconds: number): MatrixPlan {
+  return { ...plan, durationMs: seconds * 1000, runArgs: withOption(plan.runArgs, 'duration', `${seconds}s`) };
 }

@@ -6,61 +6,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI, ROOT, describeResult, randomSuffix, runCli, stackTraceLines, tempDir, type CliResult } from '../helpers.js';
+import { describeResult, randomSuffix, runCli, stackTraceLines, type CliResult } from '../helpers.js';
 import { disposableServerSkipReason, startDisposableServer, type DisposableServer } from '../support/disposableServer.js';
 
 const skip = disposableServerSkipReason();
 const DATABASE = 'ib_fault_doctor';
 
 let server: DisposableServer;
-let dir: ReturnType<typeof tempDir>;
-let launcher: string | null = null;
-
-/**
- * `innobench doctor …`. Until src/cli/main.ts registers doctorCommand, a launcher that registers
- * it alone (with main.ts's error handling) stands in, so the command itself is tested either way.
- */
+/** `innobench doctor …` */
 function doctor(args: string[]): Promise<CliResult> {
-  if (!launcher) return runCli(['doctor', ...args]);
-  const script = launcher;
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { HOME: dir.path };
-    for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('MYSQL_') && !key.startsWith('NODE_TEST') && key !== 'HOME') env[key] = value;
-    const child = spawn(process.execPath, [script, 'doctor', ...args], { cwd: dir.path, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-function prepareLauncher(): void {
-  if (readFileSync(CLI, 'utf8').includes('doctorCommand')) return;
-  const url = (path: string): string => new URL(`file://${join(ROOT, path)}`).href;
-  const file = join(dir.path, 'doctor-launcher.mjs');
-  writeFileSync(
-    file,
-    `import yargs from ${JSON.stringify(url('node_modules/yargs/index.mjs'))};
-import { doctorCommand } from ${JSON.stringify(url('dist/src/cli/doctor.js'))};
-import { CliError, EXIT_INVALID, log } from ${JSON.stringify(url('dist/src/cli/exit.js'))};
-const cli = doctorCommand(yargs(process.argv.slice(2)).scriptName('innobench').strict().fail((message, error) => { throw error ?? new CliError(message, EXIT_INVALID); }));
-cli.parseAsync().then(() => process.exit(process.exitCode ?? 0), (error) => {
-  log('innobench: ' + String(error instanceof Error ? error.message : error).split('\\n')[0]);
-  process.exit(error instanceof CliError ? error.exitCode : 1);
-});
-`,
-  );
-  launcher = file;
+  return runCli(['doctor', ...args]);
 }
 
 /** The line of one check: `level  name  detail`. */
@@ -77,18 +32,15 @@ function assertClean(result: CliResult): void {
 
 describe('innobench doctor (private MariaDB)', { skip, timeout: 120_000 }, () => {
   before(async () => {
-    dir = tempDir('ib-test-doctor-');
     // Started with the query cache possible (MariaDB cannot turn it on at runtime otherwise), but off.
     // (a non-zero query_cache_size at start-up turns query_cache_type ON in MariaDB: turned OFF here).
     server = await startDisposableServer({ args: ['--query-cache-size=16M'] });
     await server.query('SET GLOBAL query_cache_type = OFF');
     await server.query(`CREATE DATABASE ${DATABASE}`);
-    prepareLauncher();
   });
 
   after(async () => {
     await server?.remove();
-    dir?.remove();
   });
 
   test('a healthy server: every check ok, exit 0', async (t) => {
@@ -102,7 +54,7 @@ describe('innobench doctor (private MariaDB)', { skip, timeout: 120_000 }, () =>
     assert.match(line(result, 'connections'), /100 workers \+ 2 harness connections need 102 connections; max_connections is 151/);
     assert.match(line(result, 'disk'), /free at .*data\/?; the plan needs 1000000 images \+ 1000000 features ≈ 2\.\d GiB/);
     assert.match(result.stdout, /doctor: every check ok/);
-    t.diagnostic(`${launcher ? '(doctorCommand not registered in main.ts yet: launcher)\n' : ''}${result.stdout}`);
+    t.diagnostic(result.stdout);
   });
 
   test('settings that make results misleading are warnings', async (t) => {

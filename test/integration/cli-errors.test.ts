@@ -153,6 +153,23 @@ describe('invalid options: exit 2, all named at once', () => {
   });
 });
 
+describe('matrix and experiment: one check of every option, before anything connects', () => {
+  test('matrix: bad matrix options and bad run options after -- at once, each named with its value', async () => {
+    const result = await runCli(['matrix', '--set', 'innodb_io_capacity=100,100', '--repeat', '0', '--order', 'blocks', '--settle', 'soon', ...connectionArgs(database()), '--', 'run', 'insert-features', '--workers', 'many', '--results', 'x']);
+    assertInvalid(result, ['--set innodb_io_capacity', '--repeat', '--settle', 'soon', 'run options: --workers "many"', '--results after --']);
+  });
+
+  test('matrix: a run option `run` does not know is refused by run\'s own parser', async () => {
+    const result = await runCli(['matrix', '--aa', ...connectionArgs(database()), '--', 'run', 'insert-features', '--bogus-option', '1']);
+    assertInvalid(result, ['run options: Unknown argument', 'bogus-option']);
+  });
+
+  test('experiment: the designed matrix is checked the same way', async () => {
+    const result = await runCli(['experiment', 'trx-commit', '--blocks', '0', '--budget', '1m', ...connectionArgs(database()), '--', 'run', 'insert-features', '--workers', 'many']);
+    assertInvalid(result, ['--repeat', '--budget bounds --target-effect', 'run options: --workers "many"']);
+  });
+});
+
 describe('server problems: exit 1, one clear line', () => {
   test('nothing listens on the port (--port 1)', async () => {
     const db = database();
