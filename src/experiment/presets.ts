@@ -4,7 +4,7 @@
  * A B B A blocks (paired differences, analysis/paired.ts) with a settle period after every change,
  * and a duration long enough to reach the state the setting is about: for the redo size, twice the
  * time the load takes to write the largest redo (measured by a short probe run first), so that
- * half of each run is past the first fill (analysis/steadyState.ts).
+ * half of each run is past the first fill (analysis/verdicts/steadyState.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -102,7 +102,7 @@ export function combinations(specs: readonly SettingSpec[]): Combination[] {
  * drift over time — a filling disk, a warming cache — falls on every configuration alike).
  * blocks: `repeat` blocks of A B B A (every combination forward, then backward), so that a linear
  * drift cancels exactly within a block and a block's paired difference is what the setting did
- * (analysis/paired.ts); each combination runs twice per block. random: the interleaved runs
+ * (analysis/verdicts/paired.ts); each combination runs twice per block. random: the interleaved runs
  * shuffled with a seeded Fisher–Yates, reproducible from the seed.
  */
 export function runOrder(combinationCount: number, repeat: number, order: 'interleaved' | 'random' | 'blocks', seed = 1): PlannedRun[] {

@@ -142,7 +142,7 @@ export interface ConflictCounts {
   replays: number;
 }
 
-/** The harness's 1213s against the cluster's counters (analysis/clusterConflicts.ts). */
+/** The harness's 1213s against the cluster's counters (analysis/accounting/clusterConflicts.ts). */
 export interface ConflictAccounting extends ConflictCounts {
   /** 1213s on statements beyond the nodes' Innodb_deadlocks: brute-force aborts seen on a statement. */
   galeraOnStatements: number;

@@ -42,7 +42,7 @@ export const TRACKED_COUNTERS = [
 /**
  * Levels, not counts. Checkpoint age against its maximum (MariaDB's Innodb_checkpoint_age and
  * Innodb_checkpoint_max_age) and dirty pages say whether a run reached the steady state the redo
- * size is about (analysis/steadyState.ts); MySQL lacks the checkpoint gauges and leaves them empty.
+ * size is about (analysis/verdicts/steadyState.ts); MySQL lacks the checkpoint gauges and leaves them empty.
  */
 export const TRACKED_GAUGES = [
   'Threads_connected',
