@@ -1,7 +1,7 @@
 /**
  * The source write-up's experiments as well-designed matrices: `innobench experiment redo-size |
  * flush-method | trx-commit | io-scheduler | buffer-pool`. Each names its setting and values, runs
- * A B B A blocks (paired differences, analysis/paired.ts) with a settle period after every change,
+ * A B B A blocks (paired differences, analysis/verdicts/paired.ts) with a settle period after every change,
  * and a duration long enough to reach the state the setting is about: for the redo size, twice the
  * time the load takes to write the largest redo (measured by a short probe run first), so that
  * half of each run is past the first fill (analysis/verdicts/steadyState.ts).
