@@ -10,6 +10,8 @@ import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
 import { parseListen, type ListenAddress } from '../outputs/live/liveServer.js';
 import { OUTPUTS, parseOutputSpec, type OutputSpec } from '../outputs/registry.js';
+import { parseSetOption } from '../experiment/settingSpec.js';
+import { BLOCKING_SETTINGS, type SwitchbackSettings } from '../engine/settingSwitcher.js';
 
 export const CONNECTION_OPTIONS: Record<string, Options> = {
   host: { describe: 'server host (MYSQL_HOST)', type: 'string', group: 'Connection:' },
@@ -78,6 +80,10 @@ export const RUN_OPTIONS: Record<string, Options> = {
   'stage-profile': { describe: 'stage breakdown per statement (performance_schema when ON; otherwise SET profiling on --stage-profile-sql)', type: 'boolean', group: 'Diagnostics:' },
   'stage-profile-sql': { describe: 'statement the SET profiling fallback replays (performance_schema OFF)', type: 'string', requiresArg: true, group: 'Diagnostics:' },
   'stage-profile-rollback': { describe: 'replay the fallback statement inside a rolled-back transaction', type: 'boolean', default: false, group: 'Diagnostics:' },
+  switchback: { describe: 'switchback: flip this global between two values every --slot during the run, in randomised A B B A blocks, and report B against A (e.g. innodb_flush_log_at_trx_commit=1,2)', type: 'string', requiresArg: true, group: 'Switchback:' },
+  slot: { describe: 'switchback: how long each value holds (a whole number of --interval)', default: '4s', type: 'string', requiresArg: true, group: 'Switchback:' },
+  'slot-drop': { describe: 'switchback: the settling left out at the start of every slot (whole intervals)', default: '1s', type: 'string', requiresArg: true, group: 'Switchback:' },
+  'slot-seed': { describe: 'switchback: seed of the A B B A / B A A B block order', default: 1, type: 'number', requiresArg: true, group: 'Switchback:' },
   'status-capture': { describe: 'every <interval>: SHOW GLOBAL STATUS, SHOW ENGINE INNODB STATUS, SHOW FULL PROCESSLIST into status-capture/ (see innobench status-report)', type: 'string', requiresArg: true, group: 'Diagnostics:' },
   results: { describe: 'folder that receives results/<run-id>/', default: 'results', type: 'string', requiresArg: true, group: 'Output:' },
   json: { describe: 'print the final run.json on stdout (interval lines go to stderr)', default: false, type: 'boolean', group: 'Output:' },
@@ -129,6 +135,7 @@ export interface RunSettings {
   outputs: OutputSpec[];
   /** --tag key=value. */
   tags: Record<string, string>;
+  switchback?: SwitchbackSettings;
 }
 
 type Argv = Record<string, unknown>;
@@ -271,7 +278,27 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     ...(argv.listen === undefined ? {} : { listen: v.take(parseListen(String(argv.listen)), { host: '127.0.0.1', port: 0 }) }),
     outputs: outputSpecs(argv, v),
     tags: tagsFrom(argv.tag, v),
+    ...switchbackFrom(argv, v),
   };
+}
+
+/** --switchback name=A,B with its slot (a whole number of intervals, at least two more than the drop) and at least 4 slots in the run. */
+function switchbackFrom(argv: Argv, v: Validator): { switchback?: SwitchbackSettings } {
+  if (argv.switchback === undefined) return {};
+  const parsed = parseSetOption(String(argv.switchback));
+  if (!parsed.ok) v.errors.push(parsed.error.replace(/^--set/, '--switchback'));
+  else if (parsed.value.values.length !== 2) v.errors.push(`--switchback ${parsed.value.name}: give exactly two values, A and B (e.g. ${parsed.value.name}=1,2)`);
+  else if (BLOCKING_SETTINGS[parsed.value.name]) v.errors.push(`--switchback ${parsed.value.name}: ${BLOCKING_SETTINGS[parsed.value.name]}; compare it in separate runs (innobench matrix --order blocks)`);
+  const slotMs = v.take(parseDurationMs('slot', argv.slot, 600_000, 1000), 4000);
+  const dropMs = v.take(parseDurationMs('slot-drop', argv['slot-drop'], 600_000, 0), 1000);
+  const intervalMs = v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), 5000);
+  const durationMs = v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000);
+  if (slotMs % intervalMs !== 0 || dropMs % intervalMs !== 0) v.errors.push(`--slot ${String(argv.slot)} and --slot-drop ${String(argv['slot-drop'])} must be whole numbers of --interval ${String(argv.interval)}: give --interval 1s`);
+  else if (slotMs - dropMs < 2 * intervalMs) v.errors.push(`--slot ${String(argv.slot)}: keep at least two intervals after --slot-drop ${String(argv['slot-drop'])} (the carry-over check compares a slot's halves)`);
+  if (durationMs < 4 * slotMs) v.errors.push(`--duration ${String(argv.duration)}: a switchback needs at least 4 slots of ${String(argv.slot)} (one A B B A block); minutes give an interval worth having`);
+  const seed = v.take(parseInteger('slot-seed', argv['slot-seed'], 0, 2 ** 31 - 1), 1);
+  if (!parsed.ok || parsed.value.values.length !== 2) return {};
+  return { switchback: { name: parsed.value.name, values: [parsed.value.values[0]!, parsed.value.values[1]!], slotMs, dropMs, seed } };
 }
 
 /** A repeatable string option as a list (yargs gives one value as a string, several as an array). */

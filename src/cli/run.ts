@@ -14,7 +14,8 @@ import { parseScenarioOptions, type DataSettings, type Scenario } from '../engin
 import { SCENARIO_POSITIONAL, chosenScenario, declaredScenarios, scriptErrorsAsInvalid } from './scenarioArg.js';
 import { featuresFor } from './prepare.js';
 import { CONNECTION_OPTIONS, LIBRARY_OPTIONS, RUN_OPTIONS, Validator, connectionFrom, librarySettings, runSettings, type LibrarySettings, type RunSettings } from './options.js';
-import { CliError, EXIT_FAILED, invalid, log } from './exit.js';
+import { CliError, EXIT_FAILED, EXIT_INVALID, invalid, log } from './exit.js';
+import { SettingSwitcher } from '../engine/settingSwitcher.js';
 import { sweepTable } from '../format/sweepTable.js';
 import { VERSION } from './version.js';
 import type { RunHook } from '../engine/runHooks.js';
@@ -148,6 +149,7 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
       log,
       version: VERSION,
       tags: settings.tags,
+      ...(settings.switchback ? { switchback: settings.switchback } : {}),
       hooks: runHooks(settings, scenario),
       preflight: preRunDoctor,
       outputs: await openOutputs(settings),
@@ -198,18 +200,21 @@ async function joinRendezvous({ connection, library, settings, options }: RunCon
  * Before anything starts: what an earlier, killed innobench left changed on this server is
  * reported; a run whose diagnostics change server settings takes the server-state lock now, so
  * that it is refused (another innobench holds changes, or leftovers wait for `innobench restore`)
- * before a results folder exists. Deadlock capture is not asked: it does without the error log.
+ * before a results folder exists; a --switchback setting that cannot be flipped is refused. Deadlock
+ * capture is not asked: it does without the error log.
  */
 async function checkServerState(connection: ConnectionOptions, settings: RunSettings): Promise<void> {
   const control = await connectControl(connection).catch(() => null);
   if (control) {
     try {
       await warnAboutLeftovers(control, log);
+      const refusal = settings.switchback ? await SettingSwitcher.check(control, settings.switchback.name) : null;
+      if (refusal) throw new CliError(refusal, EXIT_INVALID);
     } finally {
       await control.end().catch(() => undefined);
     }
   }
-  if (settings.slowLogSec !== undefined || settings.stageProfile) {
+  if (settings.slowLogSec !== undefined || settings.stageProfile || settings.switchback) {
     await serverJournal(connection)
       .acquire()
       .catch((error: unknown) => {

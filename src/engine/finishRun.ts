@@ -13,6 +13,7 @@ import { countRows, type PreparedRun, type RunDescription } from './prepareRun.j
 import type { Measured } from './measure.js';
 import type { RunTotals } from './runTotals.js';
 import type { ServerSamplers } from './serverSamplers.js';
+import type { SettingSwitcher } from './settingSwitcher.js';
 import { stopHooks, type HookContext, type RunHook } from './runHooks.js';
 
 export interface FinishInput {
@@ -23,6 +24,7 @@ export interface FinishInput {
   failure: string | null;
   totals: RunTotals;
   samplers: ServerSamplers;
+  switcher: SettingSwitcher | null;
   hooks: readonly RunHook[];
   hookContext: HookContext;
 }
@@ -42,6 +44,7 @@ export async function finishRun(d: RunDescription, f: FinishInput): Promise<RunF
     d.log(`cluster figures incomplete: ${secretFreeMessage(error, d.connection.password)}`);
   }
   Object.assign(summary, hooks.summary);
+  if (f.switcher && f.measured) summary.switchback = f.switcher.verdict();
   if (Object.keys(hooks.diagnostics).length) run.diagnostics = hooks.diagnostics;
   run.summary = summary;
   run.status = f.totals.statusSection(elapsedSec);

@@ -13,6 +13,7 @@ import type { RunFile, Summary } from '../results/types.js';
 import type { Output } from '../outputs/output.js';
 import type { RunTotals } from './runTotals.js';
 import type { ServerSamplers } from './serverSamplers.js';
+import type { SettingSwitcher } from './settingSwitcher.js';
 import type { ThreadHub } from './threadHub.js';
 
 export interface Window {
@@ -20,6 +21,8 @@ export interface Window {
   samplers: ServerSamplers;
   outputs: readonly Output[];
   totals: RunTotals;
+  /** A switchback run: the arm of each interval, the flip at each slot's end. */
+  switcher: SettingSwitcher | null;
   /** run.json as written so far: its summary and status are updated every interval. */
   run: RunFile;
   dir: string;
@@ -59,10 +62,13 @@ export async function measure(w: Window): Promise<Measured> {
     const merged = mergeSnapshots(snapshots);
     const stats: IntervalStats = { ...intervalStats(seq, (tickAt - startedAt) / 1000, Math.max(0.001, (tickAt - health.lastTickAt) / 1000), merged, server.status), client: health.tick(tickAt) };
     if (server.cluster) stats.cluster = server.cluster;
+    if (w.switcher) stats.arm = w.switcher.armAt(seq);
     w.totals.add(stats.elapsedSec, merged, server.status);
     w.run.summary = summarize(w.totals.ops, stats.elapsedSec, endReason ?? 'duration');
     w.run.status = w.totals.statusSection(stats.elapsedSec);
     for (const output of w.outputs) output.interval({ stats, merged, run: w.run });
+    w.switcher?.record(stats);
+    if (!endReason) await w.switcher?.afterTick(seq);
     if (endReason) return { endReason, elapsedSec: stats.elapsedSec, clientCpuSec: cpu };
   }
 }

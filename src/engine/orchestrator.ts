@@ -17,6 +17,7 @@ import { prepareRun, type PreparedRun, type RunDescription } from './prepareRun.
 import { startHooks, type HookContext } from './runHooks.js';
 import { RunTotals } from './runTotals.js';
 import { ServerSamplers } from './serverSamplers.js';
+import { SettingSwitcher } from './settingSwitcher.js';
 
 export interface RunRequest extends RunDescription {
   features: FeatureSource;
@@ -54,6 +55,7 @@ async function loadAndFinish(req: RunRequest, prepared: PreparedRun, outputs: re
   const totals = new RunTotals();
   const samplers = new ServerSamplers(req.connection, req.log);
   const threads = hooks.error ? null : new LoadThreads(req, prepared.plan.assignments);
+  const switcher = req.switchback ? new SettingSwitcher(req.connection, req.switchback, req.intervalMs, req.durationMs) : null;
   let measured: Measured | null = null;
   let failure: string | null = null;
   try {
@@ -61,7 +63,8 @@ async function loadAndFinish(req: RunRequest, prepared: PreparedRun, outputs: re
     await samplers.open();
     await threads.hub.allReady();
     await req.startGate?.ready();
-    measured = await measure({ hub: threads.hub, samplers, outputs, totals, run: prepared.run, dir: prepared.folder.dir, durationMs: req.durationMs, intervalMs: req.intervalMs, stop: req.stop });
+    await switcher?.begin();
+    measured = await measure({ hub: threads.hub, samplers, outputs, totals, switcher, run: prepared.run, dir: prepared.folder.dir, durationMs: req.durationMs, intervalMs: req.intervalMs, stop: req.stop });
     if (req.startGate) prepared.run.rendezvous = await req.startGate.finish();
     if (measured.endReason === 'work-done') req.log(`every worker ran out of work after ${measured.elapsedSec.toFixed(1)}s: the run ended early (prepare a larger scale for longer runs)`);
     if (threads.hub.fatal) throw new Error(threads.hub.fatal);
@@ -71,8 +74,9 @@ async function loadAndFinish(req: RunRequest, prepared: PreparedRun, outputs: re
   } finally {
     await threads?.close();
     await samplers.close();
+    await switcher?.end();
   }
-  return finishRun(req, { prepared, measured, failure, totals, samplers, hooks: hooks.started, hookContext });
+  return finishRun(req, { prepared, measured, failure, totals, samplers, switcher, hooks: hooks.started, hookContext });
 }
 
 /** Every output is ended, in order (the run folder first), even when one fails. */

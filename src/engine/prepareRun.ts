@@ -17,6 +17,7 @@ import type { RetryPolicy } from './retryPolicy.js';
 import type { RunHook } from './runHooks.js';
 import type { DataSettings, RunPlan, Scenario } from './scenario.js';
 import { ServerSamplers } from './serverSamplers.js';
+import type { SwitchbackSettings } from './settingSwitcher.js';
 
 export type PreflightCheck = (control: PromiseConnection, plan: { scenario: Scenario; workers: number; harnessConnections: number; flag: string }, log: (line: string) => void) => Promise<unknown>;
 
@@ -34,6 +35,8 @@ export interface RunDescription {
   resultsRoot: string;
   version: string;
   tags?: Record<string, string>;
+  /** Flip one global between two values every slot (switchback) during the run. */
+  switchback?: SwitchbackSettings;
   hooks: readonly RunHook[];
   preflight?: PreflightCheck;
   log: (line: string) => void;
@@ -75,7 +78,7 @@ export async function prepareRun(control: PromiseConnection, d: RunDescription):
 }
 
 function firstRunFile(d: RunDescription, runId: string, server: RunFile['server']): RunFile {
-  const settings = { workers: d.workers, threads: d.threads, ratePerSec: d.ratePerSec ?? null, durationMs: d.durationMs, intervalMs: d.intervalMs, retry: d.retry, connection: d.connection };
+  const settings = { workers: d.workers, threads: d.threads, ratePerSec: d.ratePerSec ?? null, durationMs: d.durationMs, intervalMs: d.intervalMs, retry: d.retry, connection: d.connection, ...(d.switchback ? { switchback: switchbackConfig(d.switchback) } : {}) };
   return {
     format: 1,
     runId,
@@ -87,6 +90,10 @@ function firstRunFile(d: RunDescription, runId: string, server: RunFile['server'
     server,
     ...(d.tags && Object.keys(d.tags).length ? { tags: d.tags } : {}),
   };
+}
+
+function switchbackConfig(s: SwitchbackSettings): Record<string, unknown> {
+  return { setting: s.name, values: s.values.map((v) => v.text), slotMs: s.slotMs, dropMs: s.dropMs, seed: s.seed };
 }
 
 /** The data settings as run.json has always recorded them. */

@@ -21,6 +21,7 @@ export function consoleLine(stats: IntervalStats): string {
   if (all.counts.exhausted) line += ` exhausted: ${all.counts.exhausted}`;
   if (all.counts.dropped) line += ` dropped: ${all.counts.dropped} (${perSec(all.counts.dropped)}/s)`;
   const status = stats.status;
+  if (stats.arm !== undefined) line += ` [${stats.arm}]`;
   if (status) {
     const rate = (name: string): string => fixed((status.delta[name] ?? 0) / status.seconds, 1);
     // On a cluster the counters are the first node's, whose Com_insert counts every node's inserts.
@@ -75,6 +76,7 @@ export function timelineRows(stats: IntervalStats): Array<Record<string, string 
     client_heap_mb: stats.client?.heapUsedMb ?? '',
     client_cpu_pct: stats.client?.cpuPct ?? '',
     client_loop_delay_p99_ms: stats.client?.loopDelayP99Ms ?? '',
+    ...(stats.arm === undefined ? {} : { arm: stats.arm }),
   }));
 }
 

@@ -31,6 +31,7 @@ export function summaryText(run: RunFile): string {
     if (run.status?.resets) lines.push(`  server restarted ${run.status.resets} time(s) during the run: counters were taken from zero after each restart`);
   }
   if (s.accounting) lines.push(`  ${accountingLine(s.accounting)}`);
+  if (s.switchback) lines.push(`  ${s.switchback.text} (${s.switchback.flips} changes of ${s.switchback.setting}, the slowest took ${s.switchback.slowestFlipMs} ms)`);
   // A scenario whose verification has nothing to check (a script without \check) says nothing.
   if (s.verification && (s.verification.checks.length || !s.verification.ok)) {
     lines.push(`  verification: ${s.verification.ok ? 'PASS' : 'FAIL'}`);

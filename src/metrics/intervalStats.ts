@@ -26,6 +26,8 @@ export interface IntervalStats {
   client?: ClientHealth;
   /** A run against a cluster (--hosts): each node's figures. */
   cluster?: ClusterInterval;
+  /** A switchback run: the value of the switched setting over this interval. */
+  arm?: string;
 }
 
 export interface ClientHealth {

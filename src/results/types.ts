@@ -34,6 +34,33 @@ export interface Summary extends OpSummary {
   deadlockCapture?: DeadlockCaptureSummary;
   /** A run against a cluster (--hosts): per-node figures, conflicts, degraded time, rows on every node. */
   cluster?: ClusterSummary;
+  /** `--switchback`: the setting flipped every slot, and B's effect against A from the slots' pairs. */
+  switchback?: SwitchbackRecord;
+}
+
+export interface SwitchbackRecord {
+  setting: string;
+  /** [A, B] as given. */
+  labels: string[];
+  slotSec: number;
+  /** Seconds dropped at the start of every slot (the settling after a change). */
+  dropSec: number;
+  seed: number;
+  /** Pairs of adjacent A/B slots the effect comes from. */
+  pairs: number;
+  /** 100 · (B/A − 1) from the pairs' mean log-ratio. */
+  changePct: number;
+  /** 95 % interval of the change; null with fewer than 2 pairs. */
+  ciPct: { lo: number; hi: number } | null;
+  significant: boolean;
+  /** The smallest effect these pairs could detect (5 % two-sided, 80 % power). */
+  detectablePct: number | null;
+  /** The effect over the first and second halves of the slots; memory: it grew within a slot. */
+  carryOver: { firstHalfPct: number; secondHalfPct: number; memory: boolean } | null;
+  flips: number;
+  /** The slowest SET GLOBAL: a change that blocks the server shows here. */
+  slowestFlipMs: number;
+  text: string;
 }
 
 export interface DeadlockCaptureSummary {
