@@ -290,7 +290,8 @@ function switchbackFrom(argv: Argv, v: Validator): { switchback?: SwitchbackSett
   else if (parsed.value.values.length !== 2) v.errors.push(`--switchback ${parsed.value.name}: give exactly two values, A and B (e.g. ${parsed.value.name}=1,2)`);
   else if (BLOCKING_SETTINGS[parsed.value.name]) v.errors.push(`--switchback ${parsed.value.name}: ${BLOCKING_SETTINGS[parsed.value.name]}; compare it in separate runs (innobench matrix --order blocks)`);
   const slotMs = v.take(parseDurationMs('slot', argv.slot, 600_000, 1000), 4000);
-  const dropMs = v.take(parseDurationMs('slot-drop', argv['slot-drop'], 600_000, 0), 1000);
+  // parseDurationMs refuses 0, but keeping every interval of a slot is a choice a user may make.
+  const dropMs = /^0+(\.0+)?(s|ms)?$/.test(String(argv['slot-drop']).trim()) ? 0 : v.take(parseDurationMs('slot-drop', argv['slot-drop'], 600_000), 1000);
   const intervalMs = v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), 5000);
   const durationMs = v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000);
   if (slotMs % intervalMs !== 0 || dropMs % intervalMs !== 0) v.errors.push(`--slot ${String(argv.slot)} and --slot-drop ${String(argv['slot-drop'])} must be whole numbers of --interval ${String(argv.interval)}: give --interval 1s`);

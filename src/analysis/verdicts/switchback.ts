@@ -55,6 +55,8 @@ export interface SwitchbackVerdict {
 }
 
 const LEVEL = 0.95;
+/** The smallest growth of the effect within a slot, in percentage points, that is called memory. */
+const MEMORY_MIN_PCT = 1;
 const POWER = 0.8;
 
 export function switchbackVerdict(intervals: readonly SwitchbackInterval[], design: SwitchbackDesign): SwitchbackVerdict {
@@ -133,8 +135,14 @@ function carryOverCheck(pairs: ReadonlyArray<[SlotFigure, SlotFigure]>): Switchb
   const second = pairs.map(([a, b]) => Math.log(b.secondHalf / a.secondHalf));
   if (![...first, ...second].every(Number.isFinite)) return null;
   const difference = ratioEstimate(second.map((s, i) => s - first[i]!));
-  const memory = difference.ciPct !== null && (difference.ciPct.lo > 0 || difference.ciPct.hi < 0);
-  return { firstHalfPct: 100 * (Math.exp(mean(first)) - 1), secondHalfPct: 100 * (Math.exp(mean(second)) - 1), difference, memory };
+  const firstHalfPct = 100 * (Math.exp(mean(first)) - 1);
+  const secondHalfPct = 100 * (Math.exp(mean(second)) - 1);
+  // Significant is not enough: with many pairs a growth of a few tenths of a percent is
+  // significant and changes nothing a user would decide; it must also be a sizeable part of the effect.
+  const growth = Math.abs(secondHalfPct - firstHalfPct);
+  const significant = difference.ciPct !== null && (difference.ciPct.lo > 0 || difference.ciPct.hi < 0);
+  const memory = significant && growth >= MEMORY_MIN_PCT && growth >= 0.25 * Math.max(Math.abs(firstHalfPct), Math.abs(secondHalfPct));
+  return { firstHalfPct, secondHalfPct, difference, memory };
 }
 
 const pct = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(1)} %`;
