@@ -32,9 +32,9 @@ const CONNECTION = ['--host', '127.0.0.1', '--port', '3306', '--user', 'root', '
 
 describe('experiment as a designed matrix', () => {
   test('experiment trx-commit builds the request (and the plan) of the equivalent matrix command', () => {
-    const experiment = parse(['experiment', 'trx-commit', '--blocks', '2', '--target-effect', '5%', '--budget', '10m', ...CONNECTION, '--', 'run', 'insert-features', '--workers', '4'], 'experiment <preset>', experimentOptions);
+    const experiment = parse(['experiment', 'trx-commit', '--design', 'runs', '--blocks', '2', '--target-effect', '5%', '--budget', '10m', ...CONNECTION, '--', 'run', 'insert-features', '--workers', '4'], 'experiment <preset>', experimentOptions);
     const matrix = parse(
-      ['matrix', '--set', 'innodb_flush_log_at_trx_commit=1,2', '--repeat', '2', '--order', 'blocks', '--seed', '1', '--settle', '5s', '--target-effect', '5%', '--budget', '10m', ...CONNECTION, '--', 'run', 'insert-features', '--workers', '4', '--duration', '30s'],
+      ['matrix', '--design', 'runs', '--set', 'innodb_flush_log_at_trx_commit=1,2', '--repeat', '2', '--order', 'blocks', '--seed', '1', '--settle', '5s', '--target-effect', '5%', '--budget', '10m', ...CONNECTION, '--', 'run', 'insert-features', '--workers', '4', '--duration', '30s'],
       'matrix',
       matrixOptions,
     );
@@ -45,6 +45,30 @@ describe('experiment as a designed matrix', () => {
     assert.ok(planned.ok, JSON.stringify(planned));
     assert.deepEqual(planned, planMatrix(fromMatrix));
     assert.deepEqual([planned.plan.order, planned.plan.repeat, planned.plan.settleMs, planned.plan.durationMs, planned.plan.targetEffectPct], ['blocks', 2, 5000, 30_000, 5]);
+  });
+
+  test('experiment trx-commit by default: the switchback matrix, one 240 s run flipping the setting at 1 s intervals', () => {
+    const experiment = parse(['experiment', 'trx-commit', ...CONNECTION, '--', 'run', 'insert-features', '--workers', '4'], 'experiment <preset>', experimentOptions);
+    const matrix = parse(
+      ['matrix', '--design', 'switchback', '--set', 'innodb_flush_log_at_trx_commit=1,2', '--repeat', '3', '--order', 'blocks', '--settle', '5s', ...CONNECTION, '--', 'run', 'insert-features', '--workers', '4', '--duration', '240s'],
+      'matrix',
+      matrixOptions,
+    );
+    const fromExperiment = experimentRequest(experiment, PRESETS['trx-commit'], PRESETS['trx-commit'].defaultValues, null);
+    assert.deepEqual(fromExperiment, matrixRequest(matrix, passthroughTokens(matrix)));
+    const planned = planMatrix(fromExperiment);
+    assert.ok(planned.ok, JSON.stringify(planned));
+    assert.equal(planned.plan.switchback, 'innodb_flush_log_at_trx_commit=1,2');
+    assert.equal(planned.plan.durationMs, 240_000);
+    assert.deepEqual(planned.plan.runArgs.slice(-4), ['--switchback', 'innodb_flush_log_at_trx_commit=1,2', '--interval', '1s']);
+  });
+
+  test('--design switchback refuses what one flipped run cannot do, every problem at once', () => {
+    const matrix = parse(['matrix', '--design', 'switchback', '--set', 'innodb_flush_log_at_trx_commit=0,1,2', '--set', 'sync_binlog=0,1', '--via-restart', 'sync_binlog', '--restart-cmd', 'x', '--drop-in', 'y', ...CONNECTION, '--', 'run', 'insert-features'], 'matrix', matrixOptions);
+    const planned = planMatrix(matrixRequest(matrix, passthroughTokens(matrix)));
+    assert.ok(!planned.ok);
+    assert.ok(planned.errors.includes('--design switchback: give exactly one --set with two values, A and B (an A/A: two values that make no difference, e.g. innodb_io_capacity=200,201)'), planned.errors.join('\n'));
+    assert.ok(planned.errors.includes('--design switchback flips a setting SET GLOBAL changes at once: no --via-restart or --restart-cmd (use --design runs)'), planned.errors.join('\n'));
   });
 
   test('io-scheduler is the --external matrix with its commands; with no words after -- the default run', () => {

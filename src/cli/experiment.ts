@@ -29,9 +29,11 @@ interface SchedulerSetting {
  */
 export function experimentRequest(argv: Record<string, unknown>, preset: Preset, values: string[], scheduler: SchedulerSetting | null): MatrixRequest {
   const run = passthroughTokens(argv);
-  const duration = typeof argv.duration === 'string' ? argv.duration : `${preset.durationSec}s`;
+  const design = typeof argv.design === 'string' ? argv.design : preset.design;
+  const duration = typeof argv.duration === 'string' ? argv.duration : `${design === 'switchback' ? preset.switchbackSec : preset.durationSec}s`;
   return {
     ...sharedRequest(argv),
+    design,
     sets: scheduler ? [] : [`${preset.variable}=${values.join(',')}`],
     aa: false,
     external: scheduler?.external,
@@ -97,6 +99,7 @@ async function runExperiment(argv: Record<string, unknown>): Promise<void> {
     }
   }
   log(`experiment ${name}: ${preset.variable} = ${values.join(', ') || '(every scheduler offered)'} — ${preset.why}`);
+  log(`design: ${plan.switchback !== null ? 'switchback' : 'runs'}${argv.design === undefined ? ` (${preset.designWhy})` : ' (as asked)'}`);
   await runMatrix(plan, argv.json === true);
 }
 

@@ -8,6 +8,7 @@
 import type { Argv } from 'yargs';
 import { MatrixRunner, type MatrixOutcome } from '../experiment/matrix.js';
 import type { MatrixPlan } from '../experiment/matrixPlan.js';
+import { SwitchbackRunner, type SwitchbackOutcome } from '../experiment/switchbackRun.js';
 import type { MatrixRequest } from '../experiment/matrixRequest.js';
 import { MATRIX_FILE, readRuns } from '../results/readRuns.js';
 import { buildComparison } from '../analysis/verdicts/compare.js';
@@ -40,6 +41,7 @@ export function matrixRequest(argv: Record<string, unknown>, run: string[]): Mat
  * (the loop then restores the settings), a second kills it, restores everything and exits 128 + signal.
  */
 export async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> {
+  if (plan.switchback !== null) return runSwitchback(plan, json);
   const runner = new MatrixRunner(plan, log);
   const cleanStop = (signal: string): void => {
     log(`${signal}: stopping the run in progress, then restoring the settings (press Ctrl-C again to force)`);
@@ -63,6 +65,30 @@ export async function runMatrix(plan: MatrixPlan, json: boolean): Promise<void> 
   if (failure) throw new CliError(failure.message, failure.childExitCode === EXIT_INVALID ? EXIT_INVALID : EXIT_FAILED);
   // A run stopped with no signal here (its own process group got one) ends as after Ctrl-C.
   if (outcome.interrupted) process.exitCode = signals.received ? signalExitCode(signals.received) : EXIT_INTERRUPTED;
+}
+
+/**
+ * --design switchback: the one run does the switching and says the verdict; a stop signal is passed
+ * on to it (it stops, puts the setting back, and the matrix exits 128 + signal after it).
+ */
+async function runSwitchback(plan: MatrixPlan, json: boolean): Promise<void> {
+  const runner = new SwitchbackRunner(plan);
+  log(`switchback: one run of ${plan.durationMs / 1000} s, ${plan.switchback} flipped every slot (run --switchback)`);
+  const signals = handleStopSignals((signal) => runner.signal(signal), 5000, async () => runner.signal('SIGKILL'));
+  let outcome: SwitchbackOutcome;
+  try {
+    outcome = await runner.run();
+  } finally {
+    signals.remove();
+  }
+  const { child, run } = outcome;
+  if (json && run) process.stdout.write(JSON.stringify(run, null, 2) + '\n');
+  else if (run?.summary?.switchback) process.stdout.write(`${run.summary.switchback.text}\n`);
+  if (signals.received) {
+    process.exitCode = signalExitCode(signals.received);
+    return;
+  }
+  if (child.code !== 0) throw new CliError(`the switchback run ${run ? `${run.runId} ` : ''}ended with exit ${child.code ?? child.signal}`, child.code === EXIT_INVALID ? EXIT_INVALID : EXIT_FAILED);
 }
 
 /** The matrix command's options (the tests parse with it too). */

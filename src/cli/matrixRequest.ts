@@ -11,7 +11,7 @@ import yargsFactory, { type Options } from 'yargs';
 import { SCENARIOS } from '../../scenarios/index.js';
 import type { ConnectionOptions } from '../config/connection.js';
 import { parseScenarioOptions } from '../engine/scenario.js';
-import { restartFrom, scheduleFrom, settingsDesign, type MatrixRequest } from '../experiment/matrixRequest.js';
+import { restartFrom, scheduleFrom, settingsDesign, switchbackFrom, type MatrixRequest } from '../experiment/matrixRequest.js';
 import type { MatrixPlan } from '../experiment/matrixPlan.js';
 import { extractOption, hasOption } from '../experiment/runArgs.js';
 import { log } from './exit.js';
@@ -24,6 +24,12 @@ const OWNED_BY_MATRIX = ['results', 'sweep'] as const;
 
 /** Declared by both `matrix` and `experiment`; an experiment's preset gives --settle its default. */
 export const MATRIX_SHARED_OPTIONS: Record<string, Options> = {
+  design: {
+    describe: 'runs: a run per configuration, in --order; switchback: one continuous run with the setting flipped every --slot (a run option after --) in randomised A B B A blocks, for one dynamic setting and two values (experiment: default the preset\'s)',
+    choices: ['runs', 'switchback'],
+    type: 'string',
+    group: 'Matrix:',
+  },
   settle: { describe: "idle pause after a configuration is verified, before its run, e.g. 10s (experiment: default the preset's)", type: 'string', group: 'Matrix:' },
   'target-effect': { describe: 'with --order blocks: add blocks until every paired 95 % interval is this narrow (half-width), e.g. 5%', type: 'string', group: 'Matrix:' },
   budget: { describe: 'with --target-effect: the most load (measured run time) to spend, e.g. 10m', type: 'string', group: 'Matrix:' },
@@ -58,10 +64,11 @@ export function passthroughTokens(argv: Argv): string[] {
 }
 
 /** The request's fields that come from MATRIX_SHARED_OPTIONS, as both commands read them. */
-export function sharedRequest(argv: Argv): Pick<MatrixRequest, 'settle' | 'targetEffect' | 'budget' | 'restartCmd' | 'dropIn' | 'restartTimeout' | 'results' | 'connection'> {
+export function sharedRequest(argv: Argv): Pick<MatrixRequest, 'design' | 'settle' | 'targetEffect' | 'budget' | 'restartCmd' | 'dropIn' | 'restartTimeout' | 'results' | 'connection'> {
   const connection: Record<string, string> = {};
   for (const key of Object.keys(CONNECTION_OPTIONS)) if (argv[key] !== undefined) connection[key] = String(argv[key]);
   return {
+    design: text(argv.design) ?? 'runs',
     settle: text(argv.settle),
     targetEffect: text(argv['target-effect']),
     budget: text(argv.budget),
@@ -146,13 +153,20 @@ function checkRunArgs(scenario: string, args: readonly string[], errors: string[
   return settings.durationMs;
 }
 
+/** The one run of a switchback design: the flip, and 1 s intervals unless the user chose (slots are whole intervals). */
+function switchbackArgs(args: readonly string[], setting: string): string[] {
+  return [...args, '--switchback', setting, ...(hasOption([...args], 'interval') ? [] : ['--interval', '1s'])];
+}
+
 /** Checks every part of the request, all errors at once (exit 2 for the caller), and plans the matrix. */
 export function planMatrix(request: MatrixRequest): { ok: true; plan: MatrixPlan } | { ok: false; errors: string[] } {
   const errors: string[] = [];
   const design = settingsDesign(request, errors);
+  const switchback = switchbackFrom(request, design, errors);
   const schedule = scheduleFrom(request, errors);
   const run = runPart(request, errors);
   const restart = restartFrom(request, run.connection.password, errors);
+  if (switchback !== null) run.runArgs = switchbackArgs(run.runArgs, switchback);
   const durationMs = SCENARIOS[run.scenario] ? checkRunArgs(run.scenario, run.runArgs, errors) : 0;
   if (errors.length > 0) return { ok: false, errors };
   const warmupArgs = [...run.runArgs];
@@ -160,6 +174,6 @@ export function planMatrix(request: MatrixRequest): { ok: true; plan: MatrixPlan
   if (schedule.warmupMs !== undefined) warmupArgs.push('--duration', `${schedule.warmupMs}ms`);
   return {
     ok: true,
-    plan: { ...design, ...schedule, ...run, restart, resultsRoot: request.results, warmupArgs, durationMs, cliEntry: CLI_ENTRY },
+    plan: { ...design, ...schedule, ...run, restart, resultsRoot: request.results, warmupArgs, durationMs, cliEntry: CLI_ENTRY, switchback },
   };
 }

@@ -90,6 +90,7 @@ describe('matrix.json as a matrix starts', () => {
     warmupArgs: ['--workers', '4', '--fresh', '--duration', '1000ms'],
     durationMs: 2000,
     cliEntry: '/x/main.js',
+    switchback: null,
   };
 
   test('folder name from the start time (UTC)', () => {

@@ -40,6 +40,8 @@ export interface MatrixPlan {
   durationMs: number;
   /** The innobench entry point the children run. */
   cliEntry: string;
+  /** --design switchback: one run given `--switchback <this>` instead of a run per configuration. */
+  switchback: string | null;
 }
 
 /** matrix-20260102-030405: the folder of a matrix started at `now` (UTC). */

@@ -40,6 +40,8 @@ export interface MatrixRequest {
   connection: Record<string, string>;
   /** The words after `--`: run <scenario> <run options>. */
   run: string[];
+  /** runs (a run per configuration, in --order) or switchback (one run, the setting flipped every slot). */
+  design: string;
 }
 
 /** An A/A check: the server as it is, twice under two names; nothing is changed. */
@@ -88,6 +90,27 @@ function externalCommands(request: MatrixRequest, errors: string[]): ExternalCom
 }
 
 export type Schedule = Pick<MatrixPlan, 'order' | 'repeat' | 'seed' | 'warmupMs' | 'settleMs' | 'targetEffectPct' | 'budgetMs'>;
+
+/**
+ * --design switchback: one continuous run flips one dynamic setting between two values (`run
+ * --switchback`), so what the runs design arranges (order, repeats, settles, restarts, external
+ * commands, an A/A of the same server) does not apply; an A/A is two values that change nothing
+ * that matters (innodb_io_capacity=200,201). Returns the `--switchback` value.
+ */
+export function switchbackFrom(request: MatrixRequest, design: SettingsDesign, errors: string[]): string | null {
+  if (request.design === 'runs') return null;
+  if (request.design !== 'switchback') {
+    errors.push(`--design ${request.design}: runs or switchback`);
+    return null;
+  }
+  const spec = design.specs[0];
+  if (design.aa || design.external || design.specs.length !== 1 || spec?.values.length !== 2) {
+    errors.push('--design switchback: give exactly one --set with two values, A and B (an A/A: two values that make no difference, e.g. innodb_io_capacity=200,201)');
+  }
+  if (design.viaRestart.length > 0 || request.restartCmd !== undefined) errors.push('--design switchback flips a setting SET GLOBAL changes at once: no --via-restart or --restart-cmd (use --design runs)');
+  if (request.targetEffect !== undefined) errors.push('--target-effect adds blocks of runs: use it with --design runs --order blocks');
+  return spec && spec.values.length === 2 ? `${spec.name}=${spec.values.map((value) => value.text).join(',')}` : null;
+}
 
 /** The order of the runs, how many, and the pauses and warm-ups around them. */
 export function scheduleFrom(request: MatrixRequest, errors: string[]): Schedule {

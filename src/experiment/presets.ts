@@ -29,6 +29,14 @@ export interface Preset {
   durationFromRedo: boolean;
   needsRestart: boolean;
   why: string;
+  /**
+   * switchback when the setting changes at once and leaves nothing behind (one run, flipped every
+   * slot: the most precise design on a noisy machine); runs otherwise, and `designWhy` says why.
+   */
+  design: 'switchback' | 'runs';
+  designWhy: string;
+  /** The switchback run's length. */
+  switchbackSec: number;
 }
 
 export const PRESETS: Record<PresetName, Preset> = {
@@ -41,6 +49,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     durationFromRedo: true,
     needsRestart: false,
     why: 'redo capacity sets how far the checkpoint may lag before flushing is forced',
+    design: 'runs',
+    designWhy: 'the redo size is stateful: its effect shows once the log has filled, which takes longer than a slot, and a resize rewrites the log',
+    switchbackSec: 240,
   },
   'flush-method': {
     variable: 'innodb_flush_method',
@@ -51,6 +62,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     durationFromRedo: false,
     needsRestart: true,
     why: 'how data and log files are written and synced (page cache or not)',
+    design: 'runs',
+    designWhy: 'innodb_flush_method changes only with a restart',
+    switchbackSec: 240,
   },
   'trx-commit': {
     variable: 'innodb_flush_log_at_trx_commit',
@@ -61,6 +75,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     durationFromRedo: false,
     needsRestart: false,
     why: 'whether each commit waits for an fsync of the redo log (1) or only a write (2)',
+    design: 'switchback',
+    designWhy: 'innodb_flush_log_at_trx_commit changes at once and leaves nothing behind: one run flipped every 4 s slot',
+    switchbackSec: 240,
   },
   'io-scheduler': {
     variable: 'io_scheduler',
@@ -71,6 +88,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     durationFromRedo: false,
     needsRestart: false,
     why: "the data disk's block-layer I/O scheduler",
+    design: 'runs',
+    designWhy: 'the scheduler is outside the server, applied by a command: runs keep each change apart',
+    switchbackSec: 240,
   },
   'buffer-pool': {
     variable: 'innodb_buffer_pool_size',
@@ -81,6 +101,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     durationFromRedo: false,
     needsRestart: false,
     why: 'how much of the working set stays in memory',
+    design: 'runs',
+    designWhy: 'resizing the buffer pool blocks while it moves pages, and the pool must warm up again',
+    switchbackSec: 240,
   },
 };
 
