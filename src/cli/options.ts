@@ -5,6 +5,7 @@
 import type { Options } from 'yargs';
 import { accessSync, constants, statSync } from 'node:fs';
 import { DEFAULT_DRIVER, DRIVERS, resolveConnection, type ConnectionOptions, type TlsOptions } from '../config/connection.js';
+import { DEFAULT_INTERVAL_MS, defaultIntervalMs, shortenedIntervalNote } from '../config/interval.js';
 import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
@@ -60,7 +61,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', requiresArg: true, group: 'Load:' },
   duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', requiresArg: true, group: 'Load:' },
   rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', requiresArg: true, group: 'Load:' },
-  interval: { describe: 'report interval', default: '5s', type: 'string', requiresArg: true, group: 'Load:' },
+  interval: { describe: 'report interval. Default: 5s, or a tenth of a --duration under 50s (at least 1s)', type: 'string', requiresArg: true, group: 'Load:' },
   shard: {
     describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`); auto/N: the index (0-based) from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or --shard-index-env, and the shards start together (--rendezvous)',
     type: 'string',
@@ -106,6 +107,8 @@ export interface RunSettings {
   threads: number;
   durationMs: number;
   intervalMs: number;
+  /** Set when the interval was shortened for a short run: the run's first line says so. */
+  intervalNote?: string;
   retries: number;
   retryBackoffMs: number;
   results: string;
@@ -245,12 +248,22 @@ export function versionsFrom(argv: Argv, v: Validator): number[] {
   return versions;
 }
 
+/** --interval as given, or the default for the run's duration (config/interval.ts). */
+function intervalSettings(argv: Argv, v: Validator): Pick<RunSettings, 'intervalMs' | 'intervalNote'> {
+  if (argv.interval !== undefined) return { intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), DEFAULT_INTERVAL_MS) };
+  const duration = parseDurationMs('duration', argv.duration, undefined, 1000);
+  const durationMs = duration.ok ? duration.value : 60_000;
+  const intervalMs = defaultIntervalMs(durationMs);
+  const note = shortenedIntervalNote(durationMs, intervalMs);
+  return note === null ? { intervalMs } : { intervalMs, intervalNote: note };
+}
+
 export function runSettings(argv: Argv, v: Validator): RunSettings {
   return {
     workers: v.take(parseInteger('workers', argv.workers, 1, 10_000), 1),
     threads: v.take(parseInteger('threads', argv.threads, 1, 256), 1),
     durationMs: v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000),
-    intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), 5000),
+    ...intervalSettings(argv, v),
     retries: v.take(parseInteger('retries', argv.retries, 0, 1000), 10),
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
