@@ -5,6 +5,7 @@
 import type { Options } from 'yargs';
 import { accessSync, constants, statSync } from 'node:fs';
 import { DEFAULT_DRIVER, DRIVERS, resolveConnection, type ConnectionOptions, type TlsOptions } from '../config/connection.js';
+import { DEFAULT_INTERVAL_MS, defaultIntervalMs, shortenedIntervalNote } from '../config/interval.js';
 import { parseDurationMs, parseInteger, parseRatePerSec, parseSizeBytes, type Parsed } from '../config/units.js';
 import { databaseNameError, flagError } from '../db/identifiers.js';
 import { SCALES, type Scale } from '../data/hierarchy.js';
@@ -62,7 +63,7 @@ export const RUN_OPTIONS: Record<string, Options> = {
   threads: { describe: 'worker threads the workers are spread over', default: 1, type: 'string', requiresArg: true, group: 'Load:' },
   duration: { describe: 'how long to run (30s, 5m, 1h)', default: '60s', type: 'string', requiresArg: true, group: 'Load:' },
   rate: { describe: 'open loop: operations per second over all workers (2000/s); ops that find no idle worker are dropped and counted. Default: closed loop', type: 'string', requiresArg: true, group: 'Load:' },
-  interval: { describe: 'report interval', default: '5s', type: 'string', requiresArg: true, group: 'Load:' },
+  interval: { describe: 'report interval. Default: 5s, or a tenth of a --duration under 50s (at least 1s)', type: 'string', requiresArg: true, group: 'Load:' },
   shard: {
     describe: 'i/N: do the i-th (1-based) of N disjoint shares of the work, for several client machines (see `innobench merge`); auto/N: the index (0-based) from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or --shard-index-env, and the shards start together (--rendezvous)',
     type: 'string',
@@ -112,6 +113,8 @@ export interface RunSettings {
   threads: number;
   durationMs: number;
   intervalMs: number;
+  /** Set when the interval was shortened for a short run: the run's first line says so. */
+  intervalNote?: string;
   retries: number;
   retryBackoffMs: number;
   results: string;
@@ -252,12 +255,26 @@ export function versionsFrom(argv: Argv, v: Validator): number[] {
   return versions;
 }
 
+/** --interval as given, or the default for the run's duration (config/interval.ts). */
+function intervalSettings(argv: Argv, v: Validator): Pick<RunSettings, 'intervalMs' | 'intervalNote'> {
+  if (argv.interval !== undefined) return { intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), DEFAULT_INTERVAL_MS) };
+  // A switchback's slots are whole intervals, and its verdict drops a slot's first part: 1 s does both.
+  if (argv.switchback !== undefined) return { intervalMs: 1000, intervalNote: 'interval 1 s (a switchback slot is a whole number of intervals; --interval sets it)' };
+  const duration = parseDurationMs('duration', argv.duration, undefined, 1000);
+  const durationMs = duration.ok ? duration.value : 60_000;
+  const intervalMs = defaultIntervalMs(durationMs);
+  const note = shortenedIntervalNote(durationMs, intervalMs);
+  return note === null ? { intervalMs } : { intervalMs, intervalNote: note };
+}
+
 export function runSettings(argv: Argv, v: Validator): RunSettings {
+  const durationMs = v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000);
+  const interval = intervalSettings(argv, v);
   return {
     workers: v.take(parseInteger('workers', argv.workers, 1, 10_000), 1),
     threads: v.take(parseInteger('threads', argv.threads, 1, 256), 1),
-    durationMs: v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000),
-    intervalMs: v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), 5000),
+    durationMs,
+    ...interval,
     retries: v.take(parseInteger('retries', argv.retries, 0, 1000), 10),
     retryBackoffMs: v.take(parseDurationMs('retry-backoff', argv['retry-backoff'], 60_000), 2),
     results: String(argv.results),
@@ -278,12 +295,12 @@ export function runSettings(argv: Argv, v: Validator): RunSettings {
     ...(argv.listen === undefined ? {} : { listen: v.take(parseListen(String(argv.listen)), { host: '127.0.0.1', port: 0 }) }),
     outputs: outputSpecs(argv, v),
     tags: tagsFrom(argv.tag, v),
-    ...switchbackFrom(argv, v),
+    ...switchbackFrom(argv, v, interval.intervalMs, durationMs),
   };
 }
 
 /** --switchback name=A,B with its slot (a whole number of intervals, at least two more than the drop) and at least 4 slots in the run. */
-function switchbackFrom(argv: Argv, v: Validator): { switchback?: SwitchbackSettings } {
+function switchbackFrom(argv: Argv, v: Validator, intervalMs: number, durationMs: number): { switchback?: SwitchbackSettings } {
   if (argv.switchback === undefined) return {};
   const parsed = parseSetOption(String(argv.switchback));
   if (!parsed.ok) v.errors.push(parsed.error.replace(/^--set/, '--switchback'));
@@ -292,9 +309,7 @@ function switchbackFrom(argv: Argv, v: Validator): { switchback?: SwitchbackSett
   const slotMs = v.take(parseDurationMs('slot', argv.slot, 600_000, 1000), 4000);
   // parseDurationMs refuses 0, but keeping every interval of a slot is a choice a user may make.
   const dropMs = /^0+(\.0+)?(s|ms)?$/.test(String(argv['slot-drop']).trim()) ? 0 : v.take(parseDurationMs('slot-drop', argv['slot-drop'], 600_000), 1000);
-  const intervalMs = v.take(parseDurationMs('interval', argv.interval, 3_600_000, 100), 5000);
-  const durationMs = v.take(parseDurationMs('duration', argv.duration, undefined, 1000), 60_000);
-  if (slotMs % intervalMs !== 0 || dropMs % intervalMs !== 0) v.errors.push(`--slot ${String(argv.slot)} and --slot-drop ${String(argv['slot-drop'])} must be whole numbers of --interval ${String(argv.interval)}: give --interval 1s`);
+  if (slotMs % intervalMs !== 0 || dropMs % intervalMs !== 0) v.errors.push(`--slot ${String(argv.slot)} and --slot-drop ${String(argv['slot-drop'])} must be whole numbers of --interval ${intervalMs / 1000}s: give --interval 1s`);
   else if (slotMs - dropMs < 2 * intervalMs) v.errors.push(`--slot ${String(argv.slot)}: keep at least two intervals after --slot-drop ${String(argv['slot-drop'])} (the carry-over check compares a slot's halves)`);
   if (durationMs < 4 * slotMs) v.errors.push(`--duration ${String(argv.duration)}: a switchback needs at least 4 slots of ${String(argv.slot)} (one A B B A block); minutes give an interval worth having`);
   const seed = v.take(parseInteger('slot-seed', argv['slot-seed'], 0, 2 ** 31 - 1), 1);

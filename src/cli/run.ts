@@ -142,6 +142,7 @@ async function runOnce({ connection, library, settings, options }: RunConfig, sc
       threads: Math.min(settings.threads, settings.workers),
       durationMs: settings.durationMs,
       intervalMs: settings.intervalMs,
+      ...(settings.intervalNote === undefined ? {} : { intervalNote: settings.intervalNote }),
       retry: { retries: settings.retries, backoffMs: settings.retryBackoffMs },
       features,
       resultsRoot: settings.results,

@@ -48,3 +48,15 @@ test('--shard i/N alone has no rendezvous; --rendezvous without --shard is refus
   runSettings(argv({ rendezvous: 'x' }), alone);
   assert.deepEqual(alone.errors, ['--rendezvous goes with --shard i/N or auto/N']);
 });
+
+test('--interval: as given; without it, shortened for a short --duration and said so', () => {
+  const v = new Validator();
+  assert.deepEqual(pickInterval(runSettings(argv({ duration: '4s' }), v)), { intervalMs: 1000, intervalNote: 'interval 1 s (a tenth of the 4 s duration, at least 1 s; --interval sets it)' });
+  assert.deepEqual(pickInterval(runSettings(argv({}), v)), { intervalMs: 5000 });
+  assert.deepEqual(pickInterval(runSettings(argv({ duration: '4s', interval: '5s' }), v)), { intervalMs: 5000 });
+  assert.deepEqual(v.errors, []);
+});
+
+function pickInterval(settings: ReturnType<typeof runSettings>): { intervalMs: number; intervalNote?: string } {
+  return settings.intervalNote === undefined ? { intervalMs: settings.intervalMs } : { intervalMs: settings.intervalMs, intervalNote: settings.intervalNote };
+}

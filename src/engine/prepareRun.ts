@@ -30,6 +30,8 @@ export interface RunDescription {
   threads: number;
   durationMs: number;
   intervalMs: number;
+  /** Why the interval is not the one the user would expect (shortened for a short run), for the first line. */
+  intervalNote?: string;
   retry: RetryPolicy;
   ratePerSec?: number;
   resultsRoot: string;
@@ -73,7 +75,7 @@ export async function prepareRun(control: PromiseConnection, d: RunDescription):
   const run = firstRunFile(d, runId, server);
   folder.writeRun(run);
   const driver = run.environment.driver!;
-  d.log(`run ${runId}: ${plan.description}; ${d.workers} workers on ${d.threads} thread(s), driver ${driver.name} ${driver.version}, results in ${folder.dir}`);
+  d.log(`run ${runId}: ${plan.description}; ${d.workers} workers on ${d.threads} thread(s), driver ${driver.name} ${driver.version}, results in ${folder.dir}${d.intervalNote ? `; ${d.intervalNote}` : ''}`);
   return { run, folder, plan, ...(rowsBefore === undefined ? {} : { rowsBefore }) };
 }
 

@@ -1,5 +1,6 @@
 /** The comparison as text: the tables `compare`, `runs` and `matrix` print, and its JSON form. */
 import type { MeanInterval } from '../analysis/verdicts/stats.js';
+import { tooFewText } from '../analysis/verdicts/positiveIntervals.js';
 import { formatBytes } from './bytes.js';
 import type { CompareReport, ConfigurationFigures } from '../analysis/verdicts/compare.js';
 import { MECHANISMS } from '../analysis/verdicts/mechanism.js';
@@ -16,9 +17,10 @@ export function formatFigure(value: number | null | undefined): string {
   return value.toPrecision(3);
 }
 
-export function formatMeanCI(interval: MeanInterval | null): string {
+/** `noun`: what the interval is over (runs, or a run's intervals), for the words when there is none. */
+export function formatMeanCI(interval: MeanInterval | null, noun = 'runs'): string {
   if (interval === null) return '-';
-  if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) return `${formatFigure(interval.mean)} (n=1, no CI)`;
+  if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) return `${formatFigure(interval.mean)} (n=${interval.n}: ${tooFewText(noun)})`;
   return `${formatFigure(interval.mean)} [${formatFigure(interval.lo)}, ${formatFigure(interval.hi)}]`;
 }
 
@@ -79,7 +81,7 @@ export function formatCompare(report: CompareReport): string {
               config.label,
               run.runId,
               formatFigure(run.opsPerSec),
-              formatMeanCI(run.intervalOpsPerSec),
+              formatMeanCI(run.intervalOpsPerSec, 'intervals'),
               String(run.intervalSamples.length),
               formatFigure(run.p95Ms),
               run.endReason ?? '-',
@@ -91,7 +93,7 @@ export function formatCompare(report: CompareReport): string {
     );
 
     if (report.comparisons.length > 0) {
-      lines.push('', `Against ${report.configurations[0]!.label} (Welch, ${pct} % CI of the change):`);
+      lines.push('', `Against ${report.configurations[0]!.label} (ratio of the means, Welch on the log scale, ${pct} % CI of the change):`);
       const rows = [['configuration', 'ops/s', 'p95 latency']];
       for (const comparison of report.comparisons) {
         rows.push([comparison.label, comparison.opsPerSecText, comparison.p95Text]);

@@ -30,6 +30,8 @@ export interface ChartSpec {
   percentileX?: boolean;
   yLog?: boolean;
   series: SeriesSpec[];
+  /** Why the chart has nothing to draw (then the page shows this line instead of an empty plot). */
+  empty?: string;
 }
 
 interface Points {
@@ -67,6 +69,8 @@ function percentileCurve(histogram: Histogram): Points {
 
 interface RunSeriesData {
   runId: string;
+  /** The run's report interval, when run.json has it. */
+  intervalMs: number | null;
   label: string;
   color: string;
   timeline: ReturnType<typeof readTimeline>;
@@ -168,9 +172,22 @@ function overlayCharts(runs: readonly RunSeriesData[]): ChartSpec[] {
   ];
 }
 
+/**
+ * A line needs two points: a time chart whose every series has fewer says why instead of drawing
+ * a lone dot on an axis stretched around it.
+ */
+function withEmptyReason(chart: ChartSpec, runs: readonly RunSeriesData[]): ChartSpec {
+  const most = Math.max(0, ...chart.series.map((series) => series.x.length));
+  if (most >= 2) return chart;
+  if (most === 0) return { ...chart, empty: `Nothing to draw: the runs' files hold no ${chart.title.toLowerCase()} figures.` };
+  const intervals = [...new Set(runs.map((run) => run.intervalMs).filter((ms): ms is number => ms !== null))].map((ms) => `${ms / 1000} s`);
+  const interval = intervals.length > 0 ? ` of ${intervals.join(' / ')}` : '';
+  return { ...chart, empty: `Nothing to draw over time: no run has two whole intervals${interval} (a last partial interval is left out); a shorter --interval or a longer run draws this chart.` };
+}
+
 /** The charts: one set for a single configuration with one run, overlays of every run otherwise. */
 function chartSpecs(runs: readonly RunSeriesData[], curves: readonly Curve[]): ChartSpec[] {
-  const charts = runs.length === 1 ? singleRunCharts(runs[0]!) : overlayCharts(runs);
+  const charts = (runs.length === 1 ? singleRunCharts(runs[0]!) : overlayCharts(runs)).map((chart) => withEmptyReason(chart, runs));
   if (curves.length > 0) {
     charts.push({
       id: 'distribution',
@@ -191,7 +208,8 @@ export function reportCharts(set: RunSet, report: CompareReport, colorOf: Readon
   for (const config of report.configurations) {
     for (const run of config.runs) {
       const stored = set.runs.find((entry) => entry.dir === run.dir)?.run;
-      seriesRuns.push({ runId: run.runId, label: config.label, color: colorOf.get(config.key)!, ...withoutPartialTail(run.dir, stored?.config.intervalMs) });
+      const intervalMs = stored?.config.intervalMs;
+      seriesRuns.push({ runId: run.runId, intervalMs: typeof intervalMs === 'number' ? intervalMs : null, label: config.label, color: colorOf.get(config.key)!, ...withoutPartialTail(run.dir, intervalMs) });
     }
   }
   const curves = report.configurations.flatMap((config) => {

@@ -29,6 +29,7 @@ tr.differs td { background: #fff6d8; }
 figure.chart { margin: 0; border: 1px solid #e2e2e2; padding: 6px; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 .plot { min-height: 300px; }
+.plot.empty { min-height: 0; color: #a40; }
 .svgs { display: flex; flex-wrap: wrap; gap: 20px; }
 .warn { color: #a40; }
 .note { color: #555; font-size: 12.5px; }
@@ -45,8 +46,8 @@ const CHART_SCRIPT = `
   }
   charts.forEach(function (chart) {
     var box = document.querySelector('#chart-' + chart.id + ' .plot');
+    if (chart.empty) { box.textContent = chart.empty; box.className += ' empty'; return; }
     var series = chart.series.filter(function (s) { return s.x.length > 0; });
-    if (series.length === 0) { box.textContent = 'no data'; return; }
     var data = uPlot.join(series.map(function (s) { return [s.x, s.y]; }));
     var hasRight = series.some(function (s) { return s.right; });
     var scales = { x: { time: false }, y: {} };

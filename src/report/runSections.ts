@@ -40,7 +40,7 @@ export function chartsSection(charts: readonly ChartSpec[]): string {
 
 export function runsSection(report: CompareReport): string {
   const runRows = report.configurations.flatMap((config) =>
-    config.runs.map((run) => [config.label, run.runId, run.state, formatFigure(run.opsPerSec), formatMeanCI(run.intervalOpsPerSec), String(run.intervalSamples.length), formatFigure(run.p95Ms), run.endReason ?? '-']),
+    config.runs.map((run) => [config.label, run.runId, run.state, formatFigure(run.opsPerSec), formatMeanCI(run.intervalOpsPerSec, 'intervals'), String(run.intervalSamples.length), formatFigure(run.p95Ms), run.endReason ?? '-']),
   );
   return `<section><h2>Runs</h2><p>Per-run CI over the run's intervals (last partial interval left out).</p>${table(['configuration', 'run', 'state', 'ops/s', 'per-interval ops/s [CI]', 'intervals', 'p95 ms', 'end'], runRows)}</section>`;
 }

@@ -3,9 +3,10 @@
  * runs that share a label: a matrix's combination of settings, or a single run on its own.
  * For each: ops/s with a 95 % CI over its repeats (and per run a CI over its intervals), latency
  * percentiles of the exactly merged histograms, the server's work per operation, then every
- * configuration against the first (Welch), and the seed's redo sizing rule.
+ * configuration against the first (a ratio of means, Welch on the log scale), and the seed's redo sizing rule.
  */
-import { formatRelative, mean, meanCI, welchDiff, type MeanInterval, type RelativeDiff } from './stats.js';
+import { formatRelative, mean, type MeanInterval, type RelativeDiff } from './stats.js';
+import { MIN_RUNS_FOR_INTERVAL, positiveMeanCI, ratioDiff } from './positiveIntervals.js';
 import { redoInEffect, redoSizing, type RedoSizing } from './redoSizing.js';
 import { latencySummaryMs } from '../../metrics/histogram.js';
 import { intervalOpsSamples, mergedHistogram, readStatusRows, readTimeline, type MatrixFile, type RunEntry, type RunSet, type StoredRun } from '../../results/readRuns.js';
@@ -16,9 +17,11 @@ import { blocksForTarget, pairedDiff, type PairedDiff } from './paired.js';
 const CONFIDENCE_LEVEL = 0.95;
 
 const METHOD_NOTE =
-  'Method: 95 % confidence intervals use Student\'s t; "vs" rows use Welch\'s t (no equal-variance assumption), ' +
-  'relative to the first configuration\'s mean, taken as exact in the denominator. Assumes repeats are independent ' +
-  'and roughly normal; with n = 1 no interval exists. Per-run interval CIs treat consecutive intervals as independent, ' +
+  'Method: 95 % confidence intervals use Student\'s t on the log scale (mean ×/÷ exp(t · SE / mean)), so an interval ' +
+  'of a throughput or a latency never crosses zero; "vs" rows are the ratio of the means on the log scale with Welch\'s t ' +
+  '(no equal-variance assumption), so a change never falls below -100 %. Assumes repeats are independent ' +
+  `and roughly normal; with fewer than ${MIN_RUNS_FOR_INTERVAL} runs no interval is given (too few runs for an interval). ` +
+  'Per-run interval CIs treat consecutive intervals as independent, ' +
   'which they are not (autocorrelated), so they show within-run stability and understate run-to-run spread. ' +
   'Latency percentiles come from the exactly merged HdrHistograms (3 significant digits) of every interval of every repeat.';
 
@@ -85,9 +88,9 @@ export interface ConfigurationComparison {
   p95: RelativeDiff;
   opsPerSecText: string;
   p95Text: string;
-  /** Only when a side has fewer than 2 runs: the same tests over per-interval samples (indicative). */
+  /** Only when a side has too few runs for an interval: the same tests over per-interval samples (indicative). */
   intervals?: { opsPerSec: RelativeDiff; p95: RelativeDiff; opsPerSecText: string; p95Text: string };
-  /** Welch on the runs' steady-state ops/s (warm-up and stalls left out). */
+  /** Ratio of the runs' steady-state ops/s (warm-up and stalls left out). */
   steadyOpsPerSec: RelativeDiff;
   steadyOpsPerSecText: string;
   /** Paired over interleaved blocks, when the runs carry blocks: whole runs and steady state. */
@@ -142,7 +145,7 @@ function runFigures(entry: RunEntry, run: StoredRun): RunFigures {
     endReason: summary.endReason ?? null,
     opsPerSec: summary.opsPerSec,
     p95Ms: summary.latencyMs?.p95 ?? null,
-    intervalOpsPerSec: intervalSamples.length > 0 ? meanCI(intervalSamples, CONFIDENCE_LEVEL) : null,
+    intervalOpsPerSec: intervalSamples.length > 0 ? positiveMeanCI(intervalSamples, CONFIDENCE_LEVEL) : null,
     intervalSamples,
     intervalP95Ms,
     cost: {
@@ -259,7 +262,7 @@ function configurationFigures(group: Group, level: number, matrixCount: number, 
     label: group.matrixId !== undefined && matrixCount > 1 ? `${group.matrixId}: ${group.label}` : group.label,
     n: runs.length,
     runs,
-    opsPerSec: meanCI(runs.map((run) => run.opsPerSec), level),
+    opsPerSec: positiveMeanCI(runs.map((run) => run.opsPerSec), level),
     latencyMs,
     cost: {
       fsyncsPerOp: meanOrNull(runs.map((run) => run.cost.fsyncsPerOp)),
@@ -311,7 +314,7 @@ function steadyFigures(runs: readonly RunFigures[], level: number): Pick<Configu
   const steady = runs.map((run) => run.steady.steadyOpsPerSec).filter((v): v is number => v !== null);
   const fills = runs.map((run) => run.steady.redo).filter((fill): fill is RedoFill => fill !== null);
   return {
-    steadyOpsPerSec: steady.length > 0 ? meanCI(steady, level) : null,
+    steadyOpsPerSec: steady.length > 0 ? positiveMeanCI(steady, level) : null,
     steadyRuns: runs.filter((run) => run.steady.reached).length,
     unjudgedRuns: runs.filter((run) => !run.steady.judged).length,
     stalls: runs.flatMap((run) => run.steady.stalls.map((stall) => ({ ...stall, runId: run.runId }))),
@@ -332,10 +335,10 @@ function pairedFigures(reference: ConfigurationFigures, other: ConfigurationFigu
 
 function compareTwo(reference: ConfigurationFigures, other: ConfigurationFigures, level: number, targetEffectPct: number | null): ConfigurationComparison {
   const p95 = (config: ConfigurationFigures): number[] => config.runs.map((run) => run.p95Ms).filter((value): value is number => value !== null);
-  const opsPerSec = welchDiff(reference.runs.map((run) => run.opsPerSec), other.runs.map((run) => run.opsPerSec), level);
-  const p95Diff = welchDiff(p95(reference), p95(other), level);
+  const opsPerSec = ratioDiff(reference.runs.map((run) => run.opsPerSec), other.runs.map((run) => run.opsPerSec), level);
+  const p95Diff = ratioDiff(p95(reference), p95(other), level);
   const steadyOps = (config: ConfigurationFigures): number[] => config.runs.map((run) => run.steady.steadyOpsPerSec).filter((v): v is number => v !== null);
-  const steadyOpsPerSec = welchDiff(steadyOps(reference), steadyOps(other), level);
+  const steadyOpsPerSec = ratioDiff(steadyOps(reference), steadyOps(other), level);
   const comparison: ConfigurationComparison = {
     label: other.label,
     reference: reference.label,
@@ -348,11 +351,11 @@ function compareTwo(reference: ConfigurationFigures, other: ConfigurationFigures
     paired: pairedFigures(reference, other, level, targetEffectPct),
     mechanism: mechanismChanges(reference.runs.map((run) => run.mechanism), other.runs.map((run) => run.mechanism), level),
   };
-  if (reference.n < 2 || other.n < 2) {
+  if (reference.n < MIN_RUNS_FOR_INTERVAL || other.n < MIN_RUNS_FOR_INTERVAL) {
     const samples = (config: ConfigurationFigures): number[] => config.runs.flatMap((run) => run.intervalSamples);
     const p95Samples = (config: ConfigurationFigures): number[] => config.runs.flatMap((run) => run.intervalP95Ms);
-    const ops = welchDiff(samples(reference), samples(other), level);
-    const latency = welchDiff(p95Samples(reference), p95Samples(other), level);
+    const ops = ratioDiff(samples(reference), samples(other), level, 'intervals');
+    const latency = ratioDiff(p95Samples(reference), p95Samples(other), level, 'intervals');
     comparison.intervals = { opsPerSec: ops, p95: latency, opsPerSecText: formatRelative(ops), p95Text: formatRelative(latency) };
   }
   return comparison;

@@ -5,7 +5,8 @@
  * peak as a share of its maximum. Per configuration each figure is a mean over its runs with a
  * Student-t interval; the largest significant change against the reference names the mechanism.
  */
-import { mean, meanCI, welchDiff, type MeanInterval } from './stats.js';
+import { mean, welchDiff, type MeanInterval } from './stats.js';
+import { positiveMeanCI } from './positiveIntervals.js';
 
 export const MECHANISMS = [
   { key: 'serverCpuSec', label: 'server CPU s', counter: null },
@@ -47,7 +48,7 @@ export function configurationMechanism(runs: readonly RunMechanism[], level = 0.
   const result = {} as ConfigurationMechanism;
   for (const { key } of MECHANISMS) {
     const values = runs.map((run) => run[key]).filter((v): v is number => v !== null && Number.isFinite(v));
-    result[key] = values.length === 0 ? null : meanCI(values, level);
+    result[key] = values.length === 0 ? null : positiveMeanCI(values, level);
   }
   return result;
 }
