@@ -66,7 +66,7 @@ export function accountingLine(a: Accounting): string {
 }
 
 /** What else this machine was doing over the window, and the first disturbed intervals. */
-function machineLine(m: MachineNoiseSummary): string {
+export function machineLine(m: MachineNoiseSummary): string {
   const other = m.otherCpuPct ? `other processes used ${m.otherCpuPct.mean} % of a core on average (max ${m.otherCpuPct.max} % at ${m.otherCpuPct.maxAtSec.toFixed(0)}s)` : 'other processes: not measured';
   const share = (name: string, figure: MachineNoiseSummary['stealPct']): string => `${name} ${figure ? `${figure.mean} % (max ${figure.max} %)` : 'n/a'}`;
   const listed = m.disturbed.slice(0, 5).map((d) => `${d.atSec.toFixed(0)}s (${d.reason})`);
