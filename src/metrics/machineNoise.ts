@@ -199,12 +199,14 @@ export class MachineNoiseSampler {
     const reading = this.read(this.scope.serverPids);
     const noise = noiseBetween(this.last ?? reading, reading, this.scope.disk);
     this.last = reading;
+    // As timeline.csv's elapsed_s, so a summary's moment finds its row.
+    const atSec = Math.round(elapsedSec * 1000) / 1000;
     for (const [name, value] of Object.entries(noise) as Array<[keyof MachineNoise, number | null]>) {
       const seen = this.maxima.get(name);
-      if (value !== null && (!seen || value > seen.max)) this.maxima.set(name, { max: value, maxAtSec: elapsedSec });
+      if (value !== null && (!seen || value > seen.max)) this.maxima.set(name, { max: value, maxAtSec: atSec });
     }
     const reason = this.judge(noise, this.scope);
-    if (reason !== null && this.disturbedCount++ < DISTURBED_KEPT) this.disturbed.push({ atSec: Math.round(elapsedSec * 1000) / 1000, reason });
+    if (reason !== null && this.disturbedCount++ < DISTURBED_KEPT) this.disturbed.push({ atSec, reason });
     return noise;
   }
 
