@@ -36,6 +36,7 @@ export async function finishRun(d: RunDescription, f: FinishInput): Promise<RunF
   const hooks = await stopHooks(f.hooks, { ...f.hookContext, statusDelta: f.totals.status });
   const summary = summarize(f.totals.ops, elapsedSec, endReason);
   if (f.measured) summary.clientCpuSec = f.measured.clientCpuSec;
+  if (f.measured) summary.machine = f.measured.machine;
   if (f.samplers.outages.length) summary.serverOutages = f.samplers.outages;
   if (f.failure === null) await afterRunChecks(d, f, summary, plan.accountingTables, rowsBefore);
   try {

@@ -6,7 +6,9 @@
  * thread fails.
  */
 import { performance } from 'node:perf_hooks';
+import { disturbance } from '../analysis/verdicts/disturbance.js';
 import { intervalStats, mergeSnapshots, type ClientHealth, type IntervalStats } from '../metrics/intervalStats.js';
+import { MachineNoiseSampler, type MachineNoiseSummary, type NoiseScope } from '../metrics/machineNoise.js';
 import type { MetersSnapshot } from '../metrics/opMeters.js';
 import { summarize } from '../results/summary.js';
 import type { RunFile, Summary } from '../results/types.js';
@@ -29,6 +31,8 @@ export interface Window {
   durationMs: number;
   intervalMs: number;
   stop: AbortSignal;
+  /** The local server's pid and disk, for the machine's noise (prepareRun). */
+  machineScope: NoiseScope;
 }
 
 export interface Measured {
@@ -36,6 +40,7 @@ export interface Measured {
   elapsedSec: number;
   /** CPU seconds of this process over the window (absent when it ended before the load started). */
   clientCpuSec: number;
+  machine: MachineNoiseSummary;
 }
 
 export async function measure(w: Window): Promise<Measured> {
@@ -45,6 +50,8 @@ export async function measure(w: Window): Promise<Measured> {
   const startedAtMs = Date.now();
   for (const output of w.outputs) await output.start({ run: w.run, dir: w.dir, startedAtMs });
   const health = new ClientHealthMeter(w.hub, startedAt);
+  const machine = new MachineNoiseSampler(w.machineScope, disturbance);
+  machine.begin();
   const stopWake = new Promise<void>((resolve) => w.stop.addEventListener('abort', () => resolve(), { once: true }));
   const endAt = startedAt + w.durationMs;
   for (let seq = 1; ; seq++) {
@@ -63,13 +70,14 @@ export async function measure(w: Window): Promise<Measured> {
     const stats: IntervalStats = { ...intervalStats(seq, (tickAt - startedAt) / 1000, Math.max(0.001, (tickAt - health.lastTickAt) / 1000), merged, server.status), client: health.tick(tickAt) };
     if (server.cluster) stats.cluster = server.cluster;
     if (w.switcher) stats.arm = w.switcher.armAt(seq);
+    stats.machine = machine.sample(stats.elapsedSec);
     w.totals.add(stats.elapsedSec, merged, server.status);
-    w.run.summary = summarize(w.totals.ops, stats.elapsedSec, endReason ?? 'duration');
+    w.run.summary = { ...summarize(w.totals.ops, stats.elapsedSec, endReason ?? 'duration'), machine: machine.summary() };
     w.run.status = w.totals.statusSection(stats.elapsedSec);
     for (const output of w.outputs) output.interval({ stats, merged, run: w.run });
     w.switcher?.record(stats);
     if (!endReason) await w.switcher?.afterTick(seq);
-    if (endReason) return { endReason, elapsedSec: stats.elapsedSec, clientCpuSec: cpu };
+    if (endReason) return { endReason, elapsedSec: stats.elapsedSec, clientCpuSec: cpu, machine: machine.summary() };
   }
 }
 

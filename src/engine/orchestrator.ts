@@ -64,7 +64,7 @@ async function loadAndFinish(req: RunRequest, prepared: PreparedRun, outputs: re
     await threads.hub.allReady();
     await req.startGate?.ready();
     await switcher?.begin();
-    measured = await measure({ hub: threads.hub, samplers, outputs, totals, switcher, run: prepared.run, dir: prepared.folder.dir, durationMs: req.durationMs, intervalMs: req.intervalMs, stop: req.stop });
+    measured = await measure({ hub: threads.hub, samplers, outputs, totals, switcher, run: prepared.run, dir: prepared.folder.dir, durationMs: req.durationMs, intervalMs: req.intervalMs, stop: req.stop, machineScope: prepared.machineScope });
     if (req.startGate) prepared.run.rendezvous = await req.startGate.finish();
     if (measured.endReason === 'work-done') req.log(`every worker ran out of work after ${measured.elapsedSec.toFixed(1)}s: the run ended early (prepare a larger scale for longer runs)`);
     if (threads.hub.fatal) throw new Error(threads.hub.fatal);

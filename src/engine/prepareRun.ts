@@ -10,6 +10,7 @@ import type { PromiseConnection } from '../db/connect.js';
 import { workerDriver } from '../db/drivers/index.js';
 import { quoteIdent } from '../db/identifiers.js';
 import { serverSnapshot } from '../db/serverSnapshot.js';
+import { noiseScope, type NoiseScope } from '../metrics/machineNoise.js';
 import { newRunId, RunFolder } from '../results/runFolder.js';
 import type { RunFile } from '../results/types.js';
 import { checkConnectionBudget, HARNESS_CONNECTIONS } from './preflight.js';
@@ -50,6 +51,8 @@ export interface PreparedRun {
   plan: RunPlan;
   /** The accounting tables' rows before the load (absent when the scenario has none). */
   rowsBefore?: number;
+  /** The server's pid and data disk when it runs on this machine, for the machine-noise sampler. */
+  machineScope: NoiseScope;
 }
 
 export async function prepareRun(control: PromiseConnection, d: RunDescription): Promise<PreparedRun> {
@@ -76,7 +79,7 @@ export async function prepareRun(control: PromiseConnection, d: RunDescription):
   folder.writeRun(run);
   const driver = run.environment.driver!;
   d.log(`run ${runId}: ${plan.description}; ${d.workers} workers on ${d.threads} thread(s), driver ${driver.name} ${driver.version}, results in ${folder.dir}${d.intervalNote ? `; ${d.intervalNote}` : ''}`);
-  return { run, folder, plan, ...(rowsBefore === undefined ? {} : { rowsBefore }) };
+  return { run, folder, plan, machineScope: await noiseScope(control), ...(rowsBefore === undefined ? {} : { rowsBefore }) };
 }
 
 function firstRunFile(d: RunDescription, runId: string, server: RunFile['server']): RunFile {

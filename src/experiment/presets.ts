@@ -6,11 +6,9 @@
  * time the load takes to write the largest redo (measured by a short probe run first), so that
  * half of each run is past the first fill (analysis/verdicts/steadyState.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PromiseConnection } from '../db/connect.js';
 import type { StoredRun } from '../results/readRuns.js';
 import { childConnection, runChild } from './childRun.js';
 import type { MatrixPlan } from './matrixPlan.js';
@@ -112,23 +110,6 @@ export function redoDurationSec(bytesPerSec: number, largestRedoBytes: number, m
   const fillSec = bytesPerSec > 0 ? largestRedoBytes / bytesPerSec : Infinity;
   const wanted = Math.ceil((2 * fillSec) / 10) * 10;
   return { seconds: Math.min(maxSec, Math.max(minSec, Number.isFinite(wanted) ? wanted : maxSec)), fillSec };
-}
-
-/** The sysfs block device holding the server's data directory (a partition's disk), or null when not local. */
-export async function dataDevice(control: PromiseConnection): Promise<{ device: string; datadir: string } | null> {
-  const [rows] = await control.query('SELECT @@datadir AS datadir');
-  const datadir = String((rows as Array<{ datadir: string }>)[0]?.datadir ?? '');
-  if (!datadir || !existsSync(datadir)) return null;
-  try {
-    const majmin = execFileSync('findmnt', ['-no', 'MAJ:MIN', '-T', datadir], { encoding: 'utf8' }).trim().split('\n')[0]!.trim();
-    let name = execFileSync('readlink', ['-f', `/sys/dev/block/${majmin}`], { encoding: 'utf8' }).trim().split('/').pop()!;
-    if (existsSync(`/sys/class/block/${name}/partition`)) {
-      name = execFileSync('readlink', ['-f', `/sys/class/block/${name}`], { encoding: 'utf8' }).trim().split('/').slice(-2, -1)[0]!;
-    }
-    return { device: name, datadir };
-  } catch {
-    return null;
-  }
 }
 
 /** The schedulers the kernel offers for a device ("none [mq-deadline] kyber bfq" → all four), and the one in effect. */

@@ -1,7 +1,7 @@
 /** The console line of an interval: the figures always shown, and those shown only when non-zero. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleLine } from './intervalLine.js';
+import { consoleLine, timelineRows } from './intervalLine.js';
 import { emptyCounts, type OpCounts } from '../metrics/opMeters.js';
 import type { IntervalStats } from '../metrics/intervalStats.js';
 
@@ -42,4 +42,13 @@ test('with the checkpoint gauges, the steady-state figures follow the server fig
   s.status!.gauges = { Threads_running: 4, Innodb_checkpoint_age: 45, Innodb_checkpoint_max_age: 100, Innodb_buffer_pool_pages_dirty: 5049 };
   s.status!.delta = { ...s.status!.delta, Innodb_buffer_pool_pages_flushed: 240, Innodb_data_fsyncs: 600, Innodb_log_waits: 1 };
   assert.match(consoleLine(s), /thr_run: 4 ckpt: 45% dirty: 5049 flushed\/s: 120 fsyncs\/s: 300 log_waits: 1$/);
+});
+
+test('timeline rows end with the machine columns, empty where not measured', () => {
+  const s = stats({ ops: 1000 });
+  const columns = Object.keys(timelineRows(s)[0]!);
+  assert.deepEqual(columns.slice(-5), ['client_loop_delay_p99_ms', 'machine_other_cpu_pct', 'machine_steal_pct', 'machine_iowait_pct', 'machine_disk_busy_pct']);
+  assert.deepEqual(Object.values(timelineRows(s)[0]!).slice(-4), ['', '', '', '']);
+  s.machine = { otherCpuPct: 12.5, stealPct: null, iowaitPct: 0.4, diskBusyPct: 61 };
+  assert.deepEqual(Object.values(timelineRows(s)[0]!).slice(-4), [12.5, '', 0.4, 61]);
 });

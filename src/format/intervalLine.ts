@@ -76,6 +76,10 @@ export function timelineRows(stats: IntervalStats): Array<Record<string, string 
     client_heap_mb: stats.client?.heapUsedMb ?? '',
     client_cpu_pct: stats.client?.cpuPct ?? '',
     client_loop_delay_p99_ms: stats.client?.loopDelayP99Ms ?? '',
+    machine_other_cpu_pct: stats.machine?.otherCpuPct ?? '',
+    machine_steal_pct: stats.machine?.stealPct ?? '',
+    machine_iowait_pct: stats.machine?.iowaitPct ?? '',
+    machine_disk_busy_pct: stats.machine?.diskBusyPct ?? '',
     ...(stats.arm === undefined ? {} : { arm: stats.arm }),
   }));
 }

@@ -1,5 +1,5 @@
 /** The final summary as a person reads it, beside the run.json a program reads. */
-import type { Accounting, RunFile } from '../results/types.js';
+import type { Accounting, MachineNoiseSummary, RunFile } from '../results/types.js';
 import { clusterSummaryLines, listedOps } from './clusterText.js';
 
 export function summaryText(run: RunFile): string {
@@ -45,6 +45,7 @@ export function summaryText(run: RunFile): string {
     );
     for (const note of dc.notes) lines.push(`    note: ${note}`);
   }
+  if (s.machine) lines.push(`  ${machineLine(s.machine)}`);
   lines.push(...clusterSummaryLines(run));
   const shards = run.rendezvous;
   if (shards) {
@@ -63,4 +64,16 @@ export function accountingLine(a: Accounting): string {
   // A merged set's Com_insert is one shard's sampler's window: shown, but as what it is.
   const comInsert = a.scope && !shard ? `Com_insert in one shard's window ${a.comInsertDelta}` : `Com_insert ${a.comInsertDelta}`;
   return `accounting${a.scope ? ` (${a.scope})` : ''}: ${a.ok ? (shard ? 'partial' : 'ok') : 'MISMATCH'}: ${a.note} (harness ${a.harnessRows}, ${comInsert}, table +${a.tableRowsDelta})`;
+}
+
+/** What else this machine was doing over the window, and the first disturbed intervals. */
+export function machineLine(m: MachineNoiseSummary): string {
+  const other = m.otherCpuPct ? `other processes used ${m.otherCpuPct.mean} % of a core on average (max ${m.otherCpuPct.max} % at ${m.otherCpuPct.maxAtSec.toFixed(0)}s)` : 'other processes: not measured';
+  const share = (name: string, figure: MachineNoiseSummary['stealPct']): string => `${name} ${figure ? `${figure.mean} % (max ${figure.max} %)` : 'n/a'}`;
+  const listed = m.disturbed.slice(0, 5).map((d) => `${d.atSec.toFixed(0)}s (${d.reason})`);
+  const more = m.disturbedCount > listed.length ? `, and ${m.disturbedCount - listed.length} more` : '';
+  return (
+    `machine: ${other}; ${share('steal', m.stealPct)}; ${share('iowait', m.iowaitPct)}; ${share(`disk ${m.disk ?? '(busiest)'} busy`, m.diskBusyPct)}; ` +
+    `${m.disturbedCount} intervals disturbed${m.disturbedCount ? `: ${listed.join(', ')}${more}` : ''}`
+  );
 }

@@ -7,6 +7,7 @@ import { decodeHistogram, latencySummaryMs, type LatencySummaryMs } from './hist
 import { OpTotals } from './opTotals.js';
 import type { StatusDelta } from './serverStatus.js';
 import type { ClusterInterval } from './clusterStatus.js';
+import type { MachineNoise } from './machineNoise.js';
 
 export interface OpInterval {
   counts: OpCounts;
@@ -24,6 +25,8 @@ export interface IntervalStats {
   status?: StatusDelta;
   /** The harness's own health, so a long run shows whether the client itself degraded. */
   client?: ClientHealth;
+  /** What else the machine innobench runs on was doing, so a disturbed interval can be named. */
+  machine?: MachineNoise;
   /** A run against a cluster (--hosts): each node's figures. */
   cluster?: ClusterInterval;
   /** A switchback run: the value of the switched setting over this interval. */

@@ -6,9 +6,10 @@ import type { LatencySummaryMs } from '../metrics/histogram.js';
 import type { OpCounts } from '../metrics/opMeters.js';
 import type { ServerSnapshot } from '../db/serverSnapshot.js';
 import type { ClusterSummary } from '../metrics/clusterStatus.js';
+import type { MachineNoiseSummary } from '../metrics/machineNoise.js';
 
 // Defined where they are measured; part of run.json's documented shape all the same.
-export type { ClusterSummary, LatencySummaryMs, OpCounts, ServerSnapshot };
+export type { ClusterSummary, LatencySummaryMs, MachineNoiseSummary, OpCounts, ServerSnapshot };
 
 
 export interface OpSummary extends OpCounts {
@@ -36,6 +37,8 @@ export interface Summary extends OpSummary {
   cluster?: ClusterSummary;
   /** `--switchback`: the setting flipped every slot, and B's effect against A from the slots' pairs. */
   switchback?: SwitchbackRecord;
+  /** What else the machine innobench ran on was doing over the window, and the intervals it disturbed. */
+  machine?: MachineNoiseSummary;
 }
 
 export interface SwitchbackRecord {

@@ -25,6 +25,17 @@ function run(): Record<string, unknown> {
       byOp: { insert: { ...COUNTS, opsPerSec: 1, latencyMs: LATENCY } },
       accounting: { harnessRows: 10, comInsertDelta: 10, tableRowsBefore: 0, tableRowsAfter: 10, tableRowsDelta: 10, ok: true, note: '' },
       verification: { ok: true, checks: [{ name: 'count', ok: true, detail: '' }] },
+      machine: {
+        cores: 2,
+        serverPids: [42],
+        disk: 'vda',
+        otherCpuPct: { mean: 3.1, max: 40, maxAtSec: 3 },
+        stealPct: { mean: 0.2, max: 1, maxAtSec: 5 },
+        iowaitPct: null,
+        diskBusyPct: { mean: 20, max: 55, maxAtSec: 2 },
+        disturbed: [{ atSec: 3, reason: 'other processes used 40 % of a core' }],
+        disturbedCount: 1,
+      },
     },
     status: { delta: { Com_insert: 10 }, rate: { Com_insert: 1 }, gauges: {}, resets: 0 },
   };
@@ -39,6 +50,9 @@ test('a run.json of the documented shape parses; so does a running one without a
   const parsed = parseRunFile(JSON.stringify(run()));
   assert.ok(parsed.ok);
   assert.equal(parsed.run.summary?.byOp.insert?.ops, 10);
+  const withoutMachine = run();
+  delete (withoutMachine.summary as Record<string, unknown>).machine;
+  assert.deepEqual(problemsOf(withoutMachine), [], 'runs recorded before summary.machine still parse');
   const running: Record<string, unknown> = { ...run(), state: 'running' };
   delete running.summary;
   delete running.status;
@@ -73,6 +87,9 @@ const MALFORMED: Array<[string, (value: Record<string, unknown>) => void, string
   ['settings without a label', (v) => (v.settings = { matrixId: 'm' }), 'settings.label: missing'],
   ['tags that are not an object', (v) => (v.tags = ['commit=abc']), 'tags: not an object'],
   ['a tag that is not a string', (v) => (v.tags = { commit: 'abc', build: 7 }), 'tags.build: not a non-empty string'],
+  ['a machine figure without its max', (v) => delete (v.summary as Record<string, Record<string, Record<string, unknown>>>).machine!.otherCpuPct!.max, 'summary.machine.otherCpuPct.max: missing'],
+  ['a disturbed interval without a reason', (v) => ((v.summary as Record<string, Record<string, unknown>>).machine!.disturbed = [{ atSec: 1 }]), 'summary.machine.disturbed[0].reason: missing'],
+  ['a machine disk that is a number', (v) => ((v.summary as Record<string, Record<string, unknown>>).machine!.disk = 8), 'summary.machine.disk: not a non-empty string'],
   ['an unknown end reason', (v) => ((v.summary as Record<string, unknown>).endReason = 'bored'), 'summary.endReason: "bored" is not one of duration, work-done, interrupted, error'],
 ];
 

@@ -89,6 +89,30 @@ function checkSummary(p: Problems, value: unknown): void {
       });
     }
   }
+  if (summary.machine !== undefined) checkMachine(p, summary.machine);
+}
+
+/** summary.machine: each figure null (not measured) or its mean, max and when; the disturbed intervals. */
+function checkMachine(p: Problems, value: unknown): void {
+  const machine = p.object(value, 'summary.machine');
+  if (!machine) return;
+  p.number(machine.cores, 'summary.machine.cores', true);
+  p.number(machine.disturbedCount, 'summary.machine.disturbedCount', true);
+  if (!Array.isArray(machine.serverPids)) p.add('summary.machine.serverPids', 'not a list');
+  if (machine.disk !== null) p.string(machine.disk, 'summary.machine.disk');
+  for (const name of ['otherCpuPct', 'stealPct', 'iowaitPct', 'diskBusyPct']) {
+    if (machine[name] === null) continue;
+    const figure = p.object(machine[name], `summary.machine.${name}`);
+    if (figure) for (const field of ['mean', 'max', 'maxAtSec']) p.number(figure[field], `summary.machine.${name}.${field}`, true);
+  }
+  if (!Array.isArray(machine.disturbed)) p.add('summary.machine.disturbed', 'not a list');
+  else machine.disturbed.forEach((entry: unknown, i) => {
+    const fields = p.object(entry, `summary.machine.disturbed[${i}]`);
+    if (fields) {
+      p.number(fields.atSec, `summary.machine.disturbed[${i}].atSec`, true);
+      p.string(fields.reason, `summary.machine.disturbed[${i}].reason`);
+    }
+  });
 }
 
 function checkStatus(p: Problems, value: unknown): void {
