@@ -23,7 +23,8 @@ after(async () => {
 test('a run records what else the machine was doing, per interval and over the window', { skip: process.platform !== 'linux' }, async () => {
   const prepared = await runCli(['prepare', 'insert-features', ...connectionArgs(db.name), '--flag', 'noise', '--groups', '2', '--members', '20', '--images', '100']);
   assert.equal(prepared.code, 0, describeResult(prepared));
-  const args = ['run', 'insert-features', ...connectionArgs(db.name), '--flag', 'noise', '--feature-file', smallFeatureFile(), '--workers', '2', '--threads', '1'];
+  // A fixed rate: on a quiet machine two free-running workers use up the 4 000 images within the first interval.
+  const args = ['run', 'insert-features', ...connectionArgs(db.name), '--flag', 'noise', '--feature-file', smallFeatureFile(), '--workers', '2', '--threads', '1', '--rate', '400/s'];
   const result = await runCli([...args, '--duration', '3s', '--interval', '1s', '--results', results.path], { timeoutMs: 60_000 });
   assert.equal(result.code, 0, describeResult(result));
   assert.deepEqual(stackTraceLines(result.stderr), []);
