@@ -22,39 +22,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, option, PROJECT_ROOT, positiveInteger, runChild, sh, stopOnSignal, writeResultsJson } from './common.js';
+import { option, PROJECT_ROOT, positiveInteger, runChild, sh, stopOnSignal, writeResultsJson } from './common.js';
+import { SCRIPT, SERVER_KINDS, startServer, type ServerKind } from './privateServer.js';
 import type { CompareReport } from '../src/analysis/verdicts/compare.js';
 
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
-const SCRIPT = join(PROJECT_ROOT, 'scripts', 'private-mariadb.sh');
 const INTERVAL_SEC = 5;
 
-
-const SERVER_KINDS = ['memory', 'disk'] as const;
-type ServerKind = (typeof SERVER_KINDS)[number];
-
-/**
- * A private MariaDB for one part of the bench, prepared with the small library. `disk`: its data on
- * a loop device of its own (4 GiB, ext4, on this machine's disk), buffer pool 256M, redo 48M, the
- * positive control's server, which a blkio throttle can make disk-bound. `memory`: its data in
- * /dev/shm, buffer pool and redo 2G: what is left is CPU, so the A/A measures the harness's and
- * the method's noise rather than the shared disk's under this VM.
- */
-async function startServer(parent: string, kind: ServerKind): Promise<{ dir: string; connection: string[]; description: string }> {
-  const dir = kind === 'memory' ? mkdtempSync(join('/dev/shm', 'ib-bench-settings-')) : join(parent, 'server-disk');
-  const port = await freePort();
-  const env = kind === 'memory' ? { ...process.env, IB_PRIVATE_BUFFER_POOL: '2G', IB_PRIVATE_REDO: '2G' } : { ...process.env, IB_PRIVATE_DISK: '4G', IB_PRIVATE_BUFFER_POOL: '256M', IB_PRIVATE_REDO: '48M' };
-  const started = sh(SCRIPT, ['start', dir, String(port)], env);
-  if (started.status !== 0) throw new Error(`the private server (${kind}) did not start: ${started.stderr}`);
-  const connection = ['--host', '127.0.0.1', '--port', String(port), '--user', 'root', '--database', 'ib_bench'];
-  const prepared = await runChild(process.execPath, [CLI, 'prepare', 'insert-features', '--scale', 'small', ...connection], { env: { ...process.env, MYSQL_PWD: '' } });
-  if (prepared.code !== 0) {
-    sh(SCRIPT, ['remove', dir]);
-    throw new Error(`prepare on the private server (${kind}) failed`);
-  }
-  const description = kind === 'memory' ? 'private server, data in memory (CPU-bound)' : 'private server, data on a loop disk (48M redo)';
-  return { dir, connection, description };
-}
 
 /** An innobench command whose --json comparison is parsed; its stderr goes to ours live (inherit). */
 async function innobench(args: string[]): Promise<(CompareReport & { verdicts: string[] }) | null> {

@@ -75,7 +75,7 @@ export async function measure(w: Window): Promise<Measured> {
     w.run.summary = { ...summarize(w.totals.ops, stats.elapsedSec, endReason ?? 'duration'), machine: machine.summary() };
     w.run.status = w.totals.statusSection(stats.elapsedSec);
     for (const output of w.outputs) output.interval({ stats, merged, run: w.run });
-    w.switcher?.record(stats);
+    w.switcher?.record(stats, stats.machine !== undefined && disturbance(stats.machine, w.machineScope) !== null);
     if (!endReason) await w.switcher?.afterTick(seq);
     if (endReason) return { endReason, elapsedSec: stats.elapsedSec, clientCpuSec: cpu, machine: machine.summary() };
   }

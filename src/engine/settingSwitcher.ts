@@ -81,9 +81,9 @@ export class SettingSwitcher {
     return this.design.labels[this.order[Math.floor((seq - 1) / this.design.slotIntervals)] ?? 0]!;
   }
 
-  /** Keeps an interval's throughput for the verdict. */
-  record(stats: IntervalStats): void {
-    this.intervals.push({ seq: stats.seq, seconds: stats.seconds, ops: stats.all.counts.ops, arm: this.armAt(stats.seq) });
+  /** Keeps an interval's throughput for the verdict, and whether the machine was disturbed in it. */
+  record(stats: IntervalStats, disturbed: boolean): void {
+    this.intervals.push({ seq: stats.seq, seconds: stats.seconds, ops: stats.all.counts.ops, arm: this.armAt(stats.seq), disturbed });
   }
 
   /** After the record of interval `seq`: at a slot's end, the next slot's value. */
@@ -108,6 +108,8 @@ export class SettingSwitcher {
       significant: v.effect.significant,
       detectablePct: v.effect.detectablePct,
       carryOver,
+      disturbedPairs: v.disturbedPairs,
+      quietEffect: v.quietEffect ? { changePct: v.quietEffect.changePct, ciPct: v.quietEffect.ciPct, pairs: v.quietEffect.n } : null,
       flips: this.flips,
       slowestFlipMs: Math.round(this.slowestFlipMs * 10) / 10,
       text: v.text,

@@ -17,6 +17,10 @@ export function overviewSection(set: RunSet, report: CompareReport, colorOf: Rea
     const driver = firstRun.environment?.driver;
     overview.push(`<p>Scenario <b>${escapeHtml(firstRun.scenario)}</b> on ${escapeHtml(firstRun.server?.flavour ?? '')} ${escapeHtml(firstRun.server?.version ?? '')}${driver ? `, driver ${escapeHtml(`${driver.name} ${driver.version}`)}` : ''}; ${report.configurations.length} configuration(s), ${report.configurations.reduce((sum, config) => sum + config.n, 0)} completed run(s).</p>`);
   }
+  for (const entry of set.runs) {
+    const switchback = entry.run?.summary?.switchback;
+    if (switchback) overview.push(`<p><b>Design: switchback</b> (${escapeHtml(switchback.setting)} flipped every ${switchback.slotSec} s in one run, ${entry.runId}): ${escapeHtml(switchback.text)}</p>`);
+  }
   const tags = distinctTags(set);
   if (tags.length) overview.push(`<p>Tags: ${tags.map((text) => `<code>${escapeHtml(text)}</code>`).join(' | ')}</p>`);
   if (matrix) {

@@ -60,6 +60,9 @@ export interface SwitchbackRecord {
   detectablePct: number | null;
   /** The effect over the first and second halves of the slots; memory: it grew within a slot. */
   carryOver: { firstHalfPct: number; secondHalfPct: number; memory: boolean } | null;
+  /** Pairs with an interval the machine was disturbed in, and the effect over the other pairs alone. */
+  disturbedPairs: number;
+  quietEffect: { changePct: number; ciPct: { lo: number; hi: number } | null; pairs: number } | null;
   flips: number;
   /** The slowest SET GLOBAL: a change that blocks the server shows here. */
   slowestFlipMs: number;

@@ -62,3 +62,18 @@ test('one pair: an estimate but no interval', () => {
   assert.equal(verdict.effect.ciPct, null);
   assert.match(verdict.text, /too few for an interval/);
 });
+
+test('pairs the machine disturbed are counted, and the effect is given over the quiet pairs alone', () => {
+  // A 5 % effect; in slots 8–15 another process halves B's throughput (and marks the intervals disturbed).
+  const intervals = series(40, (arm) => (arm === '2' ? 1.05 : 1), 0.02).map((interval) => {
+    const slot = Math.floor((interval.seq - 1) / DESIGN.slotIntervals);
+    const hit = slot >= 8 && slot < 16;
+    return hit ? { ...interval, ops: interval.arm === '2' ? interval.ops / 2 : interval.ops, disturbed: true } : interval;
+  });
+  const verdict = switchbackVerdict(intervals, DESIGN);
+  assert.equal(verdict.disturbedPairs, 4);
+  assert.ok(verdict.quietEffect!.ciPct!.lo < 5 && verdict.quietEffect!.ciPct!.hi > 5, JSON.stringify(verdict.quietEffect));
+  assert.equal(verdict.quietEffect!.n, 16);
+  assert.match(verdict.text, /; the machine was disturbed in 4 of the 20 pairs \(summary.machine names the intervals\); over the 16 quiet pairs alone \+\d\.\d %/);
+  assert.equal(switchbackVerdict(series(40, () => 1, 0.02), DESIGN).quietEffect, null);
+});

@@ -18,6 +18,8 @@ export interface SwitchbackInterval {
   ops: number;
   /** The arm in effect over the whole interval (its label). */
   arm: string;
+  /** The machine was disturbed in it (other processes' CPU, steal: see disturbance.ts). */
+  disturbed?: boolean;
 }
 
 export interface SwitchbackDesign {
@@ -34,6 +36,8 @@ export interface SlotFigure {
   /** Over the first and the second half of the kept intervals (the carry-over check). */
   firstHalf: number;
   secondHalf: number;
+  /** A kept interval of the slot was disturbed. */
+  disturbed: boolean;
 }
 
 export interface RatioEstimate {
@@ -49,6 +53,9 @@ export interface SwitchbackVerdict {
   slots: SlotFigure[];
   pairs: number;
   effect: RatioEstimate & { significant: boolean; halfWidthPct: number | null; detectablePct: number | null };
+  /** Pairs with a disturbed interval in either slot, and the effect over the other pairs alone (null when none was disturbed, or fewer than 2 are left). */
+  disturbedPairs: number;
+  quietEffect: RatioEstimate | null;
   /** The effect over the first and second halves of the slots, and whether it grew within a slot. */
   carryOver: { firstHalfPct: number; secondHalfPct: number; difference: RatioEstimate; memory: boolean } | null;
   text: string;
@@ -65,7 +72,10 @@ export function switchbackVerdict(intervals: readonly SwitchbackInterval[], desi
   const logRatios = pairs.map(([a, b]) => Math.log(b.opsPerSec / a.opsPerSec));
   const effect = { ...ratioEstimate(logRatios), ...precision(logRatios) };
   const carryOver = carryOverCheck(pairs);
-  const verdict = { labels: design.labels, slots, pairs: pairs.length, effect, carryOver };
+  const quiet = pairs.filter(([a, b]) => !a.disturbed && !b.disturbed);
+  const disturbedPairs = pairs.length - quiet.length;
+  const quietEffect = disturbedPairs > 0 && quiet.length >= 2 ? ratioEstimate(quiet.map(([a, b]) => Math.log(b.opsPerSec / a.opsPerSec))) : null;
+  const verdict = { labels: design.labels, slots, pairs: pairs.length, effect, disturbedPairs, quietEffect, carryOver };
   return { ...verdict, text: verdictText(verdict, design) };
 }
 
@@ -82,7 +92,7 @@ function slotFigures(intervals: readonly SwitchbackInterval[], design: Switchbac
     const kept = list.slice(design.dropIntervals);
     if (kept.length === 0) continue;
     const half = Math.floor(kept.length / 2);
-    figures.push({ slot, arm: list[0]!.arm, opsPerSec: rate(kept), firstHalf: rate(kept.slice(0, Math.max(1, half))), secondHalf: rate(kept.slice(half)) });
+    figures.push({ slot, arm: list[0]!.arm, opsPerSec: rate(kept), firstHalf: rate(kept.slice(0, Math.max(1, half))), secondHalf: rate(kept.slice(half)), disturbed: kept.some((i) => i.disturbed === true) });
   }
   return figures;
 }
@@ -156,5 +166,12 @@ function verdictText(v: Omit<SwitchbackVerdict, 'text'>, design: SwitchbackDesig
   const memory = v.carryOver?.memory
     ? `; but the effect grows within a slot (${pct(v.carryOver.firstHalfPct)} in its first half, ${pct(v.carryOver.secondHalfPct)} in its second): the setting has memory, so slots this short do not show its steady effect — use longer slots (--slot) or separate runs (--design blocks)`
     : '';
-  return `switchback ${b} vs ${a}: ${interval}: ${call}${memory}`;
+  return `switchback ${b} vs ${a}: ${interval}: ${call}${memory}${disturbedText(v)}`;
+}
+
+/** The pairs the machine disturbed, and the effect without them (summary.machine names the intervals). */
+function disturbedText(v: Omit<SwitchbackVerdict, 'text'>): string {
+  if (v.disturbedPairs === 0) return '';
+  const quiet = v.quietEffect?.ciPct ? `; over the ${v.quietEffect.n} quiet pairs alone ${pct(v.quietEffect.changePct)} [${pct(v.quietEffect.ciPct.lo)}, ${pct(v.quietEffect.ciPct.hi)}]` : '';
+  return `; the machine was disturbed in ${v.disturbedPairs} of the ${v.pairs} pairs (summary.machine names the intervals)${quiet}`;
 }
