@@ -31,10 +31,11 @@ describe('HTML report', { skip }, () => {
 
   before(async () => {
     const connection = ['--host', SERVER.host, '--port', String(SERVER.port), '--user', SERVER.user, `--password=${SERVER.password}`, '--database', database];
-    // tiny scale with more images per member, so that a 3 s run has whole intervals to chart.
+    // tiny scale with more images per member, and a fixed rate, so that a 3 s run has whole intervals
+    // to chart (free-running on a quiet machine, it used the library up within its first second).
     const prepare = await runCli(['prepare', 'insert-features', '--scale', 'tiny', '--images', '250', '--flag', 'rp', ...featureFileArgs(), ...connection]);
     assert.equal(prepare.code, 0, describeResult(prepare));
-    const run = await runCli(['run', 'insert-features', '--flag', 'rp', ...featureFileArgs(), ...connection, '--workers', '4', '--duration', '3s', '--interval', '1s', '--results', results.path]);
+    const run = await runCli(['run', 'insert-features', '--flag', 'rp', ...featureFileArgs(), ...connection, '--workers', '4', '--duration', '3s', '--interval', '1s', '--rate', '1000/s', '--results', results.path]);
     assert.equal(run.code, 0, describeResult(run));
     const folders = readdirSync(results.path);
     assert.equal(folders.length, 1);
