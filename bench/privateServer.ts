@@ -19,14 +19,14 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
  * /dev/shm, buffer pool and redo 2G: what is left is CPU, so the A/A measures the harness's and
  * the method's noise rather than the shared disk's under this VM.
  */
-export async function startServer(parent: string, kind: ServerKind): Promise<{ dir: string; connection: string[]; description: string }> {
+export async function startServer(parent: string, kind: ServerKind, library: readonly string[] = ['--scale', 'small']): Promise<{ dir: string; connection: string[]; description: string }> {
   const dir = kind === 'memory' ? mkdtempSync(join('/dev/shm', 'ib-bench-settings-')) : join(parent, 'server-disk');
   const port = await freePort();
   const env = kind === 'memory' ? { ...process.env, IB_PRIVATE_BUFFER_POOL: '2G', IB_PRIVATE_REDO: '2G' } : { ...process.env, IB_PRIVATE_DISK: '4G', IB_PRIVATE_BUFFER_POOL: '256M', IB_PRIVATE_REDO: '48M' };
   const started = sh(SCRIPT, ['start', dir, String(port)], env);
   if (started.status !== 0) throw new Error(`the private server (${kind}) did not start: ${started.stderr}`);
   const connection = ['--host', '127.0.0.1', '--port', String(port), '--user', 'root', '--database', 'ib_bench'];
-  const prepared = await runChild(process.execPath, [CLI, 'prepare', 'insert-features', '--scale', 'small', ...connection], { env: { ...process.env, MYSQL_PWD: '' } });
+  const prepared = await runChild(process.execPath, [CLI, 'prepare', 'insert-features', ...library, ...connection], { env: { ...process.env, MYSQL_PWD: '' } });
   if (prepared.code !== 0) {
     sh(SCRIPT, ['remove', dir]);
     throw new Error(`prepare on the private server (${kind}) failed`);

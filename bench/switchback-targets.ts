@@ -55,7 +55,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ib-bench-switchback-'));
   const results = join(dir, 'results');
   const rows: Row[] = [];
-  const server = await startServer(dir, 'memory');
+  // Minutes of inserts at ~8 000/s: 5 M images, so that no run runs out of work (small's 1 M lasts 2 minutes).
+  const server = await startServer(dir, 'memory', ['--groups', '500', '--members', '1000', '--images', '10']);
   try {
     // A server just loaded speeds up over its first minute: one unrecorded run first.
     await runChild(process.execPath, [CLI, 'run', 'insert-features', '--fresh', '--workers', workers, '--duration', '60s', '--results', join(dir, 'warmup'), ...server.connection], { env: { ...process.env, MYSQL_PWD: '' }, quiet: true });
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       if (only === 'aa' || signal.stopped) break;
       const load = await quietLoad();
       const effect = await switchback(server.connection, workers, setting, option('effect-duration', '4m'), results);
+      if (signal.stopped) break;
       const blockLoad = await quietLoad();
       const solo = await blocks(server.connection, workers, setting, results);
       const inside = effect !== null && solo !== null && effect.changePct >= solo.lo && effect.changePct <= solo.hi;
