@@ -4,12 +4,10 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { ConnectionOptions } from '../config/connection.js';
 import type { FeatureSource } from '../data/featureSource.js';
 import type { ExecutorConfig } from './executors/index.js';
 import type { ThreadTask } from './protocol.js';
-import type { RetryPolicy } from './retryPolicy.js';
-import type { DataSettings, Scenario } from './scenario.js';
+import type { RunDescription } from './prepareRun.js';
 import { ThreadHub } from './threadHub.js';
 
 const THREAD_TASK = new URL('./threadTask.js', import.meta.url).href;
@@ -22,18 +20,8 @@ const THREAD_TASK = new URL('./threadTask.js', import.meta.url).href;
  */
 export const LOAD_THREAD_RESOURCES = { maxYoungGenerationSizeMb: 192 } as const;
 
-export interface LoadSettings {
-  scenario: Scenario;
-  connection: ConnectionOptions;
-  data: DataSettings;
-  options: Record<string, unknown>;
-  workers: number;
-  threads: number;
-  retry: RetryPolicy;
-  features: FeatureSource;
-  /** Open loop: operations per second over all workers; closed loop when absent. */
-  ratePerSec?: number;
-}
+/** What the threads need of the run's description, and where feature bytes come from. */
+export type LoadSettings = Pick<RunDescription, 'scenario' | 'connection' | 'data' | 'options' | 'workers' | 'threads' | 'retry' | 'ratePerSec'> & { features: FeatureSource };
 
 export class LoadThreads {
   readonly hub = new ThreadHub();

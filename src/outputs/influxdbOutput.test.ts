@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { influxWriteUrl, intervalPoints } from './influxdbOutput.js';
+import { influxWriteUrl, lineProtocolPoints } from './influxdbOutput.js';
 import { intervalStats } from '../metrics/intervalStats.js';
 import { OpTotals } from '../metrics/opTotals.js';
 import { emptyCounts } from '../metrics/opMeters.js';
@@ -18,7 +18,7 @@ test('one point per op type: integer counts, float latencies, labels escaped, ti
   recordMicros(histogram, 1500);
   merged.add('part:node h:p', { ...emptyCounts(), ops: 1, rows: 1 }, histogram);
   merged.add('insert', { ...emptyCounts(), ops: 3, attempts: 4, retries: 1 }, histogram);
-  const text = intervalPoints(intervalStats(2, 2, 1, merged), { run_id: 'r1', host: 'a b,c=d' }, 1_000_000);
+  const text = lineProtocolPoints(intervalStats(2, 2, 1, merged), { run_id: 'r1', host: 'a b,c=d' }, 1_000_000);
   const lines = text.trim().split('\n');
   assert.equal(lines.length, 2);
   assert.match(lines[0]!, /^innobench_interval,op=part:node\\ h:p,run_id=r1,host=a\\ b\\,c\\=d ops=1i,/);

@@ -13,7 +13,7 @@ import { runLabels, type IntervalRecord, type Output, type RunStart } from './ou
 
 /** How long the end waits for the last points to land. */
 const FINAL_PUSH_MS = 15_000;
-export const MEASUREMENT = 'innobench_interval';
+const MEASUREMENT = 'innobench_interval';
 
 export class InfluxdbOutput implements Output {
   readonly description: string;
@@ -33,7 +33,7 @@ export class InfluxdbOutput implements Output {
   }
 
   interval({ stats }: IntervalRecord): void {
-    const text = intervalPoints(stats, this.labels, this.startedAtMs);
+    const text = lineProtocolPoints(stats, this.labels, this.startedAtMs);
     if (text) this.pusher.push(new TextEncoder().encode(text));
   }
 
@@ -55,7 +55,7 @@ export function influxWriteUrl(text: string): string {
 }
 
 /** One point per op type: counts as integers, rates and latencies (ms) as floats; time = the interval's end. */
-export function intervalPoints(stats: IntervalStats, labels: Record<string, string>, startedAtMs: number): string {
+export function lineProtocolPoints(stats: IntervalStats, labels: Record<string, string>, startedAtMs: number): string {
   const time = Math.round(startedAtMs + stats.elapsedSec * 1000);
   const common = Object.entries(labels).map(([key, value]) => `,${escapeKey(key)}=${escapeKey(value)}`).join('');
   return Object.entries(stats.byOp)

@@ -6,7 +6,7 @@
 import { percentileDistributionMs } from '../metrics/histogram.js';
 import type { OpTotals } from '../metrics/opTotals.js';
 
-export const LATENCY_FILE = 'latency.hgrm';
+const LATENCY_FILE = 'latency.hgrm';
 
 /** File name → content. */
 export function latencyFiles(totals: OpTotals): Map<string, string> {
