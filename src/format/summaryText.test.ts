@@ -38,4 +38,5 @@ test('the machine line: other CPU with its max, steal, iowait, disk, and the fir
       '4s (other processes used 30 % of a core), 5s (other processes used 30 % of a core), and 3 more',
   );
   assert.match(machineLine({ ...machine, disk: null, otherCpuPct: null, disturbed: [], disturbedCount: 0 }), /^machine: other processes: not measured; .* disk \(busiest\) busy 31 % \(max 72 %\); 0 intervals disturbed$/);
+  assert.match(machineLine({ ...machine, disk: '0:41', diskBusyPct: null }), /; disk busy not measured \(the data directory's device 0:41 is not a disk \/proc\/diskstats lists\); /);
 });

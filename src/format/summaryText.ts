@@ -66,6 +66,13 @@ export function accountingLine(a: Accounting): string {
   return `accounting${a.scope ? ` (${a.scope})` : ''}: ${a.ok ? (shard ? 'partial' : 'ok') : 'MISMATCH'}: ${a.note} (harness ${a.harnessRows}, ${comInsert}, table +${a.tableRowsDelta})`;
 }
 
+/** A data directory on tmpfs or an overlay has a device (0:41) that /proc/diskstats does not list: say so, not "n/a". */
+function diskText(m: MachineNoiseSummary): string {
+  const d = m.diskBusyPct;
+  if (d) return `disk ${m.disk ?? '(busiest)'} busy ${d.mean} % (max ${d.max} %)`;
+  return m.disk ? `disk busy not measured (the data directory's device ${m.disk} is not a disk /proc/diskstats lists)` : 'disk busy not measured';
+}
+
 /** What else this machine was doing over the window, and the first disturbed intervals. */
 export function machineLine(m: MachineNoiseSummary): string {
   const other = m.otherCpuPct ? `other processes used ${m.otherCpuPct.mean} % of a core on average (max ${m.otherCpuPct.max} % at ${m.otherCpuPct.maxAtSec.toFixed(0)}s)` : 'other processes: not measured';
@@ -73,7 +80,7 @@ export function machineLine(m: MachineNoiseSummary): string {
   const listed = m.disturbed.slice(0, 5).map((d) => `${d.atSec.toFixed(0)}s (${d.reason})`);
   const more = m.disturbedCount > listed.length ? `, and ${m.disturbedCount - listed.length} more` : '';
   return (
-    `machine: ${other}; ${share('steal', m.stealPct)}; ${share('iowait', m.iowaitPct)}; ${share(`disk ${m.disk ?? '(busiest)'} busy`, m.diskBusyPct)}; ` +
+    `machine: ${other}; ${share('steal', m.stealPct)}; ${share('iowait', m.iowaitPct)}; ${diskText(m)}; ` +
     `${m.disturbedCount} intervals disturbed${m.disturbedCount ? `: ${listed.join(', ')}${more}` : ''}`
   );
 }
